@@ -1,0 +1,227 @@
+//! Streaming one answer: retries that cannot bill twice, stop, one-frame coalescing, usage.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::conversation::{ErrorView, MessageStatus};
+use crate::gateway::types::{ChatMessage, Usage, UsageSource};
+use crate::gateway::{Gateway, GatewayError, StreamItem};
+use crate::render::{IncrementalRenderer, RenderUpdate};
+use crate::secret::ApiKey;
+
+/// How patient an answer is.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerPolicy {
+    /// Deltas are coalesced to about one frame, so a fast stream does not flood the IPC.
+    pub frame: Duration,
+    /// 429s waited out (for `Retry-After`) before giving up.
+    pub rate_limit_retries: u32,
+    pub default_retry_after: Duration,
+    pub max_retry_after: Duration,
+    /// 5xx answers retried, only ever before the first byte of an answer.
+    pub server_retries: u32,
+    pub server_retry_delay: Duration,
+    /// Polls of `completion-requests/{id}` for usage and cost after the stream ends.
+    pub usage_polls: u32,
+    pub usage_poll_interval: Duration,
+}
+
+impl Default for AnswerPolicy {
+    fn default() -> Self {
+        Self {
+            frame: Duration::from_millis(16),
+            rate_limit_retries: 3,
+            default_retry_after: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(60),
+            server_retries: 1,
+            server_retry_delay: Duration::from_millis(500),
+            usage_polls: 10,
+            usage_poll_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+/// What the window hears about one answer, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum AnswerEvent {
+    Started { conversation_id: u64, user_message_id: Option<u64>, message_id: u64 },
+    Delta(RenderUpdate),
+    Retrying { in_secs: u64, attempt: u32, reason: String },
+    /// `text` is the whole answer as markdown (for Copy).
+    Finished { status: MessageStatus, error: Option<ErrorView>, text: String },
+    Usage(Usage),
+}
+
+/// How an answer ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerOutcome {
+    pub text: String,
+    pub status: MessageStatus,
+    pub error: Option<GatewayError>,
+    pub request_id: Option<String>,
+    pub stream_usage: Option<Usage>,
+}
+
+/// Streams one answer into `emit`, ending with `Finished`. The text received is kept
+/// whatever happens; nothing is retried once a byte of the answer has arrived.
+pub async fn stream_answer(
+    gateway: &Gateway,
+    key: &ApiKey,
+    model: &str,
+    history: &[ChatMessage],
+    cancel: &CancellationToken,
+    policy: &AnswerPolicy,
+    emit: &mut (dyn FnMut(AnswerEvent) + Send),
+) -> AnswerOutcome {
+    let mut outcome = AnswerOutcome {
+        text: String::new(),
+        status: MessageStatus::Error,
+        error: None,
+        request_id: None,
+        stream_usage: None,
+    };
+    let (mut rate_limited, mut server_failed) = (0u32, 0u32);
+    let mut stream = loop {
+        let started = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => {
+                outcome.status = MessageStatus::Stopped;
+                return outcome;
+            }
+            r = gateway.chat_stream(key, model, history) => r,
+        };
+        let wait = match &started {
+            Err(GatewayError::RateLimited { retry_after, .. }) if rate_limited < policy.rate_limit_retries => {
+                rate_limited += 1;
+                Some((
+                    retry_after.unwrap_or(policy.default_retry_after).min(policy.max_retry_after),
+                    rate_limited,
+                    "Glama is busy (rate limit)",
+                ))
+            }
+            Err(GatewayError::Server { .. }) if server_failed < policy.server_retries => {
+                server_failed += 1;
+                Some((policy.server_retry_delay, server_failed, "Glama had a server error"))
+            }
+            _ => None,
+        };
+        match (started, wait) {
+            (Ok(stream), _) => break stream,
+            (Err(_), Some((delay, attempt, reason))) => {
+                if !countdown(delay, attempt, reason, cancel, emit).await {
+                    outcome.status = MessageStatus::Stopped;
+                    return outcome;
+                }
+            }
+            (Err(e), None) => {
+                outcome.error = Some(e);
+                return outcome;
+            }
+        }
+    };
+    outcome.request_id = stream.request_id.take();
+
+    let mut renderer = IncrementalRenderer::new();
+    let mut pending = false;
+    let mut last_flush = Instant::now();
+    let flush = |renderer: &mut IncrementalRenderer, emit: &mut (dyn FnMut(AnswerEvent) + Send)| {
+        emit(AnswerEvent::Delta(renderer.update()));
+    };
+    loop {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => {
+                // Dropping the stream closes the connection: the server sees us go.
+                outcome.status = MessageStatus::Stopped;
+                break;
+            }
+            item = stream.events.next() => match item {
+                None => {
+                    outcome.status = MessageStatus::Done;
+                    break;
+                }
+                Some(Ok(StreamItem::Text(t))) => {
+                    renderer.push(&t);
+                    pending = true;
+                    if last_flush.elapsed() >= policy.frame {
+                        flush(&mut renderer, emit);
+                        pending = false;
+                        last_flush = Instant::now();
+                    }
+                }
+                Some(Ok(StreamItem::Usage { prompt_tokens, completion_tokens })) => {
+                    outcome.stream_usage = Some(Usage { prompt_tokens, completion_tokens, cost_usd: None, source: UsageSource::Stream });
+                }
+                Some(Err(e)) => {
+                    outcome.error = Some(e);
+                    outcome.status = MessageStatus::Error;
+                    break;
+                }
+            },
+            _ = tokio::time::sleep_until(last_flush + policy.frame), if pending => {
+                flush(&mut renderer, emit);
+                pending = false;
+                last_flush = Instant::now();
+            }
+        }
+    }
+    drop(stream);
+    if pending || renderer.source().is_empty() {
+        flush(&mut renderer, emit);
+    }
+    outcome.text = renderer.source().to_string();
+    outcome
+}
+
+/// Waits out a retry delay, telling the window each second; `false` if stopped meanwhile.
+async fn countdown(
+    delay: Duration,
+    attempt: u32,
+    reason: &str,
+    cancel: &CancellationToken,
+    emit: &mut (dyn FnMut(AnswerEvent) + Send),
+) -> bool {
+    let deadline = Instant::now() + delay;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        emit(AnswerEvent::Retrying {
+            in_secs: left.as_secs_f64().ceil() as u64,
+            attempt,
+            reason: reason.to_string(),
+        });
+        let step = left.min(Duration::from_secs(1));
+        tokio::select! {
+            _ = cancel.cancelled() => return false,
+            _ = tokio::time::sleep(step) => {}
+        }
+    }
+}
+
+/// Usage and cost from Glama (polled until settled), else the stream's own usage chunk.
+pub async fn settle_usage(
+    gateway: &Gateway,
+    key: &ApiKey,
+    outcome: &AnswerOutcome,
+    policy: &AnswerPolicy,
+) -> Option<Usage> {
+    if let Some(id) = &outcome.request_id {
+        for poll in 0..policy.usage_polls {
+            if poll > 0 {
+                tokio::time::sleep(policy.usage_poll_interval).await;
+            }
+            match gateway.completion_usage(key, id).await {
+                Ok(Some(usage)) => return Some(usage),
+                Ok(None) => continue,
+                Err(_) => break,
+            }
+        }
+    }
+    outcome.stream_usage.clone()
+}

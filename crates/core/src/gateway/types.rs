@@ -1,0 +1,230 @@
+//! Glama's JSON, read tolerantly: unknown fields are ignored, missing or `null` ones default.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// `null` reads as the type's default (some gateways send `"choices": null`).
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One message of the conversation sent to the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+/// The body of `POST /chat/completions`.
+#[derive(Debug, Serialize)]
+pub struct ChatRequest<'a> {
+    pub model: &'a str,
+    pub messages: &'a [ChatMessage],
+    pub stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StreamOptions {
+    pub include_usage: bool,
+}
+
+/// One streamed chunk in OpenAI's format.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChatChunk {
+    #[serde(deserialize_with = "null_default")]
+    pub choices: Vec<ChunkChoice>,
+    pub usage: Option<StreamUsage>,
+    pub error: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChunkChoice {
+    #[serde(deserialize_with = "null_default")]
+    pub delta: Delta,
+    /// `null`, absent or `""` while streaming; `"stop"`, `"length"`… at the end.
+    pub finish_reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Delta {
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct StreamUsage {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+}
+
+/// One entry of Glama's rich model list (`GET /api/gateway/v1/models`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RichModel {
+    pub id: String,
+    pub max_tokens_input: Option<u64>,
+    pub max_tokens_output: Option<u64>,
+    #[serde(deserialize_with = "null_default")]
+    pub capabilities: Vec<String>,
+    pub price_per_token: Option<PricePerToken>,
+}
+
+/// Prices per token, as decimal strings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PricePerToken {
+    pub input: Option<PriceValue>,
+    pub output: Option<PriceValue>,
+}
+
+/// A price Glama sends as a string; a number is taken too.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PriceValue {
+    Text(String),
+    Number(f64),
+}
+
+impl PriceValue {
+    pub fn per_token(&self) -> Option<f64> {
+        match self {
+            PriceValue::Text(t) => t.trim().parse().ok(),
+            PriceValue::Number(n) => Some(*n),
+        }
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+    }
+}
+
+/// `GET /api/gateway/openai/v1/models`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenAiModelList {
+    #[serde(deserialize_with = "null_default")]
+    pub data: Vec<OpenAiModel>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenAiModel {
+    pub id: String,
+}
+
+/// `GET /api/gateway/v1/completion-requests/{id}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CompletionRequest {
+    pub token_usage: Option<TokenUsage>,
+    pub total_cost_usd: Option<PriceValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TokenUsage {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cache_creation_input_tokens: Option<u64>,
+    pub cache_read_input_tokens: Option<u64>,
+}
+
+/// A model as the picker shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub id: String,
+    /// US dollars per million input tokens.
+    pub input_per_million: Option<f64>,
+    pub output_per_million: Option<f64>,
+    pub capabilities: Vec<String>,
+    pub max_tokens_input: Option<u64>,
+}
+
+impl From<RichModel> for ModelInfo {
+    fn from(m: RichModel) -> Self {
+        let per_million = |p: Option<&PriceValue>| p.and_then(PriceValue::per_token).map(|v| v * 1e6);
+        let price = m.price_per_token.as_ref();
+        Self {
+            input_per_million: per_million(price.and_then(|p| p.input.as_ref())),
+            output_per_million: per_million(price.and_then(|p| p.output.as_ref())),
+            id: m.id,
+            capabilities: m.capabilities,
+            max_tokens_input: m.max_tokens_input,
+        }
+    }
+}
+
+/// Tokens and cost of one answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cost_usd: Option<f64>,
+    /// `glama` when read from the completion-requests endpoint, `stream` from the usage chunk.
+    pub source: UsageSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsageSource {
+    Glama,
+    Stream,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_tolerates_odd_shapes() {
+        for raw in [
+            r#"{}"#,
+            r#"{"choices":null}"#,
+            r#"{"choices":[]}"#,
+            r#"{"choices":[{"delta":null}]}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":""}],"extra":{"x":1}}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"#,
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[]},"logprobs":null,"finish_reason":null}]}"#,
+        ] {
+            let c: ChatChunk = serde_json::from_str(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert!(c.choices.iter().all(|ch| ch.delta.content.is_none()), "{raw}");
+        }
+        let c: ChatChunk = serde_json::from_str(
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.usage.unwrap().completion_tokens, Some(5));
+    }
+
+    #[test]
+    fn rich_model_prices_per_million() {
+        let m: RichModel = serde_json::from_str(
+            r#"{"id":"openai/gpt-4o","maxTokensInput":128000,"capabilities":["input:image"],
+                "pricePerToken":{"input":"0.0000025","output":"0.00001","cacheRead":null}}"#,
+        )
+        .unwrap();
+        let info = ModelInfo::from(m);
+        assert!((info.input_per_million.unwrap() - 2.5).abs() < 1e-9);
+        assert!((info.output_per_million.unwrap() - 10.0).abs() < 1e-9);
+        assert_eq!(info.capabilities, vec!["input:image"]);
+        let bare: RichModel = serde_json::from_str(r#"{"id":"x","pricePerToken":{"input":"n/a"}}"#).unwrap();
+        let info = ModelInfo::from(bare);
+        assert_eq!(info.input_per_million, None);
+        assert_eq!(info.output_per_million, None);
+    }
+}

@@ -1,0 +1,20 @@
+//! Glama Chat's core: everything the app does that needs no window.
+//!
+//! - [`connect`]: the one-click OAuth PKCE flow (verifier, state, callbacks, loopback listener).
+//! - [`vault`]: the API key in the OS keyring, and nowhere else.
+//! - [`gateway`]: HTTP to Glama (exchange, models, streamed chat, usage).
+//! - [`chat`]: conversations and the streaming of one answer (retries, stop, usage).
+//! - [`render`]: model markdown to sanitized HTML, incrementally while it streams.
+//! - [`settings`]: the person's choices (transport, model), never secrets.
+//!
+//! The Tauri shell in `src-tauri/` wires these to the window; tests drive them against the
+//! `fake-gateway` crate over real HTTP.
+
+pub mod chat;
+pub mod config;
+pub mod connect;
+pub mod gateway;
+pub mod render;
+pub mod secret;
+pub mod settings;
+pub mod vault;

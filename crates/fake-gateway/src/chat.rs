@@ -1,0 +1,241 @@
+//! Models, chat completions (streamed and not), and completion-request usage.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State as AxState};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::state::{token, ChatScenario, Completion, State};
+
+/// `(id, input $/token, output $/token, capabilities, context)`.
+const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
+    ("openai/gpt-4o", "0.0000025", "0.00001", &["input:image", "caching"], 128_000),
+    ("anthropic/claude-sonnet-4", "0.000003", "0.000015", &["input:image", "caching", "reasoning"], 200_000),
+    ("google/gemini-2.0-flash", "0.0000001", "0.0000004", &["input:image"], 1_000_000),
+    ("mistral/ministral-8b", "0.0000001", "0.0000001", &[], 128_000),
+];
+
+/// The answer the fake streams for a prompt: an echo with multi-byte text, so every test
+/// that checks a streamed answer also checks UTF-8 split across byte pieces.
+pub fn reply_for(prompt: &str) -> String {
+    format!("Echo: {prompt} — ünïcödé ✓ 你好 🦀")
+}
+
+fn bearer_ok(state: &State, headers: &HeaderMap) -> bool {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    key.is_some_and(|k| state.lock().keys.contains(k))
+}
+
+fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Invalid API key"}}))).into_response()
+}
+
+pub async fn rich_models() -> Json<Value> {
+    Json(Value::Array(
+        MODELS
+            .iter()
+            .map(|(id, input, output, caps, ctx)| {
+                json!({"id": id, "maxTokensInput": ctx, "maxTokensOutput": 8192, "capabilities": caps,
+                       "pricePerToken": {"input": input, "output": output, "cacheRead": null, "cacheWrite": null}})
+            })
+            .collect(),
+    ))
+}
+
+pub async fn openai_models(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
+    if !bearer_ok(&state, &headers) {
+        return unauthorized();
+    }
+    let data: Vec<Value> = MODELS.iter().map(|m| json!({"id": m.0, "object": "model", "owned_by": "glama"})).collect();
+    Json(json!({"object": "list", "data": data})).into_response()
+}
+
+pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
+    let scenario = {
+        let mut s = state.lock();
+        s.stats.chat_requests += 1;
+        let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        s.stats.last_chat_user_agent = h("user-agent");
+        s.stats.last_chat_metadata = h("x-glama-metadata");
+        s.chat_script.pop_front().unwrap_or_default()
+    };
+    if !bearer_ok(&state, &headers) {
+        return unauthorized();
+    }
+    if let Some(status) = scenario.status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, Json(json!({"error": {"message": format!("scripted {}", status.as_u16())}}))).into_response();
+        if let Some(secs) = scenario.retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        return resp;
+    }
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "body must be JSON"}}))).into_response();
+    };
+    let model = req["model"].as_str().unwrap_or("").to_string();
+    let Some(&(_, input_price, output_price, _, _)) = MODELS.iter().find(|m| m.0 == model) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": format!("unknown model {model:?}")}}))).into_response();
+    };
+    state.lock().stats.last_chat_model = Some(model.clone());
+    let messages = req["messages"].as_array().cloned().unwrap_or_default();
+    let prompt = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string();
+    let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
+    let prompt_chars: usize = messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.chars().count()).sum();
+    let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
+    let completion_tokens = (reply.chars().count() as u64).div_ceil(4).max(1);
+    let cost = prompt_tokens as f64 * input_price.parse::<f64>().unwrap_or(0.0)
+        + completion_tokens as f64 * output_price.parse::<f64>().unwrap_or(0.0);
+    let id = format!("cr_{}", token(9));
+    state.lock().completions.insert(
+        id.clone(),
+        Completion {
+            settled_at: Instant::now() + Duration::from_millis(300),
+            prompt_tokens,
+            completion_tokens,
+            cost_usd: cost,
+        },
+    );
+    if req["stream"].as_bool() != Some(true) {
+        let body = json!({
+            "id": id, "object": "chat.completion", "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
+        });
+        return ([("x-completion-request-id", id.as_str())], Json(body)).into_response();
+    }
+    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens);
+    let pieces = cut_anywhere(&sse.bytes);
+    let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
+    let guard = StreamGuard { state: state.clone(), complete: false };
+    let truncated = sse.truncated;
+    let stream = futures_util::stream::unfold((pieces.into_iter(), guard), move |(mut it, mut guard)| async move {
+        match it.next() {
+            Some(piece) => {
+                tokio::time::sleep(delay).await;
+                Some((Ok::<_, std::io::Error>(Bytes::from(piece)), (it, guard)))
+            }
+            None => {
+                guard.complete = !truncated;
+                if truncated {
+                    // An abrupt end: the client sees the body stop without [DONE].
+                    return Some((Err(std::io::Error::other("dropped")), (it, guard)));
+                }
+                None
+            }
+        }
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-completion-request-id", &id)
+        .body(Body::from_stream(stream))
+        .expect("valid response")
+}
+
+/// Counts a stream as closed early if the client dropped it before the end.
+struct StreamGuard {
+    state: Arc<State>,
+    complete: bool,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let mut s = self.state.lock();
+        if self.complete {
+            s.stats.streams_completed += 1;
+        } else {
+            s.stats.streams_closed_early += 1;
+        }
+    }
+}
+
+struct Sse {
+    bytes: Vec<u8>,
+    truncated: bool,
+}
+
+/// The whole SSE body: a role chunk, a few characters per chunk, keep-alive comments,
+/// the finish chunk, the usage chunk (empty `choices`), `[DONE]`.
+fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion_tokens: u64) -> Sse {
+    let mut out = String::from(": keep-alive\n\n");
+    let event = |v: Value| format!("data: {v}\n\n");
+    out.push_str(&event(json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]})));
+    let chars: Vec<char> = reply.chars().collect();
+    let mut sent = 0;
+    let mut rng = rand::thread_rng();
+    for (n, piece) in chars.chunks(3).enumerate() {
+        if scenario.error_after_chars.is_some_and(|at| sent >= at) {
+            out.push_str("event: error\ndata: {\"error\":{\"message\":\"The upstream model failed mid-answer\"}}\n\n");
+            return Sse { bytes: out.into_bytes(), truncated: false };
+        }
+        if scenario.drop_after_chars.is_some_and(|at| sent >= at) {
+            return Sse { bytes: out.into_bytes(), truncated: true };
+        }
+        let text: String = piece.iter().collect();
+        // Vary the framing: with and without the space after `data:`.
+        let line = json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": if rng.gen_bool(0.5) { Value::Null } else { json!("") }}]});
+        if n % 2 == 0 {
+            out.push_str(&event(line));
+        } else {
+            out.push_str(&format!("data:{line}\n\n"));
+        }
+        if n % 10 == 9 {
+            out.push_str(": keep-alive\n\n");
+        }
+        sent += piece.len();
+    }
+    out.push_str(&event(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})));
+    out.push_str(&event(json!({"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}})));
+    out.push_str("data: [DONE]\n\n");
+    Sse { bytes: out.into_bytes(), truncated: false }
+}
+
+/// Cuts bytes into pieces of 1–40 bytes at random offsets, UTF-8 sequences included.
+fn cut_anywhere(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut rng = rand::thread_rng();
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = rng.gen_range(1..=40).min(bytes.len() - at);
+        pieces.push(bytes[at..at + len].to_vec());
+        at += len;
+    }
+    pieces
+}
+
+pub async fn completion_request(AxState(state): AxState<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !bearer_ok(&state, &headers) {
+        return unauthorized();
+    }
+    let s = state.lock();
+    let Some(c) = s.completions.get(&id) else {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response();
+    };
+    if Instant::now() < c.settled_at {
+        return Json(json!({"id": id})).into_response();
+    }
+    Json(json!({
+        "id": id,
+        "tokenUsage": {"promptTokens": c.prompt_tokens, "completionTokens": c.completion_tokens,
+                       "cacheCreationInputTokens": 0, "cacheReadInputTokens": 0},
+        "totalCostUsd": format!("{:.8}", c.cost_usd),
+    }))
+    .into_response()
+}

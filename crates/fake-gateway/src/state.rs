@@ -1,0 +1,122 @@
+//! What the fake gateway remembers, and what tests script.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+
+/// How the next chat completion request behaves.
+#[derive(Debug, Clone, Default)]
+pub struct ChatScenario {
+    /// Answer with this HTTP status and an error body instead of streaming.
+    pub status: Option<u16>,
+    /// With a 429: the `Retry-After` seconds.
+    pub retry_after: Option<u64>,
+    /// Stream this text instead of the echo.
+    pub reply: Option<String>,
+    /// Send an SSE error event after this many characters of the reply.
+    pub error_after_chars: Option<usize>,
+    /// Close the connection after this many characters, without `[DONE]`.
+    pub drop_after_chars: Option<usize>,
+    /// Pause between byte pieces (default 1 ms), to make an answer slow enough to stop.
+    pub piece_delay: Option<Duration>,
+}
+
+/// How the next code exchange behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangeScenario {
+    /// Answer 500 with a JSON error.
+    ServerError,
+    /// Answer 200 with an HTML page.
+    NotJson,
+    /// Answer 200 with JSON that has no `apiKey`.
+    NoKey,
+    /// Wait this long before answering normally.
+    Slow(Duration),
+}
+
+/// Counters a test can assert on.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub authorize_requests: u32,
+    pub exchange_requests: u32,
+    pub chat_requests: u32,
+    /// Chat streams whose client went away before the answer was complete.
+    pub streams_closed_early: u32,
+    pub streams_completed: u32,
+    /// Headers of the last chat request.
+    pub last_chat_user_agent: Option<String>,
+    pub last_chat_metadata: Option<String>,
+    pub last_exchange_content_type: Option<String>,
+    pub last_chat_model: Option<String>,
+}
+
+pub(crate) struct Code {
+    pub challenge: String,
+    pub issued: Instant,
+    pub used: bool,
+}
+
+pub(crate) struct Completion {
+    pub settled_at: Instant,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost_usd: f64,
+}
+
+pub(crate) struct Inner {
+    pub codes: HashMap<String, Code>,
+    pub keys: HashSet<String>,
+    pub code_lifetime: Duration,
+    pub chat_script: VecDeque<ChatScenario>,
+    pub exchange_script: VecDeque<ExchangeScenario>,
+    pub completions: HashMap<String, Completion>,
+    pub stats: Stats,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            codes: HashMap::new(),
+            keys: HashSet::new(),
+            code_lifetime: Duration::from_secs(60),
+            chat_script: VecDeque::new(),
+            exchange_script: VecDeque::new(),
+            completions: HashMap::new(),
+            stats: Stats::default(),
+        }
+    }
+}
+
+impl Inner {
+    pub fn issue_code(&mut self, challenge: &str) -> String {
+        let code = token(24);
+        self.codes.insert(
+            code.clone(),
+            Code {
+                challenge: challenge.to_string(),
+                issued: Instant::now(),
+                used: false,
+            },
+        );
+        code
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct State(Mutex<Inner>);
+
+impl State {
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub(crate) fn token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}

@@ -1,0 +1,15 @@
+// One place for messages the person must read: notices from Rust and failed actions.
+const banner = document.getElementById('banner');
+const text = document.getElementById('banner-text');
+
+export function showBanner(message, kind = 'error') {
+  text.textContent = message;
+  banner.dataset.kind = kind;
+  banner.hidden = false;
+}
+
+export function hideBanner() {
+  banner.hidden = true;
+}
+
+document.getElementById('banner-close').addEventListener('click', hideBanner);

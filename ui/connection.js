@@ -1,0 +1,85 @@
+// The connection panel: shows the status Rust sends and turns clicks into commands.
+import { invoke, listen, errorText } from './ipc.js';
+import { showBanner, hideBanner } from './banner.js';
+import { copyText } from './clipboard.js';
+
+const el = (id) => document.getElementById(id);
+const status = el('status');
+const buttons = {
+  connect: el('connect'),
+  cancel: el('cancel-connect'),
+  keep: el('keep-session'),
+  disconnect: el('disconnect'),
+};
+const authorize = el('authorize');
+const authorizeUrl = el('authorize-url');
+const authorizeWords = el('authorize-words');
+
+let current = { state: 'disconnected' };
+const watchers = [];
+
+/** Calls `fn(status)` now and on every change. */
+export function onStatus(fn) {
+  watchers.push(fn);
+  fn(current);
+}
+
+export function isConnected() {
+  return current.state === 'connected';
+}
+
+function show(s) {
+  const was = current.state;
+  current = s;
+  status.dataset.state = s.state;
+  switch (s.state) {
+    case 'connected':
+      status.textContent = `Connected ${s.maskedKey}${s.sessionOnly ? ' (this session only)' : ''}`;
+      break;
+    case 'connecting':
+      status.textContent = 'Connecting…';
+      break;
+    case 'error':
+      status.textContent = s.message;
+      break;
+    default:
+      status.textContent = 'Not connected';
+  }
+  buttons.connect.hidden = s.state === 'connected' || s.state === 'connecting';
+  buttons.connect.textContent = s.state === 'error' ? 'Reconnect' : 'Connect';
+  buttons.cancel.hidden = s.state !== 'connecting';
+  buttons.disconnect.hidden = s.state !== 'connected' && !(s.state === 'error' && s.kind === 'key_rejected');
+  buttons.keep.hidden = !(s.state === 'error' && s.canKeepForSession);
+  authorize.hidden = s.state !== 'connecting';
+  if (s.state === 'connecting') {
+    authorizeUrl.value = s.authorizeUrl;
+    authorizeWords.textContent = s.browserOpened
+      ? 'Finish signing in in your browser. If it did not open, open this link yourself:'
+      : 'Your browser could not be opened. Open this link in a browser to sign in:';
+  }
+  if (s.state === 'connected' && was !== 'connected') hideBanner();
+  watchers.forEach((fn) => fn(s));
+}
+
+async function run(command) {
+  try {
+    show(await invoke(command));
+  } catch (e) {
+    showBanner(errorText(e));
+  }
+}
+
+export async function initConnection() {
+  buttons.connect.addEventListener('click', () => run('connect'));
+  buttons.cancel.addEventListener('click', () => run('cancel_connect'));
+  buttons.disconnect.addEventListener('click', () => run('disconnect'));
+  buttons.keep.addEventListener('click', () => run('keep_key_for_session'));
+  el('copy-authorize').addEventListener('click', async () => {
+    const ok = await copyText(authorizeUrl.value);
+    el('copy-authorize').textContent = ok ? 'Copied' : 'Copy failed';
+    setTimeout(() => { el('copy-authorize').textContent = 'Copy link'; }, 1500);
+  });
+  await listen('connection', (event) => show(event.payload));
+  await listen('notice', (event) => showBanner(event.payload.message, event.payload.kind));
+  show(await invoke('connection_status'));
+}

@@ -1,0 +1,81 @@
+// The model picker: Glama's list with prices, filtered as you type, the choice remembered.
+import { invoke, errorText } from './ipc.js';
+import { showBanner } from './banner.js';
+
+const select = document.getElementById('model');
+const filter = document.getElementById('model-filter');
+let models = [];
+let settings = { transport: 'auto', model: null };
+
+const price = (v) => (v == null ? '?' : `$${v < 1 ? v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '') : v.toFixed(2)}`);
+
+function label(m) {
+  const parts = [m.id];
+  if (m.inputPerMillion != null || m.outputPerMillion != null) {
+    parts.push(`${price(m.inputPerMillion)} in / ${price(m.outputPerMillion)} out per 1M`);
+  }
+  if (m.capabilities.length) parts.push(m.capabilities.join(', '));
+  return parts.join(' · ');
+}
+
+function fill() {
+  const q = filter.value.trim().toLowerCase();
+  const chosen = settings.model;
+  select.replaceChildren();
+  for (const m of models) {
+    if (q && !m.id.toLowerCase().includes(q) && m.id !== chosen) continue;
+    const option = document.createElement('option');
+    option.value = m.id;
+    option.textContent = label(m);
+    option.title = label(m);
+    select.appendChild(option);
+  }
+  if (chosen && models.some((m) => m.id === chosen)) select.value = chosen;
+}
+
+export function currentModel() {
+  return select.value || settings.model || '';
+}
+
+export function currentSettings() {
+  return settings;
+}
+
+export async function saveSettings(change) {
+  try {
+    settings = await invoke('set_settings', { settings: { ...settings, ...change } });
+  } catch (e) {
+    showBanner(errorText(e));
+  }
+}
+
+export async function loadModels() {
+  try {
+    models = await invoke('list_models');
+  } catch (e) {
+    showBanner(`Could not load the models: ${errorText(e)}`);
+    return;
+  }
+  if (!settings.model || !models.some((m) => m.id === settings.model)) {
+    if (models.length) await saveSettings({ model: models[0].id });
+  }
+  fill();
+}
+
+export async function initModels() {
+  settings = await invoke('get_settings');
+  const transport = document.getElementById('transport');
+  transport.value = settings.transport;
+  transport.addEventListener('change', () => saveSettings({ transport: transport.value }));
+  select.addEventListener('change', () => saveSettings({ model: select.value }));
+  filter.addEventListener('input', fill);
+  filter.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && select.options.length) {
+      e.preventDefault();
+      select.value = select.options[0].value;
+      saveSettings({ model: select.value });
+      filter.value = '';
+      fill();
+    }
+  });
+}
