@@ -133,7 +133,9 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             None => {
                 guard.complete = !truncated;
                 if truncated {
-                    // An abrupt end: the client sees the body stop without [DONE].
+                    // An abrupt end: the client sees the body stop without [DONE]. The pause
+                    // lets what was sent reach the client before the connection is cut.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     return Some((Err(std::io::Error::other("dropped")), (it, guard)));
                 }
                 None

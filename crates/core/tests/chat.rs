@@ -1,0 +1,201 @@
+//! Streaming answers against the fake gateway: stop, retries, errors mid-stream, usage.
+
+use std::time::Duration;
+
+use fake_gateway::{ChatScenario, FakeGateway};
+use glama_core::chat::answer::{stream_answer, AnswerEvent, AnswerPolicy};
+use glama_core::chat::conversation::MessageStatus;
+use glama_core::chat::{Ask, Chats};
+use glama_core::connect::pkce::Pkce;
+use glama_core::gateway::types::{ChatMessage, Role, UsageSource};
+use glama_core::gateway::{Gateway, GatewayError, Timeouts};
+use glama_core::secret::{ApiKey, Secret};
+use tokio_util::sync::CancellationToken;
+
+const MODEL: &str = "openai/gpt-4o";
+
+async fn setup() -> (FakeGateway, Gateway, ApiKey) {
+    let fake = FakeGateway::start().await.unwrap();
+    let gateway = Gateway::new(fake.url().parse().unwrap(), "test", Timeouts::default());
+    let pkce = Pkce::generate();
+    let key = gateway.exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier).await.unwrap();
+    (fake, gateway, key)
+}
+
+fn fast_policy() -> AnswerPolicy {
+    AnswerPolicy {
+        default_retry_after: Duration::from_millis(100),
+        server_retry_delay: Duration::from_millis(10),
+        usage_poll_interval: Duration::from_millis(100),
+        ..AnswerPolicy::default()
+    }
+}
+
+fn ask(prompt: &str) -> Vec<ChatMessage> {
+    vec![ChatMessage { role: Role::User, content: prompt.into() }]
+}
+
+/// Runs one answer and returns (outcome, events, the HTML the window would show).
+async fn run(gateway: &Gateway, key: &ApiKey, prompt: &str, cancel: CancellationToken) -> (glama_core::chat::answer::AnswerOutcome, Vec<AnswerEvent>, String) {
+    let mut events = Vec::new();
+    let outcome = stream_answer(gateway, key, MODEL, &ask(prompt), &cancel, &fast_policy(), &mut |e| events.push(e)).await;
+    let mut html = String::new();
+    let mut tail = String::new();
+    for e in &events {
+        if let AnswerEvent::Delta(u) = e {
+            if u.reset {
+                html.clear();
+            }
+            html.push_str(&u.append);
+            tail = u.tail.clone();
+        }
+    }
+    (outcome, events, html + &tail)
+}
+
+#[tokio::test]
+async fn streams_the_whole_reply() {
+    let (fake, gateway, key) = setup().await;
+    let (outcome, events, html) = run(&gateway, &key, "hello ✓", CancellationToken::new()).await;
+    assert_eq!(outcome.status, MessageStatus::Done);
+    assert_eq!(outcome.text, fake_gateway::reply_for("hello ✓"));
+    assert_eq!(html, glama_core::render::render_markdown(&outcome.text));
+    assert!(outcome.request_id.as_deref().unwrap().starts_with("cr_"));
+    let usage = outcome.stream_usage.clone().unwrap();
+    assert_eq!(usage.source, UsageSource::Stream);
+    let deltas = events.iter().filter(|e| matches!(e, AnswerEvent::Delta(_))).count();
+    assert!(deltas >= 1);
+    assert_eq!(fake.stats().streams_completed, 1);
+}
+
+#[tokio::test]
+async fn stop_closes_the_connection_and_keeps_the_partial_answer() {
+    let (fake, gateway, key) = setup().await;
+    fake.script_chat(ChatScenario {
+        reply: Some("word ".repeat(400)),
+        piece_delay: Some(Duration::from_millis(5)),
+        ..Default::default()
+    });
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stopper.cancel();
+    });
+    let (outcome, _, _) = run(&gateway, &key, "long", cancel).await;
+    assert_eq!(outcome.status, MessageStatus::Stopped);
+    assert!(!outcome.text.is_empty(), "partial text kept");
+    assert!(outcome.text.len() < 2000, "stopped early: {} bytes", outcome.text.len());
+    // The server sees the client go away.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while fake.stats().streams_closed_early == 0 {
+        assert!(std::time::Instant::now() < deadline, "server never saw the connection close");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fake.stats().streams_completed, 0);
+}
+
+#[tokio::test]
+async fn rate_limit_waits_and_retries() {
+    let (fake, gateway, key) = setup().await;
+    fake.script_chat(ChatScenario { status: Some(429), retry_after: Some(1), ..Default::default() });
+    let started = std::time::Instant::now();
+    let (outcome, events, _) = run(&gateway, &key, "again", CancellationToken::new()).await;
+    assert_eq!(outcome.status, MessageStatus::Done);
+    assert!(started.elapsed() >= Duration::from_millis(900), "waited for Retry-After");
+    assert!(events.iter().any(|e| matches!(e, AnswerEvent::Retrying { in_secs: 1, attempt: 1, .. })), "{events:?}");
+    assert_eq!(fake.stats().chat_requests, 2);
+}
+
+#[tokio::test]
+async fn rate_limit_gives_up_after_three_retries() {
+    let (fake, gateway, key) = setup().await;
+    for _ in 0..4 {
+        fake.script_chat(ChatScenario { status: Some(429), ..Default::default() });
+    }
+    let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
+    assert_eq!(outcome.status, MessageStatus::Error);
+    assert!(matches!(outcome.error, Some(GatewayError::RateLimited { .. })));
+    assert_eq!(fake.stats().chat_requests, 4, "one try and three retries");
+}
+
+#[tokio::test]
+async fn server_error_before_any_byte_is_retried_once() {
+    let (fake, gateway, key) = setup().await;
+    fake.script_chat(ChatScenario { status: Some(502), ..Default::default() });
+    let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
+    assert_eq!(outcome.status, MessageStatus::Done);
+    assert_eq!(fake.stats().chat_requests, 2);
+
+    fake.script_chat(ChatScenario { status: Some(500), ..Default::default() });
+    fake.script_chat(ChatScenario { status: Some(503), ..Default::default() });
+    let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
+    assert!(matches!(outcome.error, Some(GatewayError::Server { status: 503, .. })), "{:?}", outcome.error);
+    assert_eq!(fake.stats().chat_requests, 4);
+}
+
+#[tokio::test]
+async fn mid_stream_error_keeps_the_partial_text_and_is_not_retried() {
+    let (fake, gateway, key) = setup().await;
+    fake.script_chat(ChatScenario { error_after_chars: Some(12), ..Default::default() });
+    let (outcome, _, html) = run(&gateway, &key, "partial please", CancellationToken::new()).await;
+    assert_eq!(outcome.status, MessageStatus::Error);
+    assert!(matches!(outcome.error, Some(GatewayError::StreamError(ref m)) if m.contains("mid-answer")), "{:?}", outcome.error);
+    let full = fake_gateway::reply_for("partial please");
+    assert!(!outcome.text.is_empty() && full.starts_with(&outcome.text), "{:?}", outcome.text);
+    assert!(html.contains("Echo"), "{html}");
+    assert_eq!(fake.stats().chat_requests, 1, "never retried after bytes arrived");
+}
+
+#[tokio::test]
+async fn dropped_connection_keeps_the_partial_text() {
+    let (fake, gateway, key) = setup().await;
+    fake.script_chat(ChatScenario { drop_after_chars: Some(9), ..Default::default() });
+    let (outcome, _, _) = run(&gateway, &key, "drop", CancellationToken::new()).await;
+    assert_eq!(outcome.status, MessageStatus::Error);
+    assert!(matches!(outcome.error, Some(GatewayError::Dropped(_))), "{:?}", outcome.error);
+    assert!(outcome.text.starts_with("Echo: dr"), "{:?}", outcome.text);
+    assert_eq!(fake.stats().chat_requests, 1);
+}
+
+#[tokio::test]
+async fn unauthorized_and_payment_required() {
+    let (fake, gateway, key) = setup().await;
+    fake.script_chat(ChatScenario { status: Some(402), ..Default::default() });
+    let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
+    assert!(matches!(outcome.error, Some(GatewayError::PaymentRequired(_))));
+    assert!(outcome.error.unwrap().to_string().contains("out of credit"));
+    fake.revoke_keys();
+    let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
+    assert_eq!(outcome.error, Some(GatewayError::Unauthorized));
+}
+
+#[tokio::test]
+async fn chats_poll_usage_and_regenerate_and_edit() {
+    let (fake, gateway, key) = setup().await;
+    let chats = Chats::new(fast_policy());
+    let c = chats.new_conversation(MODEL);
+    let mut events = Vec::new();
+    let status = chats.ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Send { text: "first".into() }, &mut |e| events.push(e)).await.unwrap();
+    assert_eq!(status, MessageStatus::Done);
+    let usage = events.iter().find_map(|e| match e { AnswerEvent::Usage(u) => Some(u.clone()), _ => None }).expect("usage");
+    assert_eq!(usage.source, UsageSource::Glama, "polled from completion-requests");
+    assert!(usage.cost_usd.unwrap() > 0.0);
+    assert!(usage.completion_tokens.unwrap() > 0);
+
+    let status = chats.ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Regenerate, &mut |_| {}).await.unwrap();
+    assert_eq!(status, MessageStatus::Done);
+    let msgs = chats.messages(c.id).unwrap();
+    assert_eq!(msgs.len(), 2, "regenerate replaced the answer");
+
+    let user_id = msgs[0].id;
+    chats.ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Edit { message_id: user_id, text: "edited".into() }, &mut |_| {}).await.unwrap();
+    let msgs = chats.messages(c.id).unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].text, "edited");
+    assert_eq!(msgs[1].text, fake_gateway::reply_for("edited"));
+    assert_eq!(fake.stats().chat_requests, 3);
+
+    let err = chats.ask(&gateway, None, c.id, MODEL, Ask::Regenerate, &mut |_| {}).await.unwrap_err();
+    assert_eq!(err, glama_core::chat::ChatError::NotConnected);
+}

@@ -1,0 +1,164 @@
+//! The connector end to end in-process: a real loopback listener, the fake gateway, and the
+//! real keyring (the test command runs these inside a session bus with gnome-keyring).
+
+use std::sync::{Arc, Mutex};
+
+use fake_gateway::FakeGateway;
+use glama_core::connect::flow::Rejection;
+use glama_core::connect::{ConnectError, ConnectEvent, Connector, Status, TransportChoice};
+use glama_core::gateway::{Gateway, Timeouts};
+use glama_core::secret::ApiKey;
+use glama_core::vault::{Item, Vault};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+struct Rig {
+    fake: FakeGateway,
+    connector: Arc<Connector>,
+    events: Arc<Mutex<Vec<ConnectEvent>>>,
+}
+
+async fn rig() -> Rig {
+    let fake = FakeGateway::start().await.unwrap();
+    let gateway = Gateway::new(fake.url().parse().unwrap(), "test", Timeouts::default());
+    // A vault of its own per test (the gateway port differs), so tests do not meet.
+    let vault = Vault::new("ai.glama.chat.test", fake.addr().to_string());
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let connector = Connector::new(gateway, vault, move |e| sink.lock().unwrap().push(e));
+    connector.start().await;
+    Rig { fake, connector, events }
+}
+
+impl Rig {
+    /// Plays the browser: fetch the authorize URL and return the callback it redirects to.
+    async fn authorize(&self, url: &str) -> String {
+        let resp = no_redirects().get(url).send().await.unwrap();
+        assert_eq!(resp.status(), 302);
+        resp.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    fn notices(&self) -> Vec<String> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                ConnectEvent::Notice(n) => Some(n.message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn vault_round_trip() {
+    let vault = Vault::new("ai.glama.chat.test", format!("vault-{}", std::process::id()));
+    vault.delete(Item::ApiKey).unwrap();
+    assert_eq!(vault.load_key().unwrap(), None);
+    vault.store_key(&ApiKey::new("glama_test_key_1234")).unwrap();
+    assert_eq!(vault.load_key().unwrap().unwrap().expose(), "glama_test_key_1234");
+    let other = Vault::new("ai.glama.chat.test", "another-gateway");
+    assert_eq!(other.load_key().unwrap(), None, "keys are per gateway");
+    vault.delete(Item::ApiKey).unwrap();
+    assert_eq!(vault.load_key().unwrap(), None);
+    vault.delete(Item::ApiKey).unwrap();
+}
+
+#[tokio::test]
+async fn loopback_flow_connects_and_closes_the_port() {
+    let rig = rig().await;
+    let url = rig.connector.connect(TransportChoice::Loopback, Some("ai.glama.chat")).await.unwrap();
+    assert!(matches!(rig.connector.status(), Status::Connecting { transport: "loopback", .. }));
+    let callback = rig.authorize(&url).await;
+    assert!(callback.starts_with("http://127.0.0.1:"), "{callback}");
+
+    // A forged request to the listener is answered with an error and changes nothing.
+    let port = url::Url::parse(&callback).unwrap().port().unwrap();
+    let forged = reqwest::get(format!("http://127.0.0.1:{port}/callback/wrong?code=x")).await.unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(forged.text().await.unwrap().contains("does not belong"));
+    assert!(matches!(rig.connector.status(), Status::Connecting { .. }));
+
+    let page = reqwest::get(&callback).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("you can close this tab"));
+    let key = rig.fake.issued_keys().pop().unwrap();
+    assert!(matches!(rig.connector.status(), Status::Connected { ref masked_key, session_only: false } if key.ends_with(&masked_key[3..])));
+    assert_eq!(rig.connector.vault().load_key().unwrap().unwrap().expose(), key);
+    assert!(reqwest::get(&callback).await.is_err(), "listener closed after the flow");
+
+    rig.connector.disconnect().await.unwrap();
+    assert_eq!(rig.connector.vault().load_key().unwrap(), None);
+}
+
+#[tokio::test]
+async fn scheme_flow_rejections_leave_things_alone() {
+    let rig = rig().await;
+    let scheme = "ai.glama.chat";
+    // No flow pending.
+    let err = rig.connector.handle_callback(&format!("{scheme}:/callback/x?code=c")).await.unwrap_err();
+    assert_eq!(err, ConnectError::Rejected(Rejection::NoPendingFlow));
+
+    let url = rig.connector.connect(TransportChoice::Scheme, Some(scheme)).await.unwrap();
+    let callback = rig.authorize(&url).await;
+    assert!(callback.starts_with(&format!("{scheme}:/callback/")));
+    // The pending sign-in is kept in the keyring for a cold start.
+    assert!(rig.connector.vault().get(Item::PendingSignIn).unwrap().is_some());
+
+    for (bad, expected) in [
+        (format!("{scheme}:/callback/forged?code=c"), Rejection::WrongState),
+        (format!("{scheme}:/callback?code=c"), Rejection::Malformed(glama_core::connect::callback::CallbackError::MissingState)),
+        ("other.app:/callback/x?code=c".to_string(), Rejection::Malformed(glama_core::connect::callback::CallbackError::WrongTarget)),
+        ("%%garbage%%".to_string(), Rejection::Malformed(glama_core::connect::callback::CallbackError::NotAUrl)),
+    ] {
+        let err = rig.connector.handle_callback(&bad).await.unwrap_err();
+        assert_eq!(err, ConnectError::Rejected(expected), "{bad}");
+        assert!(matches!(rig.connector.status(), Status::Connecting { .. }), "{bad} disturbed the flow");
+    }
+    assert_eq!(rig.notices().len(), 5, "each rejection is told: {:?}", rig.notices());
+
+    rig.connector.handle_callback(&callback).await.unwrap();
+    assert!(matches!(rig.connector.status(), Status::Connected { .. }));
+    assert!(rig.connector.vault().get(Item::PendingSignIn).unwrap().is_none());
+    // Delivered twice by the OS: handled once, silently.
+    let err = rig.connector.handle_callback(&callback).await.unwrap_err();
+    assert_eq!(err, ConnectError::Rejected(Rejection::Duplicate));
+    assert_eq!(rig.notices().len(), 5);
+    assert_eq!(rig.fake.stats().exchange_requests, 1);
+    rig.connector.disconnect().await.unwrap();
+}
+
+#[tokio::test]
+async fn denial_and_refused_exchange_are_explained() {
+    let rig = rig().await;
+    let url = rig.connector.connect(TransportChoice::Scheme, Some("ai.glama.chat")).await.unwrap();
+    let callback = rig.authorize(&url).await;
+    let denied = callback.split('?').next().unwrap().to_string() + "?error=access_denied&error_description=No+thanks";
+    let err = rig.connector.handle_callback(&denied).await.unwrap_err();
+    assert_eq!(err, ConnectError::Denied("access_denied: No thanks".into()));
+    assert!(matches!(rig.connector.status(), Status::Error { ref message, .. } if message.contains("No thanks")));
+
+    // A code Glama refuses (here: already used by someone else).
+    let url = rig.connector.connect(TransportChoice::Scheme, Some("ai.glama.chat")).await.unwrap();
+    let callback = rig.authorize(&url).await;
+    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+    let stolen = glama_core::connect::pkce::Pkce::from_verifier("a".repeat(43));
+    let _ = rig.connector.gateway().exchange_code(&glama_core::secret::Secret::new(code), &stolen.verifier).await;
+    let err = rig.connector.handle_callback(&callback).await.unwrap_err();
+    assert!(matches!(err, ConnectError::ExchangeRefused(ref m) if m.contains("already used")), "{err:?}");
+    assert!(matches!(rig.connector.status(), Status::Error { ref kind, .. } if kind == "exchange_refused"));
+}
+
+#[tokio::test]
+async fn cancel_ends_the_flow() {
+    let rig = rig().await;
+    let url = rig.connector.connect(TransportChoice::Loopback, None).await.unwrap();
+    let callback = rig.authorize(&url).await;
+    assert_eq!(rig.connector.cancel().await, Status::Disconnected);
+    assert!(reqwest::get(&callback).await.is_err(), "loopback closed on cancel");
+    let err = rig.connector.handle_callback(&callback).await.unwrap_err();
+    assert_eq!(err, ConnectError::Rejected(Rejection::NoPendingFlow));
+}

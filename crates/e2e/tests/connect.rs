@@ -1,0 +1,154 @@
+//! Connect, end to end: the real app, the real keyring, the fake gateway over real HTTP.
+
+use e2e::{Session, SessionOptions, APP_ID};
+
+#[tokio::test]
+async fn connect_by_scheme_stores_key_in_keyring_and_streams_a_reply() {
+    let session = Session::start().await;
+    let app = session.launch(&[]).await;
+    assert_eq!(app.connection_state().await, "disconnected");
+    assert!(app.js("return document.querySelector('[data-testid=connection-status]').textContent", vec![]).await.as_str().unwrap().contains("Not connected"));
+
+    let shown = app.connect().await;
+    let keys = session.gateway.issued_keys();
+    assert_eq!(keys.len(), 1, "one key issued");
+    let key = &keys[0];
+    assert!(shown.starts_with("Connected"), "{shown}");
+    assert!(shown.contains(&format!("…{}", &key[key.len() - 4..])), "masked tail shown: {shown}");
+
+    // The browser got an S256 authorize URL with the scheme callback, and delivered it by a second launch.
+    let log = session.browser_log();
+    let open = log.iter().find(|l| l.starts_with("open ")).expect("browser opened");
+    let authorize = url::Url::parse(&open[5..]).unwrap();
+    let q: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert!(q["callback_url"].starts_with(&format!("{APP_ID}:/callback/")), "{}", q["callback_url"]);
+    assert!(log.iter().any(|l| l.starts_with("delivered")), "{log:?}");
+
+    // The key is in the keyring (read by another process) and in no file.
+    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    assert_eq!(session.files_containing(key), Vec::<std::path::PathBuf>::new());
+    // ...and never in the window.
+    let leaked = app
+        .js(
+            "return window.__TAURI__.core.invoke('connection_status').then(s => JSON.stringify(s).includes(arguments[0]) || document.documentElement.outerHTML.includes(arguments[0]))",
+            vec![serde_json::json!(key)],
+        )
+        .await;
+    assert_eq!(leaked, serde_json::json!(false));
+
+    // A message streams back with exactly the gateway's text, multi-byte characters included.
+    app.wait_models().await;
+    // WebKitWebDriver cannot type characters outside the BMP; the reply carries 🦀 (4 bytes).
+    let prompt = "Grüße, 世界!";
+    app.send(prompt).await;
+    let answer = app.wait_last_answer("done").await;
+    assert_eq!(answer["text"].as_str().unwrap().trim(), fake_gateway::reply_for(prompt));
+    let user = &app.messages().await[0];
+    assert_eq!(user["role"], "user");
+    assert_eq!(user["text"], prompt);
+    let stats = session.gateway.stats();
+    assert_eq!(stats.streams_completed, 1);
+    assert!(stats.last_chat_user_agent.unwrap().starts_with("GlamaChat/"));
+    assert!(stats.last_chat_metadata.unwrap().contains("\"key\":\"app\""));
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn relaunch_stays_connected_and_disconnect_removes_the_keyring_entry() {
+    let session = Session::start().await;
+    let app = session.launch(&[]).await;
+    app.connect().await;
+    app.quit().await;
+
+    // A new process reads the key back from the keyring.
+    let app = session.launch(&[]).await;
+    let shown = app.wait_connection("connected").await;
+    let key = session.gateway.issued_keys().pop().unwrap();
+    assert!(shown.contains(&key[key.len() - 4..]), "{shown}");
+    assert_eq!(session.gateway.stats().exchange_requests, 1, "no second sign-in");
+
+    app.click("disconnect-button").await;
+    app.wait_connection("disconnected").await;
+    assert_eq!(session.keyring_lookup(&session.key_account()), None, "keyring entry deleted");
+    app.quit().await;
+
+    let app = session.launch(&[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.connection_state().await, "disconnected");
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn connect_by_loopback() {
+    let session = Session::start().await;
+    let app = session.launch(&[]).await;
+    let select = app.by_testid("transport-select").await;
+    app.js("document.querySelector('details.settings').open = true", vec![]).await;
+    select.select_by_value("loopback").await.unwrap();
+    app.wait_js("setting saved", "return window.__TAURI__.core.invoke('get_settings').then(s => s.transport === 'loopback')").await;
+    app.connect().await;
+    let log = session.browser_log();
+    let callback = log.iter().find_map(|l| l.strip_prefix("callback ")).expect("callback").to_string();
+    assert!(callback.starts_with("http://127.0.0.1:"), "{callback}");
+    assert!(log.iter().any(|l| l.starts_with("page 200") && l.contains("you can close this tab")), "{log:?}");
+    let key = session.gateway.issued_keys().pop().unwrap();
+    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    // The port is closed once the flow is over.
+    let port: u16 = url::Url::parse(&callback).unwrap().port().unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "loopback port still open");
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn forged_callback_while_connected_changes_nothing() {
+    let session = Session::start().await;
+    let app = session.launch(&[]).await;
+    let before = app.connect().await;
+    let key = session.gateway.issued_keys().pop().unwrap();
+    // Someone makes the OS open a link with a real, unused code but no flow of ours.
+    let code = session.gateway.issue_code("attacker-challenge");
+    let forged = format!("{APP_ID}:/callback/forged-state?code={code}");
+    let status = std::process::Command::new(e2e::app_binary()).arg(&forged).envs(session_env(&session)).status().unwrap();
+    assert!(status.success());
+    app.wait_banner("did not ask for").await;
+    assert_eq!(app.wait_connection("connected").await, before);
+    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    assert_eq!(session.gateway.stats().exchange_requests, 1, "a forged code is never exchanged");
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn callback_that_cold_starts_the_app_completes_the_flow() {
+    let session = Session::start_with(SessionOptions { browser_mode: "capture", ..Default::default() }).await;
+    let app = session.launch(&[]).await;
+    app.click("connect-button").await;
+    app.wait_connection("connecting").await;
+    // The person closes the app before the browser comes back.
+    let callback = {
+        let deadline = std::time::Instant::now() + e2e::WAIT;
+        loop {
+            if let Some(c) = session.browser_log().iter().find_map(|l| l.strip_prefix("callback ").map(str::to_string)) {
+                break c;
+            }
+            assert!(std::time::Instant::now() < deadline, "no callback captured");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    app.quit().await;
+    // The browser's redirect starts the app with the URL.
+    let app = session.launch(&[&callback]).await;
+    app.wait_connection("connected").await;
+    let key = session.gateway.issued_keys().pop().unwrap();
+    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    // The saved sign-in is gone from the keyring once used.
+    assert_eq!(session.keyring_lookup(&format!("pending-sign-in@{}", session.gateway.addr())), None);
+    app.quit().await;
+}
+
+fn session_env(session: &Session) -> Vec<(String, String)> {
+    let mut env = session.base_env();
+    env.push(("GLAMA_GATEWAY_URL".into(), session.gateway.url()));
+    env
+}

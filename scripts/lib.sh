@@ -1,0 +1,48 @@
+# Shared by the scripts: install what is missing, never what is there.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# What building needs (WebKitGTK pulls GTK 3, libsoup 3 and libdbus for the keyring).
+BUILD_PACKAGES="build-essential pkg-config libwebkit2gtk-4.1-dev"
+# What running needs: scheme registration and opening the browser (xdg-utils, desktop-file-utils),
+# and a session bus (single-instance needs one).
+RUN_PACKAGES="xdg-utils desktop-file-utils dbus dbus-bin"
+# What testing needs: a virtual display, the WebDriver for WebKitGTK, a real keyring, secret-tool.
+TEST_PACKAGES="xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon"
+
+TAURI_DRIVER_VERSION="2.1.0"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# install_packages PKG...: apt-get install only the ones not installed yet.
+install_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+need_rust() {
+  if ! command -v cargo >/dev/null; then
+    echo "Rust is needed: install it from https://rustup.rs, then run this again." >&2
+    exit 1
+  fi
+}
+
+install_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null || [ "$(tauri-driver --version 2>/dev/null | awk '{print $2}')" != "$TAURI_DRIVER_VERSION" ]; then
+    say "installing tauri-driver $TAURI_DRIVER_VERSION"
+    cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet
+  fi
+}
