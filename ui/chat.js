@@ -400,7 +400,8 @@ export function initChat() {
     const a = e.target.closest('a');
     if (!a) return;
     e.preventDefault();
-    invoke('open_link', { url: a.getAttribute('href') }).catch((err) => showBanner(errorText(err)));
+    const href = a.getAttribute('href');
+    if (href) invoke('open_link', { url: href }).catch((err) => showBanner(errorText(err)));
   });
   refreshConversations();
 }

@@ -95,6 +95,13 @@ impl FakeGateway {
     }
 }
 
+/// Anything Glama does not serve: counted, so a test can prove nothing (an image in an
+/// answer, say) was fetched.
+async fn stray(axum::extract::State(state): axum::extract::State<Arc<State>>, uri: axum::http::Uri) -> axum::http::StatusCode {
+    state.lock().stats.stray_requests.push(uri.to_string());
+    axum::http::StatusCode::NOT_FOUND
+}
+
 fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/oauth/authorize", get(oauth::authorize))
@@ -103,5 +110,6 @@ fn router(state: Arc<State>) -> Router {
         .route("/api/gateway/openai/v1/models", get(chat::openai_models))
         .route("/api/gateway/openai/v1/chat/completions", post(chat::completions))
         .route("/api/gateway/v1/completion-requests/{id}", get(chat::completion_request))
+        .fallback(stray)
         .with_state(state)
 }

@@ -123,7 +123,7 @@ impl Chats {
             }
             running.insert(conversation_id, cancel.clone());
         }
-        let _running = RunningGuard { chats: self, conversation_id };
+        let running = RunningGuard { chats: self, conversation_id };
 
         let (history, user_message_id, message_id) = {
             let mut all = self.conversations();
@@ -157,6 +157,8 @@ impl Chats {
             }
         });
         emit(AnswerEvent::Finished { status, error, text: outcome.text.clone() });
+        // The conversation is free for the next question while usage settles.
+        drop(running);
 
         if status != MessageStatus::Error {
             if let Some(usage) = answer::settle_usage(gateway, &key, &outcome, &self.policy).await {
