@@ -25,13 +25,12 @@ pub fn connection_status(state: State<'_, AppState>) -> Status {
 #[tauri::command]
 pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<Status, AppError> {
     let scheme = callbacks::scheme(&app);
-    let choice = state.settings.get().transport;
-    let registered = match choice {
+    let use_scheme = match state.settings.get().transport {
         TransportChoice::Loopback => false,
         TransportChoice::Scheme => true,
         TransportChoice::Auto => app.deep_link().is_registered(&scheme).unwrap_or(false),
     };
-    let url = state.connector.connect(choice, registered.then_some(scheme.as_str())).await?;
+    let url = state.connector.connect(use_scheme.then_some(scheme.as_str())).await?;
     if !browser::open(url).await {
         state.connector.browser_failed();
     }

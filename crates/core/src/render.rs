@@ -138,23 +138,22 @@ fn chunk_starts(src: &str, blocks: &[Range<usize>]) -> Vec<usize> {
     starts
 }
 
-/// `block` can no longer change: a blank line separates it from `next`, whose first line is
-/// complete (so its indentation, and what it is, are settled).
+/// `block` can no longer change: the line before `next` is blank (some blocks, lists among
+/// them, count trailing blank lines as their own), and the first line of `next` is complete
+/// (so its indentation, and what it is, are settled).
 fn is_final(src: &str, block: &Range<usize>, next: &Range<usize>) -> bool {
     if !src[next.start..].contains('\n') {
         return false;
     }
-    let end = block.end;
-    let after_block = if end > 0 && src.as_bytes()[end - 1] == b'\n' {
-        end
-    } else {
-        match src[end..].find('\n') {
-            Some(p) => end + p + 1,
-            None => return false,
-        }
-    };
     let next_line = line_start(src, next.start);
-    after_block <= next_line && src[after_block..next_line].contains('\n')
+    if next_line <= block.start {
+        return false;
+    }
+    let Some(before) = src[..next_line].strip_suffix('\n') else {
+        return false;
+    };
+    let last_line = &before[before.rfind('\n').map_or(0, |p| p + 1)..];
+    last_line.trim().is_empty()
 }
 
 /// A line that looks like `[label]: destination` (may redefine links anywhere in the text).
@@ -348,6 +347,18 @@ mod tests {
                 assert_eq!(stream(src, &[size]), full, "src {src:?} size {size}");
             }
         }
+    }
+
+    #[test]
+    fn every_kind_of_block_is_committed_once_followed() {
+        // A regression: lists count their trailing blank line as theirs, which once kept
+        // everything after the first list in the tail (quadratic cost).
+        let mut r = IncrementalRenderer::new();
+        for c in SAMPLE.chars().chain(std::iter::once('\n')) {
+            r.push(&c.to_string());
+            r.update();
+        }
+        assert_eq!(&r.src[r.committed..], "end\n");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use fake_gateway::FakeGateway;
 use glama_core::connect::flow::Rejection;
-use glama_core::connect::{ConnectError, ConnectEvent, Connector, Status, TransportChoice};
+use glama_core::connect::{ConnectError, ConnectEvent, Connector, Status};
 use glama_core::gateway::{Gateway, Timeouts};
 use glama_core::secret::ApiKey;
 use glama_core::vault::{Item, Vault};
@@ -70,7 +70,7 @@ async fn vault_round_trip() {
 #[tokio::test]
 async fn loopback_flow_connects_and_closes_the_port() {
     let rig = rig().await;
-    let url = rig.connector.connect(TransportChoice::Loopback, Some("ai.glama.chat")).await.unwrap();
+    let url = rig.connector.connect(None).await.unwrap();
     assert!(matches!(rig.connector.status(), Status::Connecting { transport: "loopback", .. }));
     let callback = rig.authorize(&url).await;
     assert!(callback.starts_with("http://127.0.0.1:"), "{callback}");
@@ -102,7 +102,7 @@ async fn scheme_flow_rejections_leave_things_alone() {
     let err = rig.connector.handle_callback(&format!("{scheme}:/callback/x?code=c")).await.unwrap_err();
     assert_eq!(err, ConnectError::Rejected(Rejection::NoPendingFlow));
 
-    let url = rig.connector.connect(TransportChoice::Scheme, Some(scheme)).await.unwrap();
+    let url = rig.connector.connect(Some(scheme)).await.unwrap();
     let callback = rig.authorize(&url).await;
     assert!(callback.starts_with(&format!("{scheme}:/callback/")));
     // The pending sign-in is kept in the keyring for a cold start.
@@ -134,7 +134,7 @@ async fn scheme_flow_rejections_leave_things_alone() {
 #[tokio::test]
 async fn denial_and_refused_exchange_are_explained() {
     let rig = rig().await;
-    let url = rig.connector.connect(TransportChoice::Scheme, Some("ai.glama.chat")).await.unwrap();
+    let url = rig.connector.connect(Some("ai.glama.chat")).await.unwrap();
     let callback = rig.authorize(&url).await;
     let denied = callback.split('?').next().unwrap().to_string() + "?error=access_denied&error_description=No+thanks";
     let err = rig.connector.handle_callback(&denied).await.unwrap_err();
@@ -142,7 +142,7 @@ async fn denial_and_refused_exchange_are_explained() {
     assert!(matches!(rig.connector.status(), Status::Error { ref message, .. } if message.contains("No thanks")));
 
     // A code Glama refuses (here: already used by someone else).
-    let url = rig.connector.connect(TransportChoice::Scheme, Some("ai.glama.chat")).await.unwrap();
+    let url = rig.connector.connect(Some("ai.glama.chat")).await.unwrap();
     let callback = rig.authorize(&url).await;
     let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
     let stolen = glama_core::connect::pkce::Pkce::from_verifier("a".repeat(43));
@@ -155,7 +155,7 @@ async fn denial_and_refused_exchange_are_explained() {
 #[tokio::test]
 async fn cancel_ends_the_flow() {
     let rig = rig().await;
-    let url = rig.connector.connect(TransportChoice::Loopback, None).await.unwrap();
+    let url = rig.connector.connect(None).await.unwrap();
     let callback = rig.authorize(&url).await;
     assert_eq!(rig.connector.cancel().await, Status::Disconnected);
     assert!(reqwest::get(&callback).await.is_err(), "loopback closed on cancel");

@@ -85,6 +85,7 @@ impl Session {
 
     pub async fn start_with(options: SessionOptions) -> Self {
         assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under xvfb-run (scripts/test.sh does)");
+        adopt_orphans();
         let dir = std::env::temp_dir().join(format!("glama-e2e-{}-{}", std::process::id(), free_port()));
         for sub in ["home", "data", "config", "cache", "runtime"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
@@ -243,6 +244,22 @@ impl Session {
 
     /// Launches the app (with `args`) in a WebDriver session.
     pub async fn launch(&self, args: &[&str]) -> App {
+        // Starting a session can fail while the machine is busy (the driver proxy answers
+        // before WebKitWebDriver does); a failed attempt's processes are killed before the next.
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            match self.try_launch(args).await {
+                Ok(app) => {
+                    app.wait_js("the window to load", "return document.readyState === 'complete' && !!document.querySelector('[data-testid=connection-status]')").await;
+                    return app;
+                }
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("could not start a WebDriver session with the app: {last_error}");
+    }
+
+    async fn try_launch(&self, args: &[&str]) -> Result<App, String> {
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new(tauri_driver());
@@ -250,12 +267,18 @@ impl Session {
             .envs(self.app_env())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        std::os::unix::process::CommandExt::process_group(&mut cmd, self.pgid);
-        let driver = cmd.spawn().expect("tauri-driver");
+        // A group of its own (driver, WebKitWebDriver, the app), so it can be killed whole.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let driver = cmd.spawn().map_err(|e| format!("tauri-driver: {e}"))?;
+        let mut app = App { client: None, driver: Some(driver) };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        for p in [port, native_port] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                if Instant::now() > deadline {
+                    return Err(format!("nothing listens on {p}"));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
@@ -264,28 +287,49 @@ impl Session {
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            .expect("WebDriver session with the app");
-        let app = App { client, driver: Some(driver) };
-        app.wait_js("the window to load", "return document.readyState === 'complete' && !!document.querySelector('[data-testid=connection-status]')").await;
-        app
+            .map_err(|e| e.to_string())?;
+        app.client = Some(client);
+        Ok(app)
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
         if self.pgid > 0 {
-            unsafe {
-                libc::killpg(self.pgid, libc::SIGTERM);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-            unsafe {
-                libc::killpg(self.pgid, libc::SIGKILL);
-            }
+            kill_group(self.pgid);
         }
-        for child in &mut self.children {
-            let _ = child.wait();
-        }
+        self.children.clear();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Makes this test process adopt its orphaned descendants, so [`kill_group`] can reap them
+/// (the app's helpers outlive tauri-driver for a moment; nothing is left as a zombie).
+fn adopt_orphans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    });
+}
+
+/// Kills a process group and reaps every member that was ours.
+fn kill_group(pgid: i32) {
+    unsafe {
+        libc::killpg(pgid, libc::SIGKILL);
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let mut status = 0;
+        let pid = unsafe { libc::waitpid(-pgid, &mut status, libc::WNOHANG) };
+        if pid < 0 {
+            break; // no member of the group is our child any more
+        }
+        if pid == 0 {
+            if Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -295,7 +339,7 @@ fn tauri_driver() -> PathBuf {
 
 /// The app in a WebDriver session.
 pub struct App {
-    pub client: Client,
+    client: Option<Client>,
     driver: Option<Child>,
 }
 
@@ -303,25 +347,35 @@ pub struct App {
 pub const WAIT: Duration = Duration::from_secs(20);
 
 impl App {
+    /// The WebDriver client.
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("a started session")
+    }
+
     /// Ends the session (the app quits) and stops tauri-driver.
     pub async fn quit(mut self) {
-        let _ = self.client.clone().close().await;
-        if let Some(mut driver) = self.driver.take() {
-            let _ = driver.kill();
-            let _ = driver.wait();
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+        self.kill_driver();
+    }
+
+    fn kill_driver(&mut self) {
+        if let Some(driver) = self.driver.take() {
+            kill_group(driver.id() as i32);
         }
     }
 
     /// Runs JS in the window and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client().execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Polls `script` until it returns something truthy; fails with a screenshot after [`WAIT`].
     pub async fn wait_js(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Ok(v) = self.client.execute(script, vec![]).await {
+            if let Ok(v) = self.client().execute(script, vec![]).await {
                 let truthy = !matches!(v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
                 if truthy {
                     return v;
@@ -329,7 +383,7 @@ impl App {
             }
             if Instant::now() > deadline {
                 let shot = self.screenshot(what).await;
-                let state = self.client.execute("return document.body.innerText", vec![]).await.ok();
+                let state = self.client().execute("return document.body.innerText", vec![]).await.ok();
                 panic!("timed out waiting for {what} (screenshot: {shot:?})\nwindow text: {state:?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -337,7 +391,7 @@ impl App {
     }
 
     async fn screenshot(&self, name: &str) -> Option<PathBuf> {
-        let png = self.client.screenshot().await.ok()?;
+        let png = self.client().screenshot().await.ok()?;
         let dir = workspace_root().join("target/e2e-screenshots");
         std::fs::create_dir_all(&dir).ok()?;
         let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
@@ -347,7 +401,7 @@ impl App {
     }
 
     pub async fn by_testid(&self, testid: &str) -> fantoccini::elements::Element {
-        self.client
+        self.client()
             .wait()
             .at_most(WAIT)
             .for_element(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
@@ -440,9 +494,6 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
-        if let Some(mut driver) = self.driver.take() {
-            let _ = driver.kill();
-            let _ = driver.wait();
-        }
+        self.kill_driver();
     }
 }

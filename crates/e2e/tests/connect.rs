@@ -25,6 +25,10 @@ async fn connect_by_scheme_stores_key_in_keyring_and_streams_a_reply() {
     assert_eq!(q["code_challenge"].len(), 43);
     assert!(q["callback_url"].starts_with(&format!("{APP_ID}:/callback/")), "{}", q["callback_url"]);
     assert!(log.iter().any(|l| l.starts_with("delivered")), "{log:?}");
+    // The scheme was registered with the desktop at start (register_all), with %u so the URL is passed on.
+    let desktop = std::fs::read_to_string(session.dir.join("data/applications/glama-chat-handler.desktop")).expect("handler .desktop file");
+    assert!(desktop.contains(&format!("MimeType=x-scheme-handler/{APP_ID}")), "{desktop}");
+    assert!(desktop.contains("%u"), "{desktop}");
 
     // The key is in the keyring (read by another process) and in no file.
     assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));

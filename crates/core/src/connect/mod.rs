@@ -232,15 +232,10 @@ impl Connector {
     }
 
     /// Starts (or restarts) a sign-in and returns the authorize URL to open in the browser.
-    /// `scheme` is the registered URL scheme, `None` when the OS has none for us.
-    pub async fn connect(&self, choice: TransportChoice, scheme: Option<&str>) -> Result<String, ConnectError> {
-        let use_scheme = match (choice, scheme) {
-            (TransportChoice::Loopback, _) | (TransportChoice::Auto, None) => None,
-            (_, Some(s)) => Some(s.to_string()),
-            (TransportChoice::Scheme, None) => {
-                return Err(ConnectError::Loopback("the URL scheme is not registered".into()));
-            }
-        };
+    /// The callback comes back on `scheme` (a registered private-use URL scheme) when given,
+    /// else on a loopback port opened for this flow.
+    pub async fn connect(&self, scheme: Option<&str>) -> Result<String, ConnectError> {
+        let use_scheme = scheme.map(str::to_string);
         let listener = match use_scheme {
             Some(_) => None,
             None => Some(self.bind_loopback().await?),
@@ -313,14 +308,7 @@ impl Connector {
                 Err(rejection) => {
                     if rejection == Rejection::Expired {
                         inner.loopback = None;
-                        self.set_status(
-                            &mut inner,
-                            Some(Status::Error {
-                                kind: "expired".into(),
-                                message: rejection.to_string(),
-                                can_keep_for_session: false,
-                            }),
-                        );
+                        self.flow_ended(&mut inner, "expired", rejection.to_string());
                     } else if rejection.is_visible() {
                         self.notice("callback_rejected", rejection.to_string());
                     }
@@ -338,20 +326,19 @@ impl Connector {
         };
         if let Err(e) = &result {
             let mut inner = self.lock();
-            let can_keep = inner.unsaved.is_some();
-            if inner.key.is_some() && !can_keep {
-                // A failed reconnect leaves the working connection as it was.
-                self.set_status(&mut inner, None);
-                self.notice(e.kind(), e.to_string());
-            } else {
+            if inner.unsaved.is_some() {
+                // Only the keyring failed: offer to keep the key for this session.
                 self.set_status(
                     &mut inner,
                     Some(Status::Error {
                         kind: e.kind().into(),
                         message: e.to_string(),
-                        can_keep_for_session: can_keep,
+                        can_keep_for_session: true,
                     }),
                 );
+            } else {
+                // A failed reconnect leaves a working connection as it was.
+                self.flow_ended(&mut inner, e.kind(), e.to_string());
             }
         }
         result
@@ -421,6 +408,24 @@ impl Connector {
         );
     }
 
+    /// A sign-in ended without a key: with a working key the connection stays and the person
+    /// is told; without one, the status says what happened.
+    fn flow_ended(&self, inner: &mut Inner, kind: &str, message: String) {
+        if inner.key.is_some() {
+            self.set_status(inner, None);
+            self.notice(kind, message);
+        } else {
+            self.set_status(
+                inner,
+                Some(Status::Error {
+                    kind: kind.into(),
+                    message,
+                    can_keep_for_session: false,
+                }),
+            );
+        }
+    }
+
     async fn bind_loopback(&self) -> Result<LoopbackListener, ConnectError> {
         let me = self.me.clone();
         let handler: loopback::CallbackHandler = Arc::new(move |url: String| {
@@ -459,13 +464,10 @@ impl Connector {
             }
             if inner.flows.expire(SystemTime::now() + std::time::Duration::from_secs(1)) {
                 inner.loopback = None;
-                connector.set_status(
+                connector.flow_ended(
                     &mut inner,
-                    Some(Status::Error {
-                        kind: "expired".into(),
-                        message: "The sign-in was not completed within 10 minutes. Click Connect to try again.".into(),
-                        can_keep_for_session: false,
-                    }),
+                    "expired",
+                    "The sign-in was not completed within 10 minutes. Click Connect to try again.".into(),
                 );
             }
         });
