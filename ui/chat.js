@@ -165,31 +165,27 @@ function setErrorRow(node, error) {
   body.textContent = error ? error.message : 'The answer failed.';
 }
 
+/** The message's note of `className` (created above the actions if missing). */
+function note(node, className, testid) {
+  let el = node.querySelector(`.${className}`);
+  if (!el) {
+    el = document.createElement('div');
+    el.className = className;
+    if (testid) el.setAttribute('data-testid', testid);
+    node.insertBefore(el, node.querySelector('.actions'));
+  }
+  return el;
+}
+
 function finishNode(node, status, error) {
   node.dataset.status = status;
   node.querySelector('.retrying')?.remove();
-  if (status === 'stopped') {
-    const note = document.createElement('div');
-    note.className = 'stopped-note';
-    note.textContent = 'Stopped — the answer so far is kept.';
-    node.insertBefore(note, node.querySelector('.actions'));
-  }
-  if (status === 'error' && error) {
-    const note = document.createElement('div');
-    note.className = 'error-note';
-    note.textContent = `${error.message} The text so far is kept.`;
-    node.insertBefore(note, node.querySelector('.actions'));
-  }
+  if (status === 'stopped') note(node, 'stopped-note').textContent = 'Stopped — the answer so far is kept.';
+  if (status === 'error' && error) note(node, 'error-note').textContent = `${error.message} The text so far is kept.`;
 }
 
 function showUsage(node, u) {
-  let line = node.querySelector('.usage');
-  if (!line) {
-    line = document.createElement('div');
-    line.className = 'usage';
-    line.setAttribute('data-testid', 'usage');
-    node.insertBefore(line, node.querySelector('.actions'));
-  }
+  const line = note(node, 'usage', 'usage');
   const parts = [];
   if (u.promptTokens != null) parts.push(`${u.promptTokens} tokens in`);
   if (u.completionTokens != null) parts.push(`${u.completionTokens} out`);
@@ -316,17 +312,10 @@ async function ask(request, editedNode = null) {
         decorate(tail);
         scrollToEnd();
         break;
-      case 'retrying': {
-        let note = node.querySelector('.retrying');
-        if (!note) {
-          note = document.createElement('div');
-          note.className = 'retrying';
-          note.setAttribute('data-testid', 'retry-notice');
-          node.insertBefore(note, node.querySelector('.actions'));
-        }
-        note.textContent = `${data.reason} — retrying in ${data.inSecs} s (attempt ${data.attempt})`;
+      case 'retrying':
+        note(node, 'retrying', 'retry-notice').textContent =
+          `${data.reason} — retrying in ${data.inSecs} s (attempt ${data.attempt})`;
         break;
-      }
       case 'finished':
         node.dataset.source = data.text;
         if (data.status === 'error' && !node.querySelector('.content').innerText.trim()) {

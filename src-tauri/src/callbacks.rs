@@ -22,7 +22,9 @@ pub fn init(app: &AppHandle) {
             crate::state::NOTICE_EVENT,
             glama_core::connect::Notice {
                 kind: "scheme_not_registered".into(),
-                message: format!("The glama sign-in link could not be registered ({e}); Connect will use a local port instead."),
+                message: format!(
+                    "The glama sign-in link could not be registered ({e}); Connect will use a local port instead."
+                ),
             },
         );
     }

@@ -53,8 +53,14 @@ mod tests {
     fn crosses_as_kind_and_message() {
         let json = serde_json::to_value(AppError::from(GatewayError::Unauthorized)).unwrap();
         assert_eq!(json["kind"], "key_rejected");
-        assert_eq!(json["message"], "Glama rejected the API key. Reconnect to get a new one.");
+        assert_eq!(
+            json["message"],
+            "Glama rejected the API key. Reconnect to get a new one."
+        );
         let json = serde_json::to_value(AppError::from(ChatError::NotConnected)).unwrap();
-        assert_eq!(json, serde_json::json!({"kind": "not_connected", "message": "Connect to Glama first."}));
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "not_connected", "message": "Connect to Glama first."})
+        );
     }
 }

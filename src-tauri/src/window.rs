@@ -10,7 +10,7 @@ pub fn create_main(app: &AppHandle) -> tauri::Result<()> {
         .title("Glama Chat")
         .inner_size(1040.0, 760.0)
         .min_inner_size(520.0, 420.0)
-        .on_navigation(|url| is_app_url(url))
+        .on_navigation(is_app_url)
         .build()?;
     Ok(())
 }
@@ -39,8 +39,18 @@ mod tests {
 
     #[test]
     fn only_app_pages_are_navigable() {
-        let ok = ["tauri://localhost/index.html", "http://tauri.localhost/", "https://tauri.localhost/x"];
-        let bad = ["https://evil.example/", "http://localhost/", "file:///etc/passwd", "javascript:alert(1)", "tauri://evil/"];
+        let ok = [
+            "tauri://localhost/index.html",
+            "http://tauri.localhost/",
+            "https://tauri.localhost/x",
+        ];
+        let bad = [
+            "https://evil.example/",
+            "http://localhost/",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "tauri://evil/",
+        ];
         for u in ok {
             assert!(is_app_url(&url::Url::parse(u).unwrap()), "{u}");
         }

@@ -85,8 +85,8 @@ fn main() {
     let mut best = (vec![f64::MAX; 2], f64::MAX);
     for _ in 0..3 {
         let (per, total) = incremental_cost(&text, &windows);
-        for i in 0..2 {
-            best.0[i] = best.0[i].min(per[i]);
+        for (b, p) in best.0.iter_mut().zip(&per) {
+            *b = b.min(*p);
         }
         best.1 = best.1.min(total);
     }
@@ -96,7 +96,10 @@ fn main() {
     println!("  answer size   incremental µs/token   full re-render µs/token");
     println!("  10 KB         {:>10.1}             {:>10.1}", best.0[0], full_10);
     println!("  100 KB        {:>10.1}             {:>10.1}", best.0[1], full_100);
-    println!("incremental, whole 101 KB answer token by token: {:.0} ms in all", best.1);
+    println!(
+        "incremental, whole 101 KB answer token by token: {:.0} ms in all",
+        best.1
+    );
     let budget_us = 1000.0;
     println!(
         "budget: ≤ {budget_us:.0} µs/token at 100 KB (a 60 fps frame is 16,667 µs): {}",

@@ -103,7 +103,11 @@ impl IncrementalRenderer {
         let tail_start = bounds.get(done).copied().unwrap_or(suffix.len());
         let tail = render_chunk(&suffix[tail_start..]);
         self.committed += tail_start;
-        RenderUpdate { reset: false, append, tail }
+        RenderUpdate {
+            reset: false,
+            append,
+            tail,
+        }
     }
 }
 
@@ -194,8 +198,18 @@ fn render_chunk(md: &str) -> String {
             // Raw HTML from the model is text to show, not markup to run.
             Event::Html(t) | Event::InlineHtml(t) => events.push(Event::Text(t)),
             // An image would be fetched from the network: show a link to it instead.
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
                 events.push(Event::Text("Image: ".into()));
             }
             Event::End(TagEnd::Image) => events.push(Event::End(TagEnd::Link)),
@@ -233,7 +247,8 @@ fn highlight(code: &str, lang: &str) -> String {
         .then(|| set.find_syntax_by_token(&lang))
         .flatten()
         .unwrap_or_else(|| set.find_syntax_plain_text());
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, ClassStyle::SpacedPrefixed { prefix: "hl-" });
+    let mut generator =
+        ClassedHTMLGenerator::new_with_class_style(syntax, set, ClassStyle::SpacedPrefixed { prefix: "hl-" });
     for line in LinesWithEndings::from(code) {
         if generator.parse_html_for_line_which_includes_newline(line).is_err() {
             return format!("<pre class=\"code\"><code>{}</code></pre>\n", escape(code));
@@ -253,8 +268,33 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     CLEANER.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
-            "code", "span", "em", "strong", "del", "table", "thead", "tbody", "tr", "th", "td", "input",
+            "a",
+            "p",
+            "br",
+            "hr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "pre",
+            "code",
+            "span",
+            "em",
+            "strong",
+            "del",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "input",
         ]
         .into_iter()
         .collect();
@@ -323,7 +363,15 @@ mod tests {
         assert!(full.contains("<h1>Title</h1>"));
         assert!(full.contains("<table>"));
         assert!(full.contains("<h2>Setext</h2>"));
-        for sizes in [vec![1], vec![2], vec![3], vec![7], vec![1, 5, 2, 11], vec![64], vec![10_000]] {
+        for sizes in [
+            vec![1],
+            vec![2],
+            vec![3],
+            vec![7],
+            vec![1, 5, 2, 11],
+            vec![64],
+            vec![10_000],
+        ] {
             assert_eq!(stream(SAMPLE, &sizes), full, "sizes {sizes:?}");
         }
     }
@@ -410,10 +458,17 @@ mod tests {
             let html = render_markdown(md);
             // Text may mention anything (it is escaped); markup must carry none of it.
             for tag in tags_of(&html) {
-                let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '/').collect();
+                let name: String = tag
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+                    .collect();
                 let name = name.trim_start_matches('/');
                 assert!(
-                    ["a", "p", "code", "pre", "span", "em", "strong", "del", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "input"].contains(&name),
+                    [
+                        "a", "p", "code", "pre", "span", "em", "strong", "del", "table", "thead", "tbody", "tr", "th",
+                        "td", "ul", "ol", "li", "input"
+                    ]
+                    .contains(&name),
                     "{md:?} -> tag <{tag}> in {html}"
                 );
                 for bad in ["javascript:", "vbscript:", "data:", "file:", "type=\"text\""] {
@@ -469,7 +524,11 @@ mod tests {
     fn gfm_features() {
         let html = render_markdown("~~s~~\n\n- [x] done\n- [ ] todo\n\n| a |\n|---|\n| 1 |");
         assert!(html.contains("<del>s</del>"), "{html}");
-        assert!(html.contains("<input type=\"checkbox\" checked=\"\" disabled=\"\">") || html.contains("<input disabled=\"\" type=\"checkbox\" checked=\"\">"), "{html}");
+        assert!(
+            html.contains("<input type=\"checkbox\" checked=\"\" disabled=\"\">")
+                || html.contains("<input disabled=\"\" type=\"checkbox\" checked=\"\">"),
+            "{html}"
+        );
         assert!(html.contains("<td>1</td>"), "{html}");
     }
 }

@@ -53,12 +53,14 @@ impl SettingsFile {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = current.clone();
         change(&mut next);
-        write_atomically(&self.path, &serde_json::to_vec_pretty(&next).expect("settings serialize")).map_err(
-            |source| SettingsError {
-                path: self.path.display().to_string(),
-                source,
-            },
-        )?;
+        write_atomically(
+            &self.path,
+            &serde_json::to_vec_pretty(&next).expect("settings serialize"),
+        )
+        .map_err(|source| SettingsError {
+            path: self.path.display().to_string(),
+            source,
+        })?;
         *current = next.clone();
         Ok(next)
     }

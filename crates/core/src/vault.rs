@@ -32,8 +32,7 @@ impl VaultError {
 }
 
 #[cfg(target_os = "linux")]
-const PLATFORM_HINT: &str =
-    "Install and unlock a Secret Service keyring (GNOME Keyring or KWallet), then try again.";
+const PLATFORM_HINT: &str = "Install and unlock a Secret Service keyring (GNOME Keyring or KWallet), then try again.";
 #[cfg(target_os = "macos")]
 const PLATFORM_HINT: &str = "Check that your login Keychain is unlocked, then try again.";
 #[cfg(target_os = "windows")]
@@ -139,7 +138,9 @@ fn platform_entry(service: &str, account: &str) -> keyring::Result<Entry> {
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn platform_entry(_service: &str, _account: &str) -> keyring::Result<Entry> {
-    Err(keyring::Error::NoStorageAccess("no keyring backend for this platform".into()))
+    Err(keyring::Error::NoStorageAccess(
+        "no keyring backend for this platform".into(),
+    ))
 }
 
 fn map_error(e: keyring::Error) -> VaultError {

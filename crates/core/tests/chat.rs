@@ -18,7 +18,10 @@ async fn setup() -> (FakeGateway, Gateway, ApiKey) {
     let fake = FakeGateway::start().await.unwrap();
     let gateway = Gateway::new(fake.url().parse().unwrap(), "test", Timeouts::default());
     let pkce = Pkce::generate();
-    let key = gateway.exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier).await.unwrap();
+    let key = gateway
+        .exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier)
+        .await
+        .unwrap();
     (fake, gateway, key)
 }
 
@@ -32,13 +35,24 @@ fn fast_policy() -> AnswerPolicy {
 }
 
 fn ask(prompt: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage { role: Role::User, content: prompt.into() }]
+    vec![ChatMessage {
+        role: Role::User,
+        content: prompt.into(),
+    }]
 }
 
 /// Runs one answer and returns (outcome, events, the HTML the window would show).
-async fn run(gateway: &Gateway, key: &ApiKey, prompt: &str, cancel: CancellationToken) -> (glama_core::chat::answer::AnswerOutcome, Vec<AnswerEvent>, String) {
+async fn run(
+    gateway: &Gateway,
+    key: &ApiKey,
+    prompt: &str,
+    cancel: CancellationToken,
+) -> (glama_core::chat::answer::AnswerOutcome, Vec<AnswerEvent>, String) {
     let mut events = Vec::new();
-    let outcome = stream_answer(gateway, key, MODEL, &ask(prompt), &cancel, &fast_policy(), &mut |e| events.push(e)).await;
+    let outcome = stream_answer(gateway, key, MODEL, &ask(prompt), &cancel, &fast_policy(), &mut |e| {
+        events.push(e)
+    })
+    .await;
     let mut html = String::new();
     let mut tail = String::new();
     for e in &events {
@@ -89,7 +103,10 @@ async fn stop_closes_the_connection_and_keeps_the_partial_answer() {
     // The server sees the client go away.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while fake.stats().streams_closed_early == 0 {
-        assert!(std::time::Instant::now() < deadline, "server never saw the connection close");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server never saw the connection close"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(fake.stats().streams_completed, 0);
@@ -98,12 +115,29 @@ async fn stop_closes_the_connection_and_keeps_the_partial_answer() {
 #[tokio::test]
 async fn rate_limit_waits_and_retries() {
     let (fake, gateway, key) = setup().await;
-    fake.script_chat(ChatScenario { status: Some(429), retry_after: Some(1), ..Default::default() });
+    fake.script_chat(ChatScenario {
+        status: Some(429),
+        retry_after: Some(1),
+        ..Default::default()
+    });
     let started = std::time::Instant::now();
     let (outcome, events, _) = run(&gateway, &key, "again", CancellationToken::new()).await;
     assert_eq!(outcome.status, MessageStatus::Done);
-    assert!(started.elapsed() >= Duration::from_millis(900), "waited for Retry-After");
-    assert!(events.iter().any(|e| matches!(e, AnswerEvent::Retrying { in_secs: 1, attempt: 1, .. })), "{events:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for Retry-After"
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            AnswerEvent::Retrying {
+                in_secs: 1,
+                attempt: 1,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
     assert_eq!(fake.stats().chat_requests, 2);
 }
 
@@ -111,7 +145,10 @@ async fn rate_limit_waits_and_retries() {
 async fn rate_limit_gives_up_after_three_retries() {
     let (fake, gateway, key) = setup().await;
     for _ in 0..4 {
-        fake.script_chat(ChatScenario { status: Some(429), ..Default::default() });
+        fake.script_chat(ChatScenario {
+            status: Some(429),
+            ..Default::default()
+        });
     }
     let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
     assert_eq!(outcome.status, MessageStatus::Error);
@@ -122,27 +159,51 @@ async fn rate_limit_gives_up_after_three_retries() {
 #[tokio::test]
 async fn server_error_before_any_byte_is_retried_once() {
     let (fake, gateway, key) = setup().await;
-    fake.script_chat(ChatScenario { status: Some(502), ..Default::default() });
+    fake.script_chat(ChatScenario {
+        status: Some(502),
+        ..Default::default()
+    });
     let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
     assert_eq!(outcome.status, MessageStatus::Done);
     assert_eq!(fake.stats().chat_requests, 2);
 
-    fake.script_chat(ChatScenario { status: Some(500), ..Default::default() });
-    fake.script_chat(ChatScenario { status: Some(503), ..Default::default() });
+    fake.script_chat(ChatScenario {
+        status: Some(500),
+        ..Default::default()
+    });
+    fake.script_chat(ChatScenario {
+        status: Some(503),
+        ..Default::default()
+    });
     let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
-    assert!(matches!(outcome.error, Some(GatewayError::Server { status: 503, .. })), "{:?}", outcome.error);
+    assert!(
+        matches!(outcome.error, Some(GatewayError::Server { status: 503, .. })),
+        "{:?}",
+        outcome.error
+    );
     assert_eq!(fake.stats().chat_requests, 4);
 }
 
 #[tokio::test]
 async fn mid_stream_error_keeps_the_partial_text_and_is_not_retried() {
     let (fake, gateway, key) = setup().await;
-    fake.script_chat(ChatScenario { error_after_chars: Some(12), ..Default::default() });
+    fake.script_chat(ChatScenario {
+        error_after_chars: Some(12),
+        ..Default::default()
+    });
     let (outcome, _, html) = run(&gateway, &key, "partial please", CancellationToken::new()).await;
     assert_eq!(outcome.status, MessageStatus::Error);
-    assert!(matches!(outcome.error, Some(GatewayError::StreamError(ref m)) if m.contains("mid-answer")), "{:?}", outcome.error);
+    assert!(
+        matches!(outcome.error, Some(GatewayError::StreamError(ref m)) if m.contains("mid-answer")),
+        "{:?}",
+        outcome.error
+    );
     let full = fake_gateway::reply_for("partial please");
-    assert!(!outcome.text.is_empty() && full.starts_with(&outcome.text), "{:?}", outcome.text);
+    assert!(
+        !outcome.text.is_empty() && full.starts_with(&outcome.text),
+        "{:?}",
+        outcome.text
+    );
     assert!(html.contains("Echo"), "{html}");
     assert_eq!(fake.stats().chat_requests, 1, "never retried after bytes arrived");
 }
@@ -150,10 +211,17 @@ async fn mid_stream_error_keeps_the_partial_text_and_is_not_retried() {
 #[tokio::test]
 async fn dropped_connection_keeps_the_partial_text() {
     let (fake, gateway, key) = setup().await;
-    fake.script_chat(ChatScenario { drop_after_chars: Some(9), ..Default::default() });
+    fake.script_chat(ChatScenario {
+        drop_after_chars: Some(9),
+        ..Default::default()
+    });
     let (outcome, _, _) = run(&gateway, &key, "drop", CancellationToken::new()).await;
     assert_eq!(outcome.status, MessageStatus::Error);
-    assert!(matches!(outcome.error, Some(GatewayError::Dropped(_))), "{:?}", outcome.error);
+    assert!(
+        matches!(outcome.error, Some(GatewayError::Dropped(_))),
+        "{:?}",
+        outcome.error
+    );
     assert!(outcome.text.starts_with("Echo: dr"), "{:?}", outcome.text);
     assert_eq!(fake.stats().chat_requests, 1);
 }
@@ -161,7 +229,10 @@ async fn dropped_connection_keeps_the_partial_text() {
 #[tokio::test]
 async fn unauthorized_and_payment_required() {
     let (fake, gateway, key) = setup().await;
-    fake.script_chat(ChatScenario { status: Some(402), ..Default::default() });
+    fake.script_chat(ChatScenario {
+        status: Some(402),
+        ..Default::default()
+    });
     let (outcome, _, _) = run(&gateway, &key, "x", CancellationToken::new()).await;
     assert!(matches!(outcome.error, Some(GatewayError::PaymentRequired(_))));
     assert!(outcome.error.unwrap().to_string().contains("out of credit"));
@@ -176,26 +247,61 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     let chats = Chats::new(fast_policy());
     let c = chats.new_conversation(MODEL);
     let mut events = Vec::new();
-    let status = chats.ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Send { text: "first".into() }, &mut |e| events.push(e)).await.unwrap();
+    let status = chats
+        .ask(
+            &gateway,
+            Some(key.clone()),
+            c.id,
+            MODEL,
+            Ask::Send { text: "first".into() },
+            &mut |e| events.push(e),
+        )
+        .await
+        .unwrap();
     assert_eq!(status, MessageStatus::Done);
-    let usage = events.iter().find_map(|e| match e { AnswerEvent::Usage(u) => Some(u.clone()), _ => None }).expect("usage");
+    let usage = events
+        .iter()
+        .find_map(|e| match e {
+            AnswerEvent::Usage(u) => Some(u.clone()),
+            _ => None,
+        })
+        .expect("usage");
     assert_eq!(usage.source, UsageSource::Glama, "polled from completion-requests");
     assert!(usage.cost_usd.unwrap() > 0.0);
     assert!(usage.completion_tokens.unwrap() > 0);
 
-    let status = chats.ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Regenerate, &mut |_| {}).await.unwrap();
+    let status = chats
+        .ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Regenerate, &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!(status, MessageStatus::Done);
     let msgs = chats.messages(c.id).unwrap();
     assert_eq!(msgs.len(), 2, "regenerate replaced the answer");
 
     let user_id = msgs[0].id;
-    chats.ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Edit { message_id: user_id, text: "edited".into() }, &mut |_| {}).await.unwrap();
+    chats
+        .ask(
+            &gateway,
+            Some(key.clone()),
+            c.id,
+            MODEL,
+            Ask::Edit {
+                message_id: user_id,
+                text: "edited".into(),
+            },
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
     let msgs = chats.messages(c.id).unwrap();
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].text, "edited");
     assert_eq!(msgs[1].text, fake_gateway::reply_for("edited"));
     assert_eq!(fake.stats().chat_requests, 3);
 
-    let err = chats.ask(&gateway, None, c.id, MODEL, Ask::Regenerate, &mut |_| {}).await.unwrap_err();
+    let err = chats
+        .ask(&gateway, None, c.id, MODEL, Ask::Regenerate, &mut |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(err, glama_core::chat::ChatError::NotConnected);
 }

@@ -11,7 +11,10 @@ use glama_core::secret::ApiKey;
 use glama_core::vault::{Item, Vault};
 
 fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 struct Rig {
@@ -29,7 +32,11 @@ async fn rig() -> Rig {
     let sink = events.clone();
     let connector = Connector::new(gateway, vault, move |e| sink.lock().unwrap().push(e));
     connector.start().await;
-    Rig { fake, connector, events }
+    Rig {
+        fake,
+        connector,
+        events,
+    }
 }
 
 impl Rig {
@@ -71,13 +78,21 @@ async fn vault_round_trip() {
 async fn loopback_flow_connects_and_closes_the_port() {
     let rig = rig().await;
     let url = rig.connector.connect(None).await.unwrap();
-    assert!(matches!(rig.connector.status(), Status::Connecting { transport: "loopback", .. }));
+    assert!(matches!(
+        rig.connector.status(),
+        Status::Connecting {
+            transport: "loopback",
+            ..
+        }
+    ));
     let callback = rig.authorize(&url).await;
     assert!(callback.starts_with("http://127.0.0.1:"), "{callback}");
 
     // A forged request to the listener is answered with an error and changes nothing.
     let port = url::Url::parse(&callback).unwrap().port().unwrap();
-    let forged = reqwest::get(format!("http://127.0.0.1:{port}/callback/wrong?code=x")).await.unwrap();
+    let forged = reqwest::get(format!("http://127.0.0.1:{port}/callback/wrong?code=x"))
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 400);
     assert!(forged.text().await.unwrap().contains("does not belong"));
     assert!(matches!(rig.connector.status(), Status::Connecting { .. }));
@@ -86,7 +101,9 @@ async fn loopback_flow_connects_and_closes_the_port() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("you can close this tab"));
     let key = rig.fake.issued_keys().pop().unwrap();
-    assert!(matches!(rig.connector.status(), Status::Connected { ref masked_key, session_only: false } if key.ends_with(&masked_key[3..])));
+    assert!(
+        matches!(rig.connector.status(), Status::Connected { ref masked_key, session_only: false } if key.ends_with(&masked_key[3..]))
+    );
     assert_eq!(rig.connector.vault().load_key().unwrap().unwrap().expose(), key);
     assert!(reqwest::get(&callback).await.is_err(), "listener closed after the flow");
 
@@ -99,7 +116,11 @@ async fn scheme_flow_rejections_leave_things_alone() {
     let rig = rig().await;
     let scheme = "ai.glama.chat";
     // No flow pending.
-    let err = rig.connector.handle_callback(&format!("{scheme}:/callback/x?code=c")).await.unwrap_err();
+    let err = rig
+        .connector
+        .handle_callback(&format!("{scheme}:/callback/x?code=c"))
+        .await
+        .unwrap_err();
     assert_eq!(err, ConnectError::Rejected(Rejection::NoPendingFlow));
 
     let url = rig.connector.connect(Some(scheme)).await.unwrap();
@@ -110,13 +131,25 @@ async fn scheme_flow_rejections_leave_things_alone() {
 
     for (bad, expected) in [
         (format!("{scheme}:/callback/forged?code=c"), Rejection::WrongState),
-        (format!("{scheme}:/callback?code=c"), Rejection::Malformed(glama_core::connect::callback::CallbackError::MissingState)),
-        ("other.app:/callback/x?code=c".to_string(), Rejection::Malformed(glama_core::connect::callback::CallbackError::WrongTarget)),
-        ("%%garbage%%".to_string(), Rejection::Malformed(glama_core::connect::callback::CallbackError::NotAUrl)),
+        (
+            format!("{scheme}:/callback?code=c"),
+            Rejection::Malformed(glama_core::connect::callback::CallbackError::MissingState),
+        ),
+        (
+            "other.app:/callback/x?code=c".to_string(),
+            Rejection::Malformed(glama_core::connect::callback::CallbackError::WrongTarget),
+        ),
+        (
+            "%%garbage%%".to_string(),
+            Rejection::Malformed(glama_core::connect::callback::CallbackError::NotAUrl),
+        ),
     ] {
         let err = rig.connector.handle_callback(&bad).await.unwrap_err();
         assert_eq!(err, ConnectError::Rejected(expected), "{bad}");
-        assert!(matches!(rig.connector.status(), Status::Connecting { .. }), "{bad} disturbed the flow");
+        assert!(
+            matches!(rig.connector.status(), Status::Connecting { .. }),
+            "{bad} disturbed the flow"
+        );
     }
     assert_eq!(rig.notices().len(), 5, "each rejection is told: {:?}", rig.notices());
 
@@ -144,11 +177,24 @@ async fn denial_and_refused_exchange_are_explained() {
     // A code Glama refuses (here: already used by someone else).
     let url = rig.connector.connect(Some("ai.glama.chat")).await.unwrap();
     let callback = rig.authorize(&url).await;
-    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+    let code = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
     let stolen = glama_core::connect::pkce::Pkce::from_verifier("a".repeat(43));
-    let _ = rig.connector.gateway().exchange_code(&glama_core::secret::Secret::new(code), &stolen.verifier).await;
+    let _ = rig
+        .connector
+        .gateway()
+        .exchange_code(&glama_core::secret::Secret::new(code), &stolen.verifier)
+        .await;
     let err = rig.connector.handle_callback(&callback).await.unwrap_err();
-    assert!(matches!(err, ConnectError::ExchangeRefused(ref m) if m.contains("already used")), "{err:?}");
+    assert!(
+        matches!(err, ConnectError::ExchangeRefused(ref m) if m.contains("already used")),
+        "{err:?}"
+    );
     assert!(matches!(rig.connector.status(), Status::Error { ref kind, .. } if kind == "exchange_refused"));
 }
 

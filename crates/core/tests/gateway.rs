@@ -20,11 +20,20 @@ async fn exchange_succeeds_once_per_code() {
     let code = Secret::new(fake.issue_code(&pkce.challenge));
     let key = gateway.exchange_code(&code, &pkce.verifier).await.unwrap();
     assert_eq!(fake.issued_keys(), vec![key.expose().to_string()]);
-    assert_eq!(fake.stats().last_exchange_content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        fake.stats().last_exchange_content_type.as_deref(),
+        Some("application/json")
+    );
     gateway.check_key(&key).await.unwrap();
 
     let again = gateway.exchange_code(&code, &pkce.verifier).await.unwrap_err();
-    assert_eq!(again, glama_core::gateway::GatewayError::Refused { status: 403, message: "Authorization code already used".into() });
+    assert_eq!(
+        again,
+        glama_core::gateway::GatewayError::Refused {
+            status: 403,
+            message: "Authorization code already used".into()
+        }
+    );
 }
 
 #[tokio::test]
@@ -34,7 +43,13 @@ async fn wrong_verifier_is_refused() {
     let code = Secret::new(fake.issue_code(&pkce.challenge));
     let other = Pkce::generate();
     let err = gateway.exchange_code(&code, &other.verifier).await.unwrap_err();
-    assert_eq!(err, GatewayError::Refused { status: 403, message: "Invalid code verifier".into() });
+    assert_eq!(
+        err,
+        GatewayError::Refused {
+            status: 403,
+            message: "Invalid code verifier".into()
+        }
+    );
     assert!(fake.issued_keys().is_empty());
 }
 
@@ -46,16 +61,28 @@ async fn expired_code_is_refused() {
     let code = Secret::new(fake.issue_code(&pkce.challenge));
     tokio::time::sleep(Duration::from_millis(30)).await;
     let err = gateway.exchange_code(&code, &pkce.verifier).await.unwrap_err();
-    assert!(matches!(err, GatewayError::Refused { status: 403, ref message } if message.contains("expired")), "{err:?}");
+    assert!(
+        matches!(err, GatewayError::Refused { status: 403, ref message } if message.contains("expired")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn server_error_non_json_and_missing_key() {
     let (fake, gateway) = setup().await;
     for (scenario, check) in [
-        (ExchangeScenario::ServerError, (|e: &GatewayError| matches!(e, GatewayError::Server { status: 500, .. })) as fn(&GatewayError) -> bool),
-        (ExchangeScenario::NotJson, |e| matches!(e, GatewayError::BadResponse(m) if m.contains("JSON"))),
-        (ExchangeScenario::NoKey, |e| matches!(e, GatewayError::BadResponse(m) if m.contains("apiKey"))),
+        (
+            ExchangeScenario::ServerError,
+            (|e: &GatewayError| matches!(e, GatewayError::Server { status: 500, .. })) as fn(&GatewayError) -> bool,
+        ),
+        (
+            ExchangeScenario::NotJson,
+            |e| matches!(e, GatewayError::BadResponse(m) if m.contains("JSON")),
+        ),
+        (
+            ExchangeScenario::NoKey,
+            |e| matches!(e, GatewayError::BadResponse(m) if m.contains("apiKey")),
+        ),
     ] {
         fake.script_exchange(scenario.clone());
         let pkce = Pkce::generate();
@@ -69,7 +96,10 @@ async fn server_error_non_json_and_missing_key() {
 #[tokio::test]
 async fn slow_server_times_out() {
     let fake = FakeGateway::start().await.unwrap();
-    let timeouts = Timeouts { request: Duration::from_millis(200), ..Timeouts::default() };
+    let timeouts = Timeouts {
+        request: Duration::from_millis(200),
+        ..Timeouts::default()
+    };
     let gateway = Gateway::new(fake.url().parse().unwrap(), "test", timeouts);
     fake.script_exchange(ExchangeScenario::Slow(Duration::from_secs(3)));
     let pkce = Pkce::generate();
@@ -82,10 +112,21 @@ async fn slow_server_times_out() {
 
 #[tokio::test]
 async fn unreachable_gateway() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let gateway = Gateway::new(format!("http://127.0.0.1:{port}").parse().unwrap(), "test", Timeouts::default());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gateway = Gateway::new(
+        format!("http://127.0.0.1:{port}").parse().unwrap(),
+        "test",
+        Timeouts::default(),
+    );
     let pkce = Pkce::generate();
-    let err = gateway.exchange_code(&Secret::new("c"), &pkce.verifier).await.unwrap_err();
+    let err = gateway
+        .exchange_code(&Secret::new("c"), &pkce.verifier)
+        .await
+        .unwrap_err();
     assert!(matches!(err, GatewayError::Unreachable(_)), "{err:?}");
     assert!(err.to_string().contains("could not be reached"));
 }
@@ -94,7 +135,10 @@ async fn unreachable_gateway() {
 async fn models_rich_list_with_prices() {
     let (fake, gateway) = setup().await;
     let pkce = Pkce::generate();
-    let key = gateway.exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier).await.unwrap();
+    let key = gateway
+        .exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier)
+        .await
+        .unwrap();
     let models = gateway.models(&key).await.unwrap();
     let gpt = models.iter().find(|m| m.id == "openai/gpt-4o").unwrap();
     assert!((gpt.input_per_million.unwrap() - 2.5).abs() < 1e-9);

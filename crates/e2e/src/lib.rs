@@ -22,24 +22,43 @@ use serde_json::{json, Value};
 pub const APP_ID: &str = "ai.glama.chat";
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// The built app: `GLAMA_CHAT_BIN`, else `target/debug/glama-chat`.
 pub fn app_binary() -> PathBuf {
-    let path = std::env::var_os("GLAMA_CHAT_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
-        target.join("debug/glama-chat")
-    });
-    assert!(path.exists(), "{} is missing: build it first (cargo build -p glama-chat)", path.display());
+    let path = std::env::var_os("GLAMA_CHAT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug/glama-chat")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (cargo build -p glama-chat)",
+        path.display()
+    );
     path
 }
 
 /// `target/debug/fake-browser`, beside the test binary's `deps/` folder.
 fn fake_browser() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let path = exe.parent().and_then(Path::parent).expect("target/debug").join("fake-browser");
-    assert!(path.exists(), "{} is missing: cargo build -p e2e --bins", path.display());
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/debug")
+        .join("fake-browser");
+    assert!(
+        path.exists(),
+        "{} is missing: cargo build -p e2e --bins",
+        path.display()
+    );
     path
 }
 
@@ -48,8 +67,15 @@ fn free_port() -> u16 {
 }
 
 fn need(tool: &str) -> PathBuf {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().expect("sh");
-    assert!(found.status.success(), "`{tool}` is not installed: run scripts/test.sh, which installs it");
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .expect("sh");
+    assert!(
+        found.status.success(),
+        "`{tool}` is not installed: run scripts/test.sh, which installs it"
+    );
     PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())
 }
 
@@ -64,7 +90,10 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        Self { keyring: true, browser_mode: "deliver" }
+        Self {
+            keyring: true,
+            browser_mode: "deliver",
+        }
     }
 }
 
@@ -84,7 +113,10 @@ impl Session {
     }
 
     pub async fn start_with(options: SessionOptions) -> Self {
-        assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under xvfb-run (scripts/test.sh does)");
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no X display: run the end-to-end tests under xvfb-run (scripts/test.sh does)"
+        );
         adopt_orphans();
         let dir = std::env::temp_dir().join(format!("glama-e2e-{}-{}", std::process::id(), free_port()));
         for sub in ["home", "data", "config", "cache", "runtime"] {
@@ -122,7 +154,9 @@ impl Session {
         let mut dbus = dbus.spawn().expect("dbus-daemon");
         session.pgid = dbus.id() as i32;
         let mut line = String::new();
-        BufReader::new(dbus.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(dbus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         session.bus_address = line.trim().to_string();
         session.children.push(dbus);
         assert!(!session.bus_address.is_empty(), "dbus-daemon printed no address");
@@ -152,13 +186,23 @@ impl Session {
         loop {
             let out = Command::new("dbus-send")
                 .envs(self.base_env())
-                .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
                 .output()
                 .expect("dbus-send");
             if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
                 break;
             }
-            assert!(Instant::now() < deadline, "gnome-keyring did not come up on the session bus");
+            assert!(
+                Instant::now() < deadline,
+                "gnome-keyring did not come up on the session bus"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -203,6 +247,18 @@ impl Session {
             .collect()
     }
 
+    /// Opens `url` the way the OS hands a link to the app: a launch of the binary with the URL
+    /// (a running instance receives it through single-instance, and the launch exits).
+    pub fn open_with_app(&self, url: &str) {
+        let status = Command::new(app_binary())
+            .arg(url)
+            .envs(self.base_env())
+            .env("GLAMA_GATEWAY_URL", self.gateway.url())
+            .status()
+            .expect("launch the app with a URL");
+        assert!(status.success(), "the second launch failed: {status}");
+    }
+
     /// The keyring account of the API key for this session's gateway.
     pub fn key_account(&self) -> String {
         format!("api-key@{}", self.gateway.addr())
@@ -225,7 +281,9 @@ impl Session {
             let Ok(entries) = std::fs::read_dir(dir) else { return };
             for entry in entries.flatten() {
                 let path = entry.path();
-                let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+                let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                    continue;
+                };
                 if meta.is_dir() {
                     walk(&path, needle, hits);
                 } else if meta.is_file() {
@@ -270,7 +328,10 @@ impl Session {
         // A group of its own (driver, WebKitWebDriver, the app), so it can be killed whole.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let driver = cmd.spawn().map_err(|e| format!("tauri-driver: {e}"))?;
-        let mut app = App { client: None, driver: Some(driver) };
+        let mut app = App {
+            client: None,
+            driver: Some(driver),
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         for p in [port, native_port] {
             while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
@@ -282,7 +343,10 @@ impl Session {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({"application": app_binary(), "args": args}));
+        caps.insert(
+            "tauri:options".into(),
+            json!({"application": app_binary(), "args": args}),
+        );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -334,7 +398,9 @@ fn kill_group(pgid: i32) {
 }
 
 fn tauri_driver() -> PathBuf {
-    std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| need("tauri-driver"))
+    std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| need("tauri-driver"))
 }
 
 /// The app in a WebDriver session.
@@ -368,7 +434,10 @@ impl App {
 
     /// Runs JS in the window and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client().execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client()
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Polls `script` until it returns something truthy; fails with a screenshot after [`WAIT`].
@@ -383,7 +452,11 @@ impl App {
             }
             if Instant::now() > deadline {
                 let shot = self.screenshot(what).await;
-                let state = self.client().execute("return document.body.innerText", vec![]).await.ok();
+                let state = self
+                    .client()
+                    .execute("return document.body.innerText", vec![])
+                    .await
+                    .ok();
                 panic!("timed out waiting for {what} (screenshot: {shot:?})\nwindow text: {state:?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -394,7 +467,10 @@ impl App {
         let png = self.client().screenshot().await.ok()?;
         let dir = workspace_root().join("target/e2e-screenshots");
         std::fs::create_dir_all(&dir).ok()?;
-        let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let file: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
         let path = dir.join(format!("{file}.png"));
         std::fs::write(&path, png).ok()?;
         Some(path)
@@ -415,16 +491,23 @@ impl App {
             &format!("const e = document.querySelector('[data-testid=\"{testid}\"]'); return !!e && !e.hidden && !e.disabled && e.offsetParent !== null"),
         )
         .await;
-        self.by_testid(testid).await.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
+        self.by_testid(testid)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {testid}: {e}"));
     }
 
     /// `data-state` of the connection status.
     pub async fn connection_state(&self) -> String {
-        self.js("return document.querySelector('[data-testid=connection-status]').dataset.state", vec![])
-            .await
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        self.js(
+            "return document.querySelector('[data-testid=connection-status]').dataset.state",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
     }
 
     pub async fn wait_connection(&self, state: &str) -> String {
@@ -444,7 +527,11 @@ impl App {
     }
 
     pub async fn wait_models(&self) {
-        self.wait_js("models to load", "return document.querySelector('[data-testid=model-select]').options.length > 0").await;
+        self.wait_js(
+            "models to load",
+            "return document.querySelector('[data-testid=model-select]').options.length > 0",
+        )
+        .await;
     }
 
     /// Types `text` into the composer and presses Enter.
@@ -477,7 +564,12 @@ impl App {
     }
 
     pub async fn banner_text(&self) -> Option<String> {
-        let v = self.js("const b = document.querySelector('[data-testid=error-banner]'); return b.hidden ? null : b.innerText", vec![]).await;
+        let v = self
+            .js(
+                "const b = document.querySelector('[data-testid=error-banner]'); return b.hidden ? null : b.innerText",
+                vec![],
+            )
+            .await;
         v.as_str().map(str::to_string)
     }
 

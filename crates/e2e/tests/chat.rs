@@ -31,12 +31,22 @@ async fn stop_keeps_the_partial_answer_and_closes_the_connection() {
     assert!(text.len() < 5600, "stopped before the end ({} bytes)", text.len());
     let deadline = std::time::Instant::now() + e2e::WAIT;
     while session.gateway.stats().streams_closed_early == 0 {
-        assert!(std::time::Instant::now() < deadline, "the gateway never saw the connection close");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the gateway never saw the connection close"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The composer is usable again and a regenerate button is offered.
     app.by_testid("regenerate-button").await;
-    assert_eq!(app.js("return document.querySelector('[data-testid=send-button]').hidden", vec![]).await, json!(false));
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=send-button]').hidden",
+            vec![]
+        )
+        .await,
+        json!(false)
+    );
     app.quit().await;
 }
 
@@ -50,7 +60,11 @@ async fn escape_stops_a_stream() {
     });
     app.send("go").await;
     app.wait_js("streaming", "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); return m.dataset.status === 'streaming' && m.innerText.includes('word')").await;
-    app.by_testid("composer-input").await.send_keys("\u{E00C}").await.unwrap(); // Escape
+    app.by_testid("composer-input")
+        .await
+        .send_keys("\u{E00C}")
+        .await
+        .unwrap(); // Escape
     app.wait_last_answer("stopped").await;
     app.quit().await;
 }
@@ -65,13 +79,20 @@ async fn regenerate_and_edit_and_resend() {
     assert_eq!(session.gateway.stats().chat_requests, 2);
     let msgs = app.messages().await;
     assert_eq!(msgs.len(), 2);
-    assert_eq!(msgs[1]["text"].as_str().unwrap().trim(), fake_gateway::reply_for("first question"));
+    assert_eq!(
+        msgs[1]["text"].as_str().unwrap().trim(),
+        fake_gateway::reply_for("first question")
+    );
 
     app.send("second question").await;
     app.wait_js("four messages", "const all = document.querySelectorAll('[data-testid=message]'); return all.length === 4 && all[3].dataset.status === 'done'").await;
 
     // Edit the first question: everything after it is replaced.
-    app.js("document.querySelectorAll('[data-testid=edit-button]')[0].click()", vec![]).await;
+    app.js(
+        "document.querySelectorAll('[data-testid=edit-button]')[0].click()",
+        vec![],
+    )
+    .await;
     let editor = app.by_testid("edit-input").await;
     editor.clear().await.unwrap();
     editor.send_keys("edited question").await.unwrap();
@@ -79,11 +100,24 @@ async fn regenerate_and_edit_and_resend() {
     app.wait_js("the edited conversation", "const all = document.querySelectorAll('[data-testid=message]'); return all.length === 2 && all[1].dataset.status === 'done'").await;
     let msgs = app.messages().await;
     assert_eq!(msgs[0]["text"], "edited question");
-    assert_eq!(msgs[1]["text"].as_str().unwrap().trim(), fake_gateway::reply_for("edited question"));
+    assert_eq!(
+        msgs[1]["text"].as_str().unwrap().trim(),
+        fake_gateway::reply_for("edited question")
+    );
     // What Rust holds agrees with the window.
     let held = app.js("return window.__TAURI__.core.invoke('list_chats').then(c => window.__TAURI__.core.invoke('chat_messages', {conversationId: c[0].id})).then(m => m.map(x => x.text))", vec![]).await;
-    assert_eq!(held, json!(["edited question", fake_gateway::reply_for("edited question")]));
-    assert_eq!(app.js("return document.querySelectorAll('[data-testid=conversation-item]').length", vec![]).await, json!(1));
+    assert_eq!(
+        held,
+        json!(["edited question", fake_gateway::reply_for("edited question")])
+    );
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('[data-testid=conversation-item]').length",
+            vec![]
+        )
+        .await,
+        json!(1)
+    );
     app.quit().await;
 }
 
@@ -92,9 +126,17 @@ async fn usage_and_cost_are_shown() {
     let (_session, app) = connected().await;
     app.send("how much?").await;
     app.wait_last_answer("done").await;
-    let usage = app.wait_js("usage", "const u = document.querySelector('[data-testid=usage]'); return !!u && u.textContent").await;
+    let usage = app
+        .wait_js(
+            "usage",
+            "const u = document.querySelector('[data-testid=usage]'); return !!u && u.textContent",
+        )
+        .await;
     let usage = usage.as_str().unwrap();
-    assert!(usage.contains("tokens in") && usage.contains("out") && usage.contains('$'), "{usage}");
+    assert!(
+        usage.contains("tokens in") && usage.contains("out") && usage.contains('$'),
+        "{usage}"
+    );
     app.quit().await;
 }
 
@@ -102,21 +144,37 @@ async fn usage_and_cost_are_shown() {
 async fn errors_are_shown_and_nothing_is_lost() {
     let (session, app) = connected().await;
     // Out of credit before any byte: an error row, a banner, the question kept, Retry offered.
-    session.gateway.script_chat(ChatScenario { status: Some(402), ..Default::default() });
+    session.gateway.script_chat(ChatScenario {
+        status: Some(402),
+        ..Default::default()
+    });
     app.send("will this fail?").await;
-    app.wait_js("an error row", "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); return m.dataset.role === 'error'").await;
+    app.wait_js(
+        "an error row",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); return m.dataset.role === 'error'",
+    )
+    .await;
     let banner = app.wait_banner("out of credit").await;
     assert!(banner.contains("Add credit"), "{banner}");
     assert_eq!(app.messages().await[0]["text"], "will this fail?");
     app.click("retry-button").await;
     let answer = app.wait_last_answer("done").await;
-    assert_eq!(answer["text"].as_str().unwrap().trim(), fake_gateway::reply_for("will this fail?"));
+    assert_eq!(
+        answer["text"].as_str().unwrap().trim(),
+        fake_gateway::reply_for("will this fail?")
+    );
 
     // An error mid-answer keeps the partial text, marked, with Retry.
-    session.gateway.script_chat(ChatScenario { error_after_chars: Some(15), ..Default::default() });
+    session.gateway.script_chat(ChatScenario {
+        error_after_chars: Some(15),
+        ..Default::default()
+    });
     app.send("partial").await;
     let answer = app.wait_last_answer("error").await;
-    assert!(answer["text"].as_str().unwrap().starts_with("Echo: partial"), "{answer}");
+    assert!(
+        answer["text"].as_str().unwrap().starts_with("Echo: partial"),
+        "{answer}"
+    );
     assert!(answer["html"].as_str().unwrap().contains("Echo"));
     app.by_testid("retry-button").await;
     app.wait_banner("mid-answer").await;
@@ -132,12 +190,24 @@ async fn errors_are_shown_and_nothing_is_lost() {
 #[tokio::test]
 async fn rate_limit_shows_the_countdown_then_answers() {
     let (session, app) = connected().await;
-    session.gateway.script_chat(ChatScenario { status: Some(429), retry_after: Some(2), ..Default::default() });
+    session.gateway.script_chat(ChatScenario {
+        status: Some(429),
+        retry_after: Some(2),
+        ..Default::default()
+    });
     app.send("busy?").await;
-    let notice = app.wait_js("retry notice", "const n = document.querySelector('[data-testid=retry-notice]'); return !!n && n.textContent").await;
+    let notice = app
+        .wait_js(
+            "retry notice",
+            "const n = document.querySelector('[data-testid=retry-notice]'); return !!n && n.textContent",
+        )
+        .await;
     assert!(notice.as_str().unwrap().contains("retrying in"), "{notice}");
     let answer = app.wait_last_answer("done").await;
-    assert_eq!(answer["text"].as_str().unwrap().trim(), fake_gateway::reply_for("busy?"));
+    assert_eq!(
+        answer["text"].as_str().unwrap().trim(),
+        fake_gateway::reply_for("busy?")
+    );
     assert_eq!(session.gateway.stats().chat_requests, 2);
     app.quit().await;
 }
@@ -151,7 +221,10 @@ async fn hostile_answer_does_nothing() {
          ![secret]({leak}?q=conversation)\n\n<iframe src=\"{leak}-frame\"></iframe>\n\n[click](javascript:document.title='pwned-link')\n\n\
          ```js\nalert('just code')\n```\n"
     );
-    session.gateway.script_chat(ChatScenario { reply: Some(reply), ..Default::default() });
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(reply),
+        ..Default::default()
+    });
     app.send("show me html").await;
     let answer = app.wait_last_answer("done").await;
     let html = answer["html"].as_str().unwrap().to_lowercase();
@@ -174,11 +247,26 @@ async fn hostile_answer_does_nothing() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let title = app.js("return document.title", vec![]).await;
     assert_eq!(title, json!("Glama Chat"));
-    assert_eq!(app.js("return document.querySelectorAll('.messages img, .messages iframe, .messages script').length", vec![]).await, json!(0));
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('.messages img, .messages iframe, .messages script').length",
+            vec![]
+        )
+        .await,
+        json!(0)
+    );
     // Clicking the javascript: link (rendered as plain text) and the image link loads nothing in the window.
-    app.js("document.querySelectorAll('.messages a').forEach(a => a.click())", vec![]).await;
+    app.js(
+        "document.querySelectorAll('.messages a').forEach(a => a.click())",
+        vec![],
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.js("return location.href.startsWith('tauri://localhost')", vec![]).await, json!(true));
+    assert_eq!(
+        app.js("return location.href.startsWith('tauri://localhost')", vec![])
+            .await,
+        json!(true)
+    );
     // The CSP itself: an inline script injected into the page does not run, a remote image is not fetched.
     let ran = app
         .js(
@@ -189,17 +277,28 @@ async fn hostile_answer_does_nothing() {
         )
         .await;
     assert_eq!(ran, json!(false), "inline script ran: the CSP allows it");
-    assert_eq!(session.gateway.stats().stray_requests, Vec::<String>::new(), "the window fetched nothing");
+    assert_eq!(
+        session.gateway.stats().stray_requests,
+        Vec::<String>::new(),
+        "the window fetched nothing"
+    );
     // The image link went to the system browser instead (http only).
     let log = session.browser_log();
-    assert!(log.iter().any(|l| l.starts_with("open ") && l.contains("leak-image")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("open ") && l.contains("leak-image")),
+        "{log:?}"
+    );
     assert!(!log.iter().any(|l| l.contains("javascript")), "{log:?}");
     app.quit().await;
 }
 
 #[tokio::test]
 async fn no_keyring_offers_session_only_and_writes_no_file() {
-    let session = Session::start_with(SessionOptions { keyring: false, ..Default::default() }).await;
+    let session = Session::start_with(SessionOptions {
+        keyring: false,
+        ..Default::default()
+    })
+    .await;
     let app = session.launch(&[]).await;
     app.click("connect-button").await;
     let status = app.wait_connection("error").await;
@@ -218,20 +317,36 @@ async fn no_keyring_offers_session_only_and_writes_no_file() {
 
 #[tokio::test]
 async fn browser_that_will_not_open_shows_the_link_to_copy() {
-    let session = Session::start_with(SessionOptions { browser_mode: "fail", ..Default::default() }).await;
+    let session = Session::start_with(SessionOptions {
+        browser_mode: "fail",
+        ..Default::default()
+    })
+    .await;
     let app = session.launch(&[]).await;
     app.click("connect-button").await;
     app.wait_js("the fallback link", "const p = document.querySelector('[data-testid=authorize-panel]'); return !p.hidden && p.innerText.includes('could not be opened')").await;
-    let url = app.js("return document.querySelector('[data-testid=authorize-url]').value", vec![]).await;
+    let url = app
+        .js(
+            "return document.querySelector('[data-testid=authorize-url]').value",
+            vec![],
+        )
+        .await;
     let url = url.as_str().unwrap().to_string();
-    assert!(url.starts_with(&format!("{}/oauth/authorize?", session.gateway.url())), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/oauth/authorize?", session.gateway.url())),
+        "{url}"
+    );
     app.by_testid("copy-authorize-url").await;
     // The person pastes it into a browser by hand; the sign-in completes.
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let callback = http.get(&url).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
-    let mut env = session.base_env();
-    env.push(("GLAMA_GATEWAY_URL".into(), session.gateway.url()));
-    assert!(std::process::Command::new(e2e::app_binary()).arg(&callback).envs(env).status().unwrap().success());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let callback = http.get(&url).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    session.open_with_app(&callback);
     app.wait_connection("connected").await;
     app.quit().await;
 }

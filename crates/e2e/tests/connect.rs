@@ -7,14 +7,25 @@ async fn connect_by_scheme_stores_key_in_keyring_and_streams_a_reply() {
     let session = Session::start().await;
     let app = session.launch(&[]).await;
     assert_eq!(app.connection_state().await, "disconnected");
-    assert!(app.js("return document.querySelector('[data-testid=connection-status]').textContent", vec![]).await.as_str().unwrap().contains("Not connected"));
+    assert!(app
+        .js(
+            "return document.querySelector('[data-testid=connection-status]').textContent",
+            vec![]
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .contains("Not connected"));
 
     let shown = app.connect().await;
     let keys = session.gateway.issued_keys();
     assert_eq!(keys.len(), 1, "one key issued");
     let key = &keys[0];
     assert!(shown.starts_with("Connected"), "{shown}");
-    assert!(shown.contains(&format!("…{}", &key[key.len() - 4..])), "masked tail shown: {shown}");
+    assert!(
+        shown.contains(&format!("…{}", &key[key.len() - 4..])),
+        "masked tail shown: {shown}"
+    );
 
     // The browser got an S256 authorize URL with the scheme callback, and delivered it by a second launch.
     let log = session.browser_log();
@@ -23,15 +34,26 @@ async fn connect_by_scheme_stores_key_in_keyring_and_streams_a_reply() {
     let q: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["code_challenge"].len(), 43);
-    assert!(q["callback_url"].starts_with(&format!("{APP_ID}:/callback/")), "{}", q["callback_url"]);
+    assert!(
+        q["callback_url"].starts_with(&format!("{APP_ID}:/callback/")),
+        "{}",
+        q["callback_url"]
+    );
     assert!(log.iter().any(|l| l.starts_with("delivered")), "{log:?}");
     // The scheme was registered with the desktop at start (register_all), with %u so the URL is passed on.
-    let desktop = std::fs::read_to_string(session.dir.join("data/applications/glama-chat-handler.desktop")).expect("handler .desktop file");
-    assert!(desktop.contains(&format!("MimeType=x-scheme-handler/{APP_ID}")), "{desktop}");
+    let desktop = std::fs::read_to_string(session.dir.join("data/applications/glama-chat-handler.desktop"))
+        .expect("handler .desktop file");
+    assert!(
+        desktop.contains(&format!("MimeType=x-scheme-handler/{APP_ID}")),
+        "{desktop}"
+    );
     assert!(desktop.contains("%u"), "{desktop}");
 
     // The key is in the keyring (read by another process) and in no file.
-    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    assert_eq!(
+        session.keyring_lookup(&session.key_account()).as_deref(),
+        Some(key.as_str())
+    );
     assert_eq!(session.files_containing(key), Vec::<std::path::PathBuf>::new());
     // ...and never in the window.
     let leaked = app
@@ -75,7 +97,11 @@ async fn relaunch_stays_connected_and_disconnect_removes_the_keyring_entry() {
 
     app.click("disconnect-button").await;
     app.wait_connection("disconnected").await;
-    assert_eq!(session.keyring_lookup(&session.key_account()), None, "keyring entry deleted");
+    assert_eq!(
+        session.keyring_lookup(&session.key_account()),
+        None,
+        "keyring entry deleted"
+    );
     app.quit().await;
 
     let app = session.launch(&[]).await;
@@ -89,19 +115,38 @@ async fn connect_by_loopback() {
     let session = Session::start().await;
     let app = session.launch(&[]).await;
     let select = app.by_testid("transport-select").await;
-    app.js("document.querySelector('details.settings').open = true", vec![]).await;
+    app.js("document.querySelector('details.settings').open = true", vec![])
+        .await;
     select.select_by_value("loopback").await.unwrap();
-    app.wait_js("setting saved", "return window.__TAURI__.core.invoke('get_settings').then(s => s.transport === 'loopback')").await;
+    app.wait_js(
+        "setting saved",
+        "return window.__TAURI__.core.invoke('get_settings').then(s => s.transport === 'loopback')",
+    )
+    .await;
     app.connect().await;
     let log = session.browser_log();
-    let callback = log.iter().find_map(|l| l.strip_prefix("callback ")).expect("callback").to_string();
+    let callback = log
+        .iter()
+        .find_map(|l| l.strip_prefix("callback "))
+        .expect("callback")
+        .to_string();
     assert!(callback.starts_with("http://127.0.0.1:"), "{callback}");
-    assert!(log.iter().any(|l| l.starts_with("page 200") && l.contains("you can close this tab")), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("page 200") && l.contains("you can close this tab")),
+        "{log:?}"
+    );
     let key = session.gateway.issued_keys().pop().unwrap();
-    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    assert_eq!(
+        session.keyring_lookup(&session.key_account()).as_deref(),
+        Some(key.as_str())
+    );
     // The port is closed once the flow is over.
     let port: u16 = url::Url::parse(&callback).unwrap().port().unwrap();
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "loopback port still open");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "loopback port still open"
+    );
     app.quit().await;
 }
 
@@ -114,18 +159,28 @@ async fn forged_callback_while_connected_changes_nothing() {
     // Someone makes the OS open a link with a real, unused code but no flow of ours.
     let code = session.gateway.issue_code("attacker-challenge");
     let forged = format!("{APP_ID}:/callback/forged-state?code={code}");
-    let status = std::process::Command::new(e2e::app_binary()).arg(&forged).envs(session_env(&session)).status().unwrap();
-    assert!(status.success());
+    session.open_with_app(&forged);
     app.wait_banner("did not ask for").await;
     assert_eq!(app.wait_connection("connected").await, before);
-    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
-    assert_eq!(session.gateway.stats().exchange_requests, 1, "a forged code is never exchanged");
+    assert_eq!(
+        session.keyring_lookup(&session.key_account()).as_deref(),
+        Some(key.as_str())
+    );
+    assert_eq!(
+        session.gateway.stats().exchange_requests,
+        1,
+        "a forged code is never exchanged"
+    );
     app.quit().await;
 }
 
 #[tokio::test]
 async fn callback_that_cold_starts_the_app_completes_the_flow() {
-    let session = Session::start_with(SessionOptions { browser_mode: "capture", ..Default::default() }).await;
+    let session = Session::start_with(SessionOptions {
+        browser_mode: "capture",
+        ..Default::default()
+    })
+    .await;
     let app = session.launch(&[]).await;
     app.click("connect-button").await;
     app.wait_connection("connecting").await;
@@ -133,7 +188,11 @@ async fn callback_that_cold_starts_the_app_completes_the_flow() {
     let callback = {
         let deadline = std::time::Instant::now() + e2e::WAIT;
         loop {
-            if let Some(c) = session.browser_log().iter().find_map(|l| l.strip_prefix("callback ").map(str::to_string)) {
+            if let Some(c) = session
+                .browser_log()
+                .iter()
+                .find_map(|l| l.strip_prefix("callback ").map(str::to_string))
+            {
                 break c;
             }
             assert!(std::time::Instant::now() < deadline, "no callback captured");
@@ -145,14 +204,14 @@ async fn callback_that_cold_starts_the_app_completes_the_flow() {
     let app = session.launch(&[&callback]).await;
     app.wait_connection("connected").await;
     let key = session.gateway.issued_keys().pop().unwrap();
-    assert_eq!(session.keyring_lookup(&session.key_account()).as_deref(), Some(key.as_str()));
+    assert_eq!(
+        session.keyring_lookup(&session.key_account()).as_deref(),
+        Some(key.as_str())
+    );
     // The saved sign-in is gone from the keyring once used.
-    assert_eq!(session.keyring_lookup(&format!("pending-sign-in@{}", session.gateway.addr())), None);
+    assert_eq!(
+        session.keyring_lookup(&format!("pending-sign-in@{}", session.gateway.addr())),
+        None
+    );
     app.quit().await;
-}
-
-fn session_env(session: &Session) -> Vec<(String, String)> {
-    let mut env = session.base_env();
-    env.push(("GLAMA_GATEWAY_URL".into(), session.gateway.url()));
-    env
 }

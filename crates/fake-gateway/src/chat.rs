@@ -15,9 +15,27 @@ use crate::state::{token, ChatScenario, Completion, State};
 
 /// `(id, input $/token, output $/token, capabilities, context)`.
 const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
-    ("openai/gpt-4o", "0.0000025", "0.00001", &["input:image", "caching"], 128_000),
-    ("anthropic/claude-sonnet-4", "0.000003", "0.000015", &["input:image", "caching", "reasoning"], 200_000),
-    ("google/gemini-2.0-flash", "0.0000001", "0.0000004", &["input:image"], 1_000_000),
+    (
+        "openai/gpt-4o",
+        "0.0000025",
+        "0.00001",
+        &["input:image", "caching"],
+        128_000,
+    ),
+    (
+        "anthropic/claude-sonnet-4",
+        "0.000003",
+        "0.000015",
+        &["input:image", "caching", "reasoning"],
+        200_000,
+    ),
+    (
+        "google/gemini-2.0-flash",
+        "0.0000001",
+        "0.0000004",
+        &["input:image"],
+        1_000_000,
+    ),
     ("mistral/ministral-8b", "0.0000001", "0.0000001", &[], 128_000),
 ];
 
@@ -36,7 +54,11 @@ fn bearer_ok(state: &State, headers: &HeaderMap) -> bool {
 }
 
 fn unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Invalid API key"}}))).into_response()
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"error": {"message": "Invalid API key"}})),
+    )
+        .into_response()
 }
 
 pub async fn rich_models() -> Json<Value> {
@@ -55,7 +77,10 @@ pub async fn openai_models(AxState(state): AxState<Arc<State>>, headers: HeaderM
     if !bearer_ok(&state, &headers) {
         return unauthorized();
     }
-    let data: Vec<Value> = MODELS.iter().map(|m| json!({"id": m.0, "object": "model", "owned_by": "glama"})).collect();
+    let data: Vec<Value> = MODELS
+        .iter()
+        .map(|m| json!({"id": m.0, "object": "model", "owned_by": "glama"}))
+        .collect();
     Json(json!({"object": "list", "data": data})).into_response()
 }
 
@@ -73,18 +98,30 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
     }
     if let Some(status) = scenario.status {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = (status, Json(json!({"error": {"message": format!("scripted {}", status.as_u16())}}))).into_response();
+        let mut resp = (
+            status,
+            Json(json!({"error": {"message": format!("scripted {}", status.as_u16())}})),
+        )
+            .into_response();
         if let Some(secs) = scenario.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
         }
         return resp;
     }
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "body must be JSON"}}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "body must be JSON"}})),
+        )
+            .into_response();
     };
     let model = req["model"].as_str().unwrap_or("").to_string();
     let Some(&(_, input_price, output_price, _, _)) = MODELS.iter().find(|m| m.0 == model) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": format!("unknown model {model:?}")}}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": format!("unknown model {model:?}")}})),
+        )
+            .into_response();
     };
     state.lock().stats.last_chat_model = Some(model.clone());
     let messages = req["messages"].as_array().cloned().unwrap_or_default();
@@ -96,7 +133,11 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .unwrap_or("")
         .to_string();
     let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
-    let prompt_chars: usize = messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.chars().count()).sum();
+    let prompt_chars: usize = messages
+        .iter()
+        .filter_map(|m| m["content"].as_str())
+        .map(|c| c.chars().count())
+        .sum();
     let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
     let completion_tokens = (reply.chars().count() as u64).div_ceil(4).max(1);
     let cost = prompt_tokens as f64 * input_price.parse::<f64>().unwrap_or(0.0)
@@ -122,7 +163,10 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
     let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens);
     let pieces = cut_anywhere(&sse.bytes);
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
-    let guard = StreamGuard { state: state.clone(), complete: false };
+    let guard = StreamGuard {
+        state: state.clone(),
+        complete: false,
+    };
     let truncated = sse.truncated;
     let stream = futures_util::stream::unfold((pieces.into_iter(), guard), move |(mut it, mut guard)| async move {
         match it.next() {
@@ -178,17 +222,25 @@ struct Sse {
 fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion_tokens: u64) -> Sse {
     let mut out = String::from(": keep-alive\n\n");
     let event = |v: Value| format!("data: {v}\n\n");
-    out.push_str(&event(json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]})));
+    out.push_str(&event(
+        json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]}),
+    ));
     let chars: Vec<char> = reply.chars().collect();
     let mut sent = 0;
     let mut rng = rand::thread_rng();
     for (n, piece) in chars.chunks(3).enumerate() {
         if scenario.error_after_chars.is_some_and(|at| sent >= at) {
             out.push_str("event: error\ndata: {\"error\":{\"message\":\"The upstream model failed mid-answer\"}}\n\n");
-            return Sse { bytes: out.into_bytes(), truncated: false };
+            return Sse {
+                bytes: out.into_bytes(),
+                truncated: false,
+            };
         }
         if scenario.drop_after_chars.is_some_and(|at| sent >= at) {
-            return Sse { bytes: out.into_bytes(), truncated: true };
+            return Sse {
+                bytes: out.into_bytes(),
+                truncated: true,
+            };
         }
         let text: String = piece.iter().collect();
         // Vary the framing: with and without the space after `data:`.
@@ -203,10 +255,15 @@ fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion
         }
         sent += piece.len();
     }
-    out.push_str(&event(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})));
+    out.push_str(&event(
+        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+    ));
     out.push_str(&event(json!({"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}})));
     out.push_str("data: [DONE]\n\n");
-    Sse { bytes: out.into_bytes(), truncated: false }
+    Sse {
+        bytes: out.into_bytes(),
+        truncated: false,
+    }
 }
 
 /// Cuts bytes into pieces of 1–40 bytes at random offsets, UTF-8 sequences included.
@@ -222,7 +279,11 @@ fn cut_anywhere(bytes: &[u8]) -> Vec<Vec<u8>> {
     pieces
 }
 
-pub async fn completion_request(AxState(state): AxState<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn completion_request(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if !bearer_ok(&state, &headers) {
         return unauthorized();
     }

@@ -19,8 +19,8 @@ use axum::Router;
 use tokio::sync::oneshot;
 
 pub use chat::reply_for;
-pub use state::{ChatScenario, ExchangeScenario, Stats};
 use state::State;
+pub use state::{ChatScenario, ExchangeScenario, Stats};
 
 /// A running fake gateway. Dropping it stops the server.
 pub struct FakeGateway {
@@ -48,7 +48,11 @@ impl FakeGateway {
                 })
                 .await;
         });
-        Ok(Self { addr, state, _shutdown: tx })
+        Ok(Self {
+            addr,
+            state,
+            _shutdown: tx,
+        })
     }
 
     /// `http://127.0.0.1:PORT`, what `GLAMA_GATEWAY_URL` should say.
@@ -97,7 +101,10 @@ impl FakeGateway {
 
 /// Anything Glama does not serve: counted, so a test can prove nothing (an image in an
 /// answer, say) was fetched.
-async fn stray(axum::extract::State(state): axum::extract::State<Arc<State>>, uri: axum::http::Uri) -> axum::http::StatusCode {
+async fn stray(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    uri: axum::http::Uri,
+) -> axum::http::StatusCode {
     state.lock().stats.stray_requests.push(uri.to_string());
     axum::http::StatusCode::NOT_FOUND
 }
@@ -109,7 +116,10 @@ fn router(state: Arc<State>) -> Router {
         .route("/api/gateway/v1/models", get(chat::rich_models))
         .route("/api/gateway/openai/v1/models", get(chat::openai_models))
         .route("/api/gateway/openai/v1/chat/completions", post(chat::completions))
-        .route("/api/gateway/v1/completion-requests/{id}", get(chat::completion_request))
+        .route(
+            "/api/gateway/v1/completion-requests/{id}",
+            get(chat::completion_request),
+        )
         .fallback(stray)
         .with_state(state)
 }

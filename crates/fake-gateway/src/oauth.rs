@@ -46,8 +46,10 @@ pub async fn exchange_code(AxState(state): AxState<Arc<State>>, headers: HeaderM
     let scenario = {
         let mut s = state.lock();
         s.stats.exchange_requests += 1;
-        s.stats.last_exchange_content_type =
-            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        s.stats.last_exchange_content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         s.exchange_script.pop_front()
     };
     match scenario {
@@ -55,7 +57,12 @@ pub async fn exchange_code(AxState(state): AxState<Arc<State>>, headers: HeaderM
             return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
         }
         Some(ExchangeScenario::NotJson) => {
-            return (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html>Welcome!</html>").into_response();
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html>Welcome!</html>",
+            )
+                .into_response();
         }
         Some(ExchangeScenario::NoKey) => return (StatusCode::OK, Json(json!({"ok": true}))).into_response(),
         Some(ExchangeScenario::Slow(d)) => tokio::time::sleep(d).await,

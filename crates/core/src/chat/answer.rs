@@ -46,13 +46,30 @@ impl Default for AnswerPolicy {
 
 /// What the window hears about one answer, in order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", content = "data", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "event",
+    content = "data",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum AnswerEvent {
-    Started { conversation_id: u64, user_message_id: Option<u64>, message_id: u64 },
+    Started {
+        conversation_id: u64,
+        user_message_id: Option<u64>,
+        message_id: u64,
+    },
     Delta(RenderUpdate),
-    Retrying { in_secs: u64, attempt: u32, reason: String },
+    Retrying {
+        in_secs: u64,
+        attempt: u32,
+        reason: String,
+    },
     /// `text` is the whole answer as markdown (for Copy).
-    Finished { status: MessageStatus, error: Option<ErrorView>, text: String },
+    Finished {
+        status: MessageStatus,
+        error: Option<ErrorView>,
+        text: String,
+    },
     Usage(Usage),
 }
 
@@ -98,7 +115,9 @@ pub async fn stream_answer(
             Err(GatewayError::RateLimited { retry_after, .. }) if rate_limited < policy.rate_limit_retries => {
                 rate_limited += 1;
                 Some((
-                    retry_after.unwrap_or(policy.default_retry_after).min(policy.max_retry_after),
+                    retry_after
+                        .unwrap_or(policy.default_retry_after)
+                        .min(policy.max_retry_after),
                     rate_limited,
                     "Glama is busy (rate limit)",
                 ))

@@ -58,7 +58,11 @@ impl From<&Message> for MessageView {
         Self {
             id: m.id,
             role: m.author,
-            html: if m.author == Author::Assistant { render_markdown(&m.text) } else { String::new() },
+            html: if m.author == Author::Assistant {
+                render_markdown(&m.text)
+            } else {
+                String::new()
+            },
             text: m.text.clone(),
             status: m.status,
             usage: m.usage.clone(),
@@ -164,7 +168,11 @@ impl Conversation {
         if text.trim().is_empty() {
             return Err(EditError::EmptyMessage);
         }
-        let at = self.messages.iter().position(|m| m.id == id).ok_or(EditError::NoSuchMessage)?;
+        let at = self
+            .messages
+            .iter()
+            .position(|m| m.id == id)
+            .ok_or(EditError::NoSuchMessage)?;
         if self.messages[at].author != Author::User {
             return Err(EditError::NotAUserMessage);
         }
@@ -192,7 +200,10 @@ impl Conversation {
                     Author::Assistant => Role::Assistant,
                     Author::Error => return None,
                 };
-                Some(ChatMessage { role, content: m.text.clone() })
+                Some(ChatMessage {
+                    role,
+                    content: m.text.clone(),
+                })
             })
             .collect()
     }

@@ -123,11 +123,17 @@ impl Chats {
             }
             running.insert(conversation_id, cancel.clone());
         }
-        let running = RunningGuard { chats: self, conversation_id };
+        let running = RunningGuard {
+            chats: self,
+            conversation_id,
+        };
 
         let (history, user_message_id, message_id) = {
             let mut all = self.conversations();
-            let c = all.iter_mut().find(|c| c.id == conversation_id).ok_or(ChatError::NoSuchConversation)?;
+            let c = all
+                .iter_mut()
+                .find(|c| c.id == conversation_id)
+                .ok_or(ChatError::NoSuchConversation)?;
             let user_message_id = match ask {
                 Ask::Send { ref text } => Some(c.push_user(text)?),
                 Ask::Regenerate => {
@@ -143,10 +149,17 @@ impl Chats {
             let history = c.history();
             (history, user_message_id, c.start_answer())
         };
-        emit(AnswerEvent::Started { conversation_id, user_message_id, message_id });
+        emit(AnswerEvent::Started {
+            conversation_id,
+            user_message_id,
+            message_id,
+        });
 
         let outcome = answer::stream_answer(gateway, &key, model, &history, &cancel, &self.policy, emit).await;
-        let error = outcome.error.as_ref().map(|e| ErrorView { kind: e.kind().into(), message: e.to_string() });
+        let error = outcome.error.as_ref().map(|e| ErrorView {
+            kind: e.kind().into(),
+            message: e.to_string(),
+        });
         let status = outcome.status;
         self.update_message(conversation_id, message_id, |m| {
             m.text = outcome.text.clone();
@@ -156,7 +169,11 @@ impl Chats {
                 m.author = Author::Error;
             }
         });
-        emit(AnswerEvent::Finished { status, error, text: outcome.text.clone() });
+        emit(AnswerEvent::Finished {
+            status,
+            error,
+            text: outcome.text.clone(),
+        });
         // The conversation is free for the next question while usage settles.
         drop(running);
 
@@ -171,7 +188,11 @@ impl Chats {
 
     fn update_message(&self, conversation_id: u64, message_id: u64, f: impl FnOnce(&mut conversation::Message)) {
         let mut all = self.conversations();
-        if let Some(m) = all.iter_mut().find(|c| c.id == conversation_id).and_then(|c| c.message_mut(message_id)) {
+        if let Some(m) = all
+            .iter_mut()
+            .find(|c| c.id == conversation_id)
+            .and_then(|c| c.message_mut(message_id))
+        {
             f(m);
         }
     }

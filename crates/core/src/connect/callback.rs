@@ -34,7 +34,10 @@ pub struct CallbackParams {
 pub enum CallbackResult {
     Code(Secret),
     /// Glama (or the person) said no: `error=access_denied` and the like.
-    Denied { error: String, description: Option<String> },
+    Denied {
+        error: String,
+        description: Option<String>,
+    },
 }
 
 /// Why a URL is not a callback of ours.
@@ -81,9 +84,8 @@ impl CallbackTarget {
                 }
             }
             CallbackTarget::Loopback { port } => {
-                let loopback = url.scheme() == "http"
-                    && url.host_str() == Some("127.0.0.1")
-                    && url.port() == Some(*port);
+                let loopback =
+                    url.scheme() == "http" && url.host_str() == Some("127.0.0.1") && url.port() == Some(*port);
                 if !loopback {
                     return Err(CallbackError::WrongTarget);
                 }
@@ -91,9 +93,7 @@ impl CallbackTarget {
             }
         };
         let state = match segments.as_slice() {
-            [CALLBACK_SEGMENT, state] | [CALLBACK_SEGMENT, state, ""] if !state.is_empty() => {
-                (*state).to_string()
-            }
+            [CALLBACK_SEGMENT, state] | [CALLBACK_SEGMENT, state, ""] if !state.is_empty() => (*state).to_string(),
             _ => return Err(CallbackError::MissingState),
         };
         let param = |name: &str| {
@@ -192,15 +192,42 @@ mod tests {
     #[test]
     fn rejects_what_is_not_ours() {
         let t = scheme();
-        assert_eq!(t.parse("ai.glama.chat:/callback/S1").unwrap_err(), CallbackError::MissingCode);
-        assert_eq!(t.parse("ai.glama.chat:/callback/S1?code=").unwrap_err(), CallbackError::MissingCode);
-        assert_eq!(t.parse("ai.glama.chat:/callback?code=x").unwrap_err(), CallbackError::MissingState);
-        assert_eq!(t.parse("ai.glama.chat:/callback/?code=x").unwrap_err(), CallbackError::MissingState);
-        assert_eq!(t.parse("ai.glama.chat:/other/S1?code=x").unwrap_err(), CallbackError::MissingState);
-        assert_eq!(t.parse("ai.glama.chat:/callback/S1/extra?code=x").unwrap_err(), CallbackError::MissingState);
-        assert_eq!(t.parse("evil.app:/callback/S1?code=x").unwrap_err(), CallbackError::WrongTarget);
-        assert_eq!(t.parse("ai.glama.chat://evil/callback/S1?code=x").unwrap_err(), CallbackError::WrongTarget);
-        assert_eq!(t.parse("https://glama.ai/callback/S1?code=x").unwrap_err(), CallbackError::WrongTarget);
+        assert_eq!(
+            t.parse("ai.glama.chat:/callback/S1").unwrap_err(),
+            CallbackError::MissingCode
+        );
+        assert_eq!(
+            t.parse("ai.glama.chat:/callback/S1?code=").unwrap_err(),
+            CallbackError::MissingCode
+        );
+        assert_eq!(
+            t.parse("ai.glama.chat:/callback?code=x").unwrap_err(),
+            CallbackError::MissingState
+        );
+        assert_eq!(
+            t.parse("ai.glama.chat:/callback/?code=x").unwrap_err(),
+            CallbackError::MissingState
+        );
+        assert_eq!(
+            t.parse("ai.glama.chat:/other/S1?code=x").unwrap_err(),
+            CallbackError::MissingState
+        );
+        assert_eq!(
+            t.parse("ai.glama.chat:/callback/S1/extra?code=x").unwrap_err(),
+            CallbackError::MissingState
+        );
+        assert_eq!(
+            t.parse("evil.app:/callback/S1?code=x").unwrap_err(),
+            CallbackError::WrongTarget
+        );
+        assert_eq!(
+            t.parse("ai.glama.chat://evil/callback/S1?code=x").unwrap_err(),
+            CallbackError::WrongTarget
+        );
+        assert_eq!(
+            t.parse("https://glama.ai/callback/S1?code=x").unwrap_err(),
+            CallbackError::WrongTarget
+        );
         assert_eq!(t.parse("not a url at all").unwrap_err(), CallbackError::NotAUrl);
         assert_eq!(t.parse("").unwrap_err(), CallbackError::NotAUrl);
         assert_eq!(t.parse("\u{0}\u{1}%%%").unwrap_err(), CallbackError::NotAUrl);

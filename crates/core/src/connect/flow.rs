@@ -258,7 +258,10 @@ mod tests {
         let (mut flows, url) = started();
         // A forged link with the right code but wrong state must not burn the code.
         let _ = flows.accept("ai.glama.chat:/callback/forged?code=C", t0());
-        assert!(matches!(flows.accept(&format!("{url}?code=C"), t0()), Ok(Accepted::Code { .. })));
+        assert!(matches!(
+            flows.accept(&format!("{url}?code=C"), t0()),
+            Ok(Accepted::Code { .. })
+        ));
     }
 
     #[test]

@@ -250,7 +250,10 @@ impl Connector {
             inner.loopback = listener;
             inner.generation += 1;
             let flow = inner.flows.begin(target, SystemTime::now());
-            let url = self.gateway.authorize_url(&flow.callback_url(), &flow.pkce.challenge).to_string();
+            let url = self
+                .gateway
+                .authorize_url(&flow.callback_url(), &flow.pkce.challenge)
+                .to_string();
             let saved = matches!(flow.target, CallbackTarget::Scheme { .. }).then(|| flow.to_saved());
             let status = Status::Connecting {
                 authorize_url: url.clone(),
@@ -269,7 +272,12 @@ impl Connector {
     /// The browser did not open: the UI shows the authorize URL with a Copy button instead.
     pub fn browser_failed(&self) {
         let mut inner = self.lock();
-        if let Some(Status::Connecting { authorize_url, transport, .. }) = inner.status.clone() {
+        if let Some(Status::Connecting {
+            authorize_url,
+            transport,
+            ..
+        }) = inner.status.clone()
+        {
             self.set_status(
                 &mut inner,
                 Some(Status::Connecting {
@@ -462,7 +470,10 @@ impl Connector {
             if inner.generation != generation {
                 return;
             }
-            if inner.flows.expire(SystemTime::now() + std::time::Duration::from_secs(1)) {
+            if inner
+                .flows
+                .expire(SystemTime::now() + std::time::Duration::from_secs(1))
+            {
                 inner.loopback = None;
                 connector.flow_ended(
                     &mut inner,

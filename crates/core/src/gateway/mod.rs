@@ -15,7 +15,10 @@ use url::Url;
 
 use crate::secret::{ApiKey, Secret};
 pub use stream::{ChatEvents, StreamItem};
-use types::{ChatMessage, ChatRequest, CompletionRequest, ModelInfo, OpenAiModelList, RichModel, StreamOptions, Usage, UsageSource};
+use types::{
+    ChatMessage, ChatRequest, CompletionRequest, ModelInfo, OpenAiModelList, RichModel, StreamOptions, Usage,
+    UsageSource,
+};
 
 /// Failures talking to Glama, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,7 +32,10 @@ pub enum GatewayError {
     #[error("Your Glama account is out of credit: {0}. Add credit at glama.ai, then try again.")]
     PaymentRequired(String),
     #[error("Glama is rate-limiting requests: {message}")]
-    RateLimited { retry_after: Option<Duration>, message: String },
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+    },
     #[error("Glama refused the request ({status}): {message}")]
     Refused { status: u16, message: String },
     #[error("Glama had a server error ({status}): {message}")]
@@ -174,7 +180,9 @@ impl Gateway {
             .map_err(|_| GatewayError::BadResponse("the code exchange did not answer with JSON".into()))?;
         match value.get("apiKey").and_then(|k| k.as_str()).map(str::trim) {
             Some(key) if !key.is_empty() => Ok(ApiKey::new(key)),
-            _ => Err(GatewayError::BadResponse("the code exchange answered without an apiKey".into())),
+            _ => Err(GatewayError::BadResponse(
+                "the code exchange answered without an apiKey".into(),
+            )),
         }
     }
 
@@ -183,15 +191,19 @@ impl Gateway {
         self.openai_models(key).await.map(|_| ())
     }
 
-    async fn openai_models(&self, key: &ApiKey) -> Result<Vec<ModelInfo>, GatewayError> {
-        let resp = self
-            .http
-            .get(self.endpoint("/api/gateway/openai/v1/models"))
+    /// An authenticated GET, answered whatever the status.
+    async fn get(&self, url: impl reqwest::IntoUrl, key: &ApiKey) -> Result<Response, GatewayError> {
+        self.http
+            .get(url)
             .bearer_auth(key.expose())
             .timeout(self.timeouts.request)
             .send()
             .await
-            .map_err(GatewayError::from_reqwest)?;
+            .map_err(GatewayError::from_reqwest)
+    }
+
+    async fn openai_models(&self, key: &ApiKey) -> Result<Vec<ModelInfo>, GatewayError> {
+        let resp = self.get(self.endpoint("/api/gateway/openai/v1/models"), key).await?;
         let list: OpenAiModelList = json(check(resp).await?).await?;
         Ok(list
             .data
@@ -210,14 +222,7 @@ impl Gateway {
     /// Glama's rich list (prices, capabilities), falling back to the OpenAI-shaped one.
     pub async fn models(&self, key: &ApiKey) -> Result<Vec<ModelInfo>, GatewayError> {
         let rich = async {
-            let resp = self
-                .http
-                .get(self.endpoint("/api/gateway/v1/models"))
-                .bearer_auth(key.expose())
-                .timeout(self.timeouts.request)
-                .send()
-                .await
-                .map_err(GatewayError::from_reqwest)?;
+            let resp = self.get(self.endpoint("/api/gateway/v1/models"), key).await?;
             json::<Vec<RichModel>>(check(resp).await?).await
         };
         match rich.await {
@@ -233,7 +238,12 @@ impl Gateway {
 
     /// Starts a streamed chat completion. Errors before the first byte come back here;
     /// errors after it come through the stream.
-    pub async fn chat_stream(&self, key: &ApiKey, model: &str, messages: &[ChatMessage]) -> Result<ChatStream, GatewayError> {
+    pub async fn chat_stream(
+        &self,
+        key: &ApiKey,
+        model: &str,
+        messages: &[ChatMessage],
+    ) -> Result<ChatStream, GatewayError> {
         let body = ChatRequest {
             model,
             messages,
@@ -262,15 +272,11 @@ impl Gateway {
     /// Tokens and cost of a finished request; `None` until Glama has settled it.
     pub async fn completion_usage(&self, key: &ApiKey, request_id: &str) -> Result<Option<Usage>, GatewayError> {
         let mut url = Url::parse(&self.endpoint("/api/gateway/v1/completion-requests/")).expect("base is a URL");
-        url.path_segments_mut().expect("http URL").pop_if_empty().push(request_id);
-        let resp = self
-            .http
-            .get(url)
-            .bearer_auth(key.expose())
-            .timeout(self.timeouts.request)
-            .send()
-            .await
-            .map_err(GatewayError::from_reqwest)?;
+        url.path_segments_mut()
+            .expect("http URL")
+            .pop_if_empty()
+            .push(request_id);
+        let resp = self.get(url, key).await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -336,7 +342,12 @@ mod tests {
         let g = Gateway::new(Url::parse("https://glama.ai/").unwrap(), "0.1.0", Timeouts::default());
         let cb = Url::parse("ai.glama.chat:/callback/abc-_DEF?x=1&y=2").unwrap();
         let url = g.authorize_url(&cb, "CHAL");
-        assert!(url.as_str().starts_with("https://glama.ai/oauth/authorize?callback_url=ai.glama.chat%3A%2Fcallback%2Fabc-_DEF%3Fx%3D1%26y%3D2&"), "{url}");
+        assert!(
+            url.as_str().starts_with(
+                "https://glama.ai/oauth/authorize?callback_url=ai.glama.chat%3A%2Fcallback%2Fabc-_DEF%3Fx%3D1%26y%3D2&"
+            ),
+            "{url}"
+        );
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(
             pairs,
@@ -348,7 +359,11 @@ mod tests {
         );
         let lb = Url::parse("http://127.0.0.1:4567/callback/S").unwrap();
         let url = g.authorize_url(&lb, "C");
-        assert!(url.as_str().contains("callback_url=http%3A%2F%2F127.0.0.1%3A4567%2Fcallback%2FS&"), "{url}");
+        assert!(
+            url.as_str()
+                .contains("callback_url=http%3A%2F%2F127.0.0.1%3A4567%2Fcallback%2FS&"),
+            "{url}"
+        );
     }
 
     #[test]

@@ -61,12 +61,16 @@ impl ChatEvents {
                 }
                 Some(Err(e)) => {
                     self.done = true;
-                    return Some(Err(GatewayError::BadResponse(format!("the event stream is malformed ({e})"))));
+                    return Some(Err(GatewayError::BadResponse(format!(
+                        "the event stream is malformed ({e})"
+                    ))));
                 }
                 None => {
                     self.done = true;
                     return (!self.finished).then(|| {
-                        Err(GatewayError::Dropped("the stream ended before the answer was complete".into()))
+                        Err(GatewayError::Dropped(
+                            "the stream ended before the answer was complete".into(),
+                        ))
                     });
                 }
             };
@@ -86,22 +90,39 @@ impl ChatEvents {
                 Ok(chunk) => chunk,
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(GatewayError::BadResponse(format!("a stream event is not JSON ({e})"))));
+                    return Some(Err(GatewayError::BadResponse(format!(
+                        "a stream event is not JSON ({e})"
+                    ))));
                 }
             };
             if let Some(error) = chunk.error {
                 self.done = true;
                 return Some(Err(GatewayError::StreamError(error_text(&error))));
             }
-            if chunk.choices.iter().any(|c| c.finish_reason.as_deref().is_some_and(|r| !r.is_empty())) {
+            if chunk
+                .choices
+                .iter()
+                .any(|c| c.finish_reason.as_deref().is_some_and(|r| !r.is_empty()))
+            {
                 self.finished = true;
             }
-            let text: String = chunk.choices.iter().filter_map(|c| c.delta.content.as_deref()).collect();
+            let text: String = chunk
+                .choices
+                .iter()
+                .filter_map(|c| c.delta.content.as_deref())
+                .collect();
             if !text.is_empty() {
                 return Some(Ok(StreamItem::Text(text)));
             }
-            if let Some(StreamUsage { prompt_tokens, completion_tokens }) = chunk.usage {
-                return Some(Ok(StreamItem::Usage { prompt_tokens, completion_tokens }));
+            if let Some(StreamUsage {
+                prompt_tokens,
+                completion_tokens,
+            }) = chunk.usage
+            {
+                return Some(Ok(StreamItem::Usage {
+                    prompt_tokens,
+                    completion_tokens,
+                }));
             }
         }
     }
@@ -190,7 +211,10 @@ mod tests {
                 assert!(error.is_none(), "cut={cut}: {error:?}");
                 assert_eq!(
                     items,
-                    vec![StreamItem::Usage { prompt_tokens: Some(7), completion_tokens: Some(9) }]
+                    vec![StreamItem::Usage {
+                        prompt_tokens: Some(7),
+                        completion_tokens: Some(9)
+                    }]
                 );
             }
         }
@@ -226,7 +250,10 @@ mod tests {
 
     #[tokio::test]
     async fn error_object_in_data() {
-        let raw = format!("data: {}\n\ndata: {{\"error\":{{\"message\":\"boom\",\"code\":500}}}}\n\n", chunk("a"));
+        let raw = format!(
+            "data: {}\n\ndata: {{\"error\":{{\"message\":\"boom\",\"code\":500}}}}\n\n",
+            chunk("a")
+        );
         let (text, error, _) = run(raw.as_bytes(), &[]).await;
         assert_eq!(text, "a");
         assert_eq!(error, Some(GatewayError::StreamError("boom".into())));

@@ -204,10 +204,8 @@ mod tests {
             let c: ChatChunk = serde_json::from_str(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
             assert!(c.choices.iter().all(|ch| ch.delta.content.is_none()), "{raw}");
         }
-        let c: ChatChunk = serde_json::from_str(
-            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}"#,
-        )
-        .unwrap();
+        let c: ChatChunk =
+            serde_json::from_str(r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}"#).unwrap();
         assert_eq!(c.usage.unwrap().completion_tokens, Some(5));
     }
 

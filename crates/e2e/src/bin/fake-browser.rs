@@ -45,7 +45,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let Some(callback) = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+    let Some(callback) = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
         log(&format!("no-redirect {}", resp.status()));
         return ExitCode::from(1);
     };
