@@ -8,7 +8,8 @@ use tauri_plugin_deep_link::DeepLinkExt;
 use crate::state::AppState;
 use crate::window;
 
-/// The URL scheme of this app (from the deep-link config in tauri.conf.json).
+/// The URL scheme of this app: its reverse-domain identifier (RFC 8252 §7.1), which is also
+/// what tauri.conf.json declares to the deep-link plugin (a test keeps the two equal).
 pub fn scheme(app: &AppHandle) -> String {
     app.config().identifier.clone()
 }
@@ -60,4 +61,14 @@ fn deliver(app: &AppHandle, url: String) {
         // Rejections and failures reach the window as notices and status events.
         let _ = state.connector.handle_callback(&url).await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn declared_scheme_is_the_identifier() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON");
+        assert_eq!(conf["plugins"]["deep-link"]["desktop"]["schemes"], serde_json::json!([conf["identifier"]]));
+    }
 }
