@@ -16,6 +16,7 @@ const search = document.getElementById('search');
 
 let conversationId = null;
 let streaming = false;
+let runs = 0; // which ask owns the streaming state
 let stickToBottom = true;
 
 // ---- conversations ---------------------------------------------------------------------
@@ -259,6 +260,7 @@ function removeAfter(node) {
  */
 async function ask(request, editedNode = null) {
   if (streaming) return;
+  const run = ++runs;
   const model = currentModel();
   if (conversationId === null) {
     const c = await invoke('new_chat');
@@ -266,16 +268,12 @@ async function ask(request, editedNode = null) {
   }
   // Optimistic view of what Rust is about to do to the conversation.
   let userNode = null;
-  const restore = [];
   if (request.kind === 'send') {
     userNode = messageNode('user');
     userNode.querySelector('.body').textContent = request.text;
     list.appendChild(userNode);
   } else if (request.kind === 'edit') {
-    const body = editedNode.querySelector('.body');
-    restore.push(() => { body.textContent = body.dataset.before; });
-    body.dataset.before = body.textContent;
-    body.textContent = request.text;
+    editedNode.querySelector('.body').textContent = request.text;
     removeAfter(editedNode);
   } else {
     const users = [...list.querySelectorAll('.message[data-role="user"]')];
@@ -336,19 +334,17 @@ async function ask(request, editedNode = null) {
   try {
     await invoke('ask', { conversationId, model, request, onEvent: channel });
   } catch (e) {
-    // Refused before anything started (not connected, no model…): undo the optimistic view
-    // and give the typed text back.
+    // Refused before anything started (not connected, no model…): Rust changed nothing, so
+    // show its copy again, and give typed text back.
     if (!started) {
-      node.remove();
-      userNode?.remove();
-      restore.forEach((f) => f());
+      setStreaming(false);
       if (request.kind === 'send' && !input.value) input.value = request.text;
-      empty.hidden = list.querySelector('.message') !== null;
-      markLast();
+      await openConversation(conversationId);
     }
     showBanner(errorText(e), e?.kind);
   } finally {
-    setStreaming(false);
+    // The invoke resolves after usage settles; by then a newer ask may own the state.
+    if (run === runs) setStreaming(false);
   }
 }
 

@@ -1,6 +1,7 @@
 // The model picker: Glama's list with prices, filtered as you type, the choice remembered.
 import { invoke, errorText } from './ipc.js';
 import { showBanner } from './banner.js';
+import { isConnected } from './connection.js';
 
 const select = document.getElementById('model');
 const filter = document.getElementById('model-filter');
@@ -68,6 +69,10 @@ export async function initModels() {
   transport.value = settings.transport;
   transport.addEventListener('change', () => saveSettings({ transport: transport.value }));
   select.addEventListener('change', () => saveSettings({ model: select.value }));
+  // A list that failed to load is fetched again when the person reaches for it.
+  for (const el of [select, filter]) {
+    el.addEventListener('focus', () => { if (!models.length && isConnected()) loadModels(); });
+  }
   filter.addEventListener('input', fill);
   filter.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && select.options.length) {

@@ -69,6 +69,9 @@ mod tests {
     fn declared_scheme_is_the_identifier() {
         let conf: serde_json::Value =
             serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON");
-        assert_eq!(conf["plugins"]["deep-link"]["desktop"]["schemes"], serde_json::json!([conf["identifier"]]));
+        assert_eq!(
+            conf["plugins"]["deep-link"]["desktop"]["schemes"],
+            serde_json::json!([conf["identifier"]])
+        );
     }
 }

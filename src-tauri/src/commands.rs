@@ -57,7 +57,7 @@ pub async fn list_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, A
     let key = state.connector.key().ok_or(glama_core::chat::ChatError::NotConnected)?;
     let models = state.connector.gateway().models(&key).await;
     if let Err(GatewayError::Unauthorized) = models {
-        state.connector.key_rejected();
+        state.connector.key_rejected(&key);
     }
     Ok(models?)
 }
@@ -112,15 +112,16 @@ pub async fn ask(
         AskRequest::Edit { message_id, text } => Ask::Edit { message_id, text },
     };
     let connector = state.connector.clone();
+    let key = connector.key();
+    let used = key.clone();
     let mut emit = |event: AnswerEvent| {
-        if let AnswerEvent::Finished { error: Some(e), .. } = &event {
+        if let (AnswerEvent::Finished { error: Some(e), .. }, Some(used)) = (&event, &used) {
             if e.kind == "key_rejected" {
-                connector.key_rejected();
+                connector.key_rejected(used);
             }
         }
         let _ = on_event.send(event);
     };
-    let key = state.connector.key();
     Ok(state
         .chats
         .ask(state.connector.gateway(), key, conversation_id, &model, ask, &mut emit)

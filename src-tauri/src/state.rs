@@ -28,11 +28,9 @@ impl AppState {
         let base = gateway_base_from_env().map_err(|e| format!("GLAMA_GATEWAY_URL is not a URL: {e}"))?;
         let version = app.package_info().version.to_string();
         let gateway = Gateway::new(base.clone(), &version, Timeouts::default());
-        let gateway_id = match base.port() {
-            Some(port) => format!("{}:{port}", base.host_str().unwrap_or("")),
-            None => base.host_str().unwrap_or("").to_string(),
-        };
-        let vault = Vault::new(app.config().identifier.clone(), gateway_id);
+        // Keys are kept per gateway origin (scheme included): a key for https://glama.ai is
+        // never sent to a plain-http or local gateway.
+        let vault = Vault::new(app.config().identifier.clone(), base.origin().ascii_serialization());
         let emitter = app.clone();
         let connector = Connector::new(gateway, vault, move |event| {
             let _ = match event {

@@ -19,7 +19,7 @@ pub fn create_main(app: &AppHandle) -> tauri::Result<()> {
 fn is_app_url(url: &url::Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),
-        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        "http" | "https" => cfg!(windows) && url.host_str() == Some("tauri.localhost"),
         _ => false,
     }
 }
@@ -39,11 +39,9 @@ mod tests {
 
     #[test]
     fn only_app_pages_are_navigable() {
-        let ok = [
-            "tauri://localhost/index.html",
-            "http://tauri.localhost/",
-            "https://tauri.localhost/x",
-        ];
+        let windows_only = ["http://tauri.localhost/", "https://tauri.localhost/x"];
+        let ok = if cfg!(windows) { &windows_only[..] } else { &[][..] };
+        let ok = ok.iter().chain(&["tauri://localhost/index.html"]);
         let bad = [
             "https://evil.example/",
             "http://localhost/",
@@ -53,6 +51,11 @@ mod tests {
         ];
         for u in ok {
             assert!(is_app_url(&url::Url::parse(u).unwrap()), "{u}");
+        }
+        if !cfg!(windows) {
+            for u in windows_only {
+                assert!(!is_app_url(&url::Url::parse(u).unwrap()), "{u}");
+            }
         }
         for u in bad {
             assert!(!is_app_url(&url::Url::parse(u).unwrap()), "{u}");

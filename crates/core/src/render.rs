@@ -301,6 +301,8 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         let mut b = ammonia::Builder::empty();
         b.tags(tags)
             .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            // A relative link would resolve against the app's own origin: drop it.
+            .url_relative(ammonia::UrlRelative::Deny)
             .link_rel(Some("noopener noreferrer nofollow"))
             .add_tag_attributes("a", ["href", "title"])
             .add_tag_attributes("ol", ["start"])

@@ -44,7 +44,7 @@ const PLATFORM_HINT: &str = "This platform has no supported keyring.";
 #[derive(Debug, Clone)]
 pub struct Vault {
     service: String,
-    /// Keys are per gateway: a demo key from a local stand-in never meets glama.ai.
+    /// Keys are per gateway (its origin): a demo key from a local stand-in never meets glama.ai.
     gateway: String,
 }
 
@@ -66,7 +66,7 @@ impl Item {
 }
 
 impl Vault {
-    /// `service` is the app identifier; `gateway` the gateway's host (and port).
+    /// `service` is the app identifier; `gateway` names the gateway (its origin).
     pub fn new(service: impl Into<String>, gateway: impl Into<String>) -> Self {
         Self {
             service: service.into(),

@@ -208,3 +208,52 @@ async fn cancel_ends_the_flow() {
     let err = rig.connector.handle_callback(&callback).await.unwrap_err();
     assert_eq!(err, ConnectError::Rejected(Rejection::NoPendingFlow));
 }
+
+#[tokio::test]
+async fn a_rejected_key_stays_rejected_until_replaced() {
+    let rig = rig().await;
+    let url = rig.connector.connect(None).await.unwrap();
+    reqwest::get(rig.authorize(&url).await).await.unwrap();
+    let key = rig.connector.key().expect("connected");
+    // A late 401 about some other key changes nothing.
+    rig.connector.key_rejected(&ApiKey::new("an-older-key"));
+    assert!(matches!(rig.connector.status(), Status::Connected { .. }));
+
+    rig.connector.key_rejected(&key);
+    assert!(matches!(rig.connector.status(), Status::Error { ref kind, .. } if kind == "key_rejected"));
+    assert_eq!(rig.connector.key(), None, "a rejected key is not used");
+    // Reconnect, then give up: still rejected, never "Connected" with the bad key.
+    rig.connector.connect(None).await.unwrap();
+    assert!(matches!(rig.connector.status(), Status::Connecting { .. }));
+    rig.connector.cancel().await;
+    assert!(matches!(rig.connector.status(), Status::Error { ref kind, .. } if kind == "key_rejected"));
+    assert_eq!(rig.connector.key(), None);
+    // A new key clears it.
+    let url = rig.connector.connect(None).await.unwrap();
+    reqwest::get(rig.authorize(&url).await).await.unwrap();
+    assert!(matches!(rig.connector.status(), Status::Connected { .. }));
+    assert_ne!(rig.connector.key(), Some(key));
+    rig.connector.disconnect().await.unwrap();
+}
+
+#[tokio::test]
+async fn cancel_during_the_exchange_wins() {
+    let rig = rig().await;
+    rig.fake
+        .script_exchange(fake_gateway::ExchangeScenario::Slow(std::time::Duration::from_millis(
+            500,
+        )));
+    let url = rig.connector.connect(Some("ai.glama.chat")).await.unwrap();
+    let callback = rig.authorize(&url).await;
+    let connector = rig.connector.clone();
+    let handling = tokio::spawn(async move { connector.handle_callback(&callback).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(rig.connector.cancel().await, Status::Disconnected);
+    assert_eq!(handling.await.unwrap(), Err(ConnectError::Superseded));
+    assert_eq!(rig.connector.status(), Status::Disconnected);
+    assert_eq!(
+        rig.connector.vault().load_key().unwrap(),
+        None,
+        "nothing stored after Cancel"
+    );
+}

@@ -261,7 +261,7 @@ impl Session {
 
     /// The keyring account of the API key for this session's gateway.
     pub fn key_account(&self) -> String {
-        format!("api-key@{}", self.gateway.addr())
+        format!("api-key@{}", self.gateway.url())
     }
 
     /// Reads the key as another process would: `secret-tool lookup`.

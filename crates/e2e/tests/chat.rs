@@ -184,6 +184,15 @@ async fn errors_are_shown_and_nothing_is_lost() {
     app.send("still there?").await;
     let status = app.wait_connection("error").await;
     assert!(status.contains("Key rejected — reconnect"), "{status}");
+    // Retrying now is refused before anything starts: the conversation stays as it was.
+    let before = app.messages().await.len();
+    app.click("retry-button").await;
+    app.wait_banner("Connect to Glama first").await;
+    app.wait_js(
+        "the conversation back",
+        &format!("return document.querySelectorAll('[data-testid=message]').length === {before}"),
+    )
+    .await;
     app.quit().await;
 }
 

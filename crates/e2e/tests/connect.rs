@@ -210,7 +210,7 @@ async fn callback_that_cold_starts_the_app_completes_the_flow() {
     );
     // The saved sign-in is gone from the keyring once used.
     assert_eq!(
-        session.keyring_lookup(&format!("pending-sign-in@{}", session.gateway.addr())),
+        session.keyring_lookup(&format!("pending-sign-in@{}", session.gateway.url())),
         None
     );
     app.quit().await;

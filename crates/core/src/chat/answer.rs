@@ -1,4 +1,5 @@
-//! Streaming one answer: retries that cannot bill twice, stop, one-frame coalescing, usage.
+//! Streaming one answer: retries only before any byte of an answer, stop, one-frame
+//! coalescing, usage.
 
 use std::time::Duration;
 

@@ -85,6 +85,8 @@ pub struct Conversation {
     pub title: String,
     pub model: String,
     pub messages: Vec<Message>,
+    /// Ids are never reused: a late event about a removed answer must not land on its successor.
+    last_message_id: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +108,7 @@ impl Conversation {
             title: "New chat".into(),
             model,
             messages: Vec::new(),
+            last_message_id: 0,
         }
     }
 
@@ -117,12 +120,9 @@ impl Conversation {
         }
     }
 
-    fn next_id(&self) -> u64 {
-        self.messages.iter().map(|m| m.id).max().unwrap_or(0) + 1
-    }
-
     fn push(&mut self, author: Author, text: String, status: MessageStatus) -> u64 {
-        let id = self.next_id();
+        self.last_message_id += 1;
+        let id = self.last_message_id;
         self.messages.push(Message {
             id,
             author,
@@ -237,11 +237,13 @@ mod tests {
         answered(&mut c, "q2", "a2");
         assert_eq!(c.title, "q1");
         assert_eq!(c.history().len(), 4);
+        let dropped = c.messages.last().unwrap().id;
         c.drop_last_answer().unwrap();
         let h = c.history();
         assert_eq!(h.len(), 3);
         assert_eq!(h.last().unwrap().content, "q2");
         let streaming = c.start_answer();
+        assert!(streaming > dropped, "ids are never reused");
         assert_eq!(c.history().len(), 3, "the answer being streamed is not sent");
         assert!(c.message_mut(streaming).is_some());
     }

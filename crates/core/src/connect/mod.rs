@@ -86,6 +86,8 @@ pub enum ConnectError {
     Loopback(String),
     #[error("There is no key waiting to be kept; click Connect.")]
     NothingToKeep,
+    #[error("The sign-in was cancelled or restarted before it finished.")]
+    Superseded,
 }
 
 impl ConnectError {
@@ -98,6 +100,7 @@ impl ConnectError {
             ConnectError::Vault(e) => e.kind(),
             ConnectError::Loopback(_) => "loopback_failed",
             ConnectError::NothingToKeep => "nothing_to_keep",
+            ConnectError::Superseded => "superseded",
         }
     }
 }
@@ -128,6 +131,8 @@ struct Inner {
     status: Option<Status>,
     key: Option<ApiKey>,
     session_only: bool,
+    /// Glama answered 401 to `key`: it stays until replaced or disconnected, but is not used.
+    rejected: bool,
     /// A key Glama gave us that the keyring would not take.
     unsaved: Option<ApiKey>,
     loopback: Option<LoopbackListener>,
@@ -138,6 +143,11 @@ struct Inner {
 impl Inner {
     fn resting_status(&self) -> Status {
         match &self.key {
+            Some(_) if self.rejected => Status::Error {
+                kind: "key_rejected".into(),
+                message: "Key rejected — reconnect".into(),
+                can_keep_for_session: false,
+            },
             Some(key) => Status::Connected {
                 masked_key: key.masked(),
                 session_only: self.session_only,
@@ -175,13 +185,10 @@ impl Connector {
         inner.status.clone().unwrap_or_else(|| inner.resting_status())
     }
 
-    /// The key for a gateway call, if connected.
+    /// The key for a gateway call, if connected with one Glama has not rejected.
     pub fn key(&self) -> Option<ApiKey> {
         let inner = self.lock();
-        match inner.status {
-            Some(Status::Error { ref kind, .. }) if kind == "key_rejected" => None,
-            _ => inner.key.clone(),
-        }
+        inner.key.clone().filter(|_| !inner.rejected)
     }
 
     fn set_status(&self, inner: &mut Inner, status: Option<Status>) {
@@ -227,7 +234,7 @@ impl Connector {
     pub async fn verify_stored_key(&self) {
         let Some(key) = self.key() else { return };
         if let Err(GatewayError::Unauthorized) = self.gateway.check_key(&key).await {
-            self.key_rejected();
+            self.key_rejected(&key);
         }
     }
 
@@ -248,6 +255,7 @@ impl Connector {
                 (None, None) => unreachable!("one transport is chosen"),
             };
             inner.loopback = listener;
+            inner.unsaved = None;
             inner.generation += 1;
             let flow = inner.flows.begin(target, SystemTime::now());
             let url = self
@@ -306,12 +314,12 @@ impl Connector {
 
     /// A callback URL from any transport. Rejections are reported and leave everything as it was.
     pub async fn handle_callback(&self, url: &str) -> Result<(), ConnectError> {
-        let accepted = {
+        let (accepted, generation) = {
             let mut inner = self.lock();
             match inner.flows.accept(url, SystemTime::now()) {
                 Ok(a) => {
                     inner.loopback = None;
-                    a
+                    (a, inner.generation)
                 }
                 Err(rejection) => {
                     if rejection == Rejection::Expired {
@@ -330,11 +338,15 @@ impl Connector {
                 Some(d) => format!("{error}: {d}"),
                 None => error,
             })),
-            Accepted::Code { code, verifier } => self.finish(code, verifier).await,
+            Accepted::Code { code, verifier } => self.finish(code, verifier, generation).await,
         };
         if let Err(e) = &result {
             let mut inner = self.lock();
-            if inner.unsaved.is_some() {
+            if inner.generation != generation {
+                // Cancel or a new Connect came meanwhile: the status is theirs now.
+                return result;
+            }
+            if matches!(e, ConnectError::Vault(_)) && inner.unsaved.is_some() {
                 // Only the keyring failed: offer to keep the key for this session.
                 self.set_status(
                     &mut inner,
@@ -352,9 +364,17 @@ impl Connector {
         result
     }
 
-    async fn finish(&self, code: crate::secret::Secret, verifier: crate::secret::Secret) -> Result<(), ConnectError> {
+    async fn finish(
+        &self,
+        code: crate::secret::Secret,
+        verifier: crate::secret::Secret,
+        generation: u64,
+    ) -> Result<(), ConnectError> {
         let key = self.gateway.exchange_code(&code, &verifier).await?;
         self.gateway.check_key(&key).await?;
+        if self.lock().generation != generation {
+            return Err(ConnectError::Superseded);
+        }
         let vault = self.vault.clone();
         let stored_key = key.clone();
         let stored = tokio::task::spawn_blocking(move || vault.store_key(&stored_key))
@@ -364,6 +384,7 @@ impl Connector {
         match stored {
             Ok(()) => {
                 inner.key = Some(key);
+                inner.rejected = false;
                 inner.session_only = false;
                 inner.unsaved = None;
                 self.set_status(&mut inner, None);
@@ -381,6 +402,7 @@ impl Connector {
         let mut inner = self.lock();
         let key = inner.unsaved.take().ok_or(ConnectError::NothingToKeep)?;
         inner.key = Some(key);
+        inner.rejected = false;
         inner.session_only = true;
         self.set_status(&mut inner, None);
         Ok(inner.resting_status())
@@ -394,32 +416,30 @@ impl Connector {
             .expect("keyring task")?;
         let mut inner = self.lock();
         inner.key = None;
+        inner.rejected = false;
         inner.unsaved = None;
         inner.session_only = false;
         self.set_status(&mut inner, None);
         Ok(Status::Disconnected)
     }
 
-    /// Any call answered 401: the key is no good.
-    pub fn key_rejected(&self) {
+    /// A call made with `refused` was answered 401. A late answer about a key that has since
+    /// been replaced changes nothing; a sign-in in progress keeps its status until it ends.
+    pub fn key_rejected(&self, refused: &ApiKey) {
         let mut inner = self.lock();
-        if matches!(inner.status, Some(Status::Connecting { .. })) {
+        if inner.key.as_ref() != Some(refused) {
             return;
         }
-        self.set_status(
-            &mut inner,
-            Some(Status::Error {
-                kind: "key_rejected".into(),
-                message: "Key rejected — reconnect".into(),
-                can_keep_for_session: false,
-            }),
-        );
+        inner.rejected = true;
+        if !matches!(inner.status, Some(Status::Connecting { .. })) {
+            self.set_status(&mut inner, None);
+        }
     }
 
     /// A sign-in ended without a key: with a working key the connection stays and the person
     /// is told; without one, the status says what happened.
     fn flow_ended(&self, inner: &mut Inner, kind: &str, message: String) {
-        if inner.key.is_some() {
+        if inner.key.is_some() && !inner.rejected {
             self.set_status(inner, None);
             self.notice(kind, message);
         } else {

@@ -57,7 +57,9 @@ impl ChatEvents {
                 Some(Ok(event)) => event,
                 Some(Err(EventStreamError::Transport(e))) => {
                     self.done = true;
-                    return Some(Err(GatewayError::Dropped(e)));
+                    // After a finish_reason the answer is whole; a connection cut before
+                    // `[DONE]` loses nothing.
+                    return (!self.finished).then_some(Err(GatewayError::Dropped(e)));
                 }
                 Some(Err(e)) => {
                     self.done = true;
