@@ -44,6 +44,6 @@ pub fn run() {
             commands::stop_answer,
             commands::open_link,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"))
+        .run(tauri::generate_context!())
         .expect("Glama Chat failed to start");
 }
