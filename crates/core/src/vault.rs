@@ -74,10 +74,6 @@ impl Vault {
         }
     }
 
-    pub fn service(&self) -> &str {
-        &self.service
-    }
-
     /// The account name of `item` (what `secret-tool lookup service S username A` finds).
     pub fn account(&self, item: Item) -> String {
         item.account(&self.gateway)

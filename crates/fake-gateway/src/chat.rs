@@ -123,7 +123,6 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         )
             .into_response();
     };
-    state.lock().stats.last_chat_model = Some(model.clone());
     let messages = req["messages"].as_array().cloned().unwrap_or_default();
     let prompt = messages
         .iter()

@@ -51,7 +51,6 @@ pub struct Stats {
     pub last_chat_user_agent: Option<String>,
     pub last_chat_metadata: Option<String>,
     pub last_exchange_content_type: Option<String>,
-    pub last_chat_model: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,
 }

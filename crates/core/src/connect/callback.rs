@@ -3,8 +3,6 @@
 //! The flow's `state` sits in the callback URL's *path* (`…/callback/{state}`), because Glama
 //! appends `code=` to the query and may not keep a query of ours.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -113,15 +111,6 @@ impl CallbackTarget {
             return Err(CallbackError::MissingCode);
         };
         Ok(CallbackParams { state, result })
-    }
-}
-
-impl fmt::Display for CallbackTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallbackTarget::Scheme { scheme } => write!(f, "the {scheme}: link"),
-            CallbackTarget::Loopback { port } => write!(f, "http://127.0.0.1:{port}"),
-        }
     }
 }
 

@@ -140,10 +140,6 @@ impl Gateway {
         Self { base, http, timeouts }
     }
 
-    pub fn base(&self) -> &Url {
-        &self.base
-    }
-
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.base.as_str().trim_end_matches('/'))
     }
