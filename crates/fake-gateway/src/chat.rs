@@ -40,10 +40,22 @@ const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
 ];
 
 /// The answer the fake streams for a prompt: an echo with multi-byte text, so every test
-/// that checks a streamed answer also checks UTF-8 split across byte pieces.
+/// that checks a streamed answer also checks UTF-8 split across byte pieces. `/demo` answers
+/// with a markdown showcase, for trying the renderer offline.
 pub fn reply_for(prompt: &str) -> String {
+    if prompt.trim() == "/demo" {
+        return DEMO.to_string();
+    }
     format!("Echo: {prompt} — ünïcödé ✓ 你好 🦀")
 }
+
+const DEMO: &str = "## What the renderer does\n\n\
+Markdown with **bold**, *italic*, ~~strikethrough~~, `inline code` and a [link](https://glama.ai).\n\n\
+- [x] task lists\n- [ ] tables and code\n\n\
+| model | input $/1M | output $/1M |\n|---|---:|---:|\n| openai/gpt-4o | 2.50 | 10.00 |\n| anthropic/claude-sonnet-4 | 3.00 | 15.00 |\n\n\
+```rust\nfn main() {\n    // Highlighted with CSS classes.\n    println!(\"Hello, {}!\", \"Glama\");\n}\n```\n\n\
+> Raw HTML is shown, never run: <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n\
+![an image is a link, never a fetch](https://example.com/cat.png)\n";
 
 fn bearer_ok(state: &State, headers: &HeaderMap) -> bool {
     let key = headers
