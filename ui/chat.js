@@ -1,86 +1,207 @@
-// The conversation: messages as Rust renders them, answers streamed in over a Channel.
+// The open conversation: its messages a page at a time (older ones as you scroll up), its
+// draft and system prompt saved as you type, and answers streamed in over a Channel.
 // Assistant HTML comes from Rust already sanitized; user text is only ever set as text.
 import { invoke, Channel, errorText } from './ipc.js';
 import { showBanner } from './banner.js';
 import { copyText } from './clipboard.js';
-import { currentModel } from './models.js';
+import { currentModel, showModel, onModelPicked } from './models.js';
+import * as sidebar from './sidebar.js';
 
 const list = document.getElementById('messages');
 const empty = document.getElementById('empty');
 const live = document.getElementById('live');
 const input = document.getElementById('input');
+const systemPrompt = document.getElementById('system-prompt');
 const sendButton = document.getElementById('send');
 const stopButton = document.getElementById('stop');
-const conversationsEl = document.getElementById('conversations');
-const search = document.getElementById('search');
 
 let conversationId = null;
 let streaming = false;
 let runs = 0; // which ask owns the streaming state
 let stickToBottom = true;
+// The loaded stretch of the conversation: [oldestSeq, newestSeq], and what lies beyond it.
+let oldestSeq = null;
+let newestSeq = null;
+let hasOlder = false;
+let hasNewer = false;
+let loadingPage = false;
 
-// ---- conversations ---------------------------------------------------------------------
-
-async function refreshConversations() {
-  const all = await invoke('list_chats');
-  const q = search.value.trim().toLowerCase();
-  conversationsEl.replaceChildren();
-  for (const c of all) {
-    if (q && !c.title.toLowerCase().includes(q)) continue;
-    const li = document.createElement('li');
-    li.dataset.testid = 'conversation-item';
-    li.setAttribute('data-testid', 'conversation-item');
-    li.dataset.conversationId = c.id;
-    li.setAttribute('aria-current', String(c.id === conversationId));
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = c.title;
-    b.title = c.title;
-    b.addEventListener('click', () => openConversation(c.id));
-    li.appendChild(b);
-    conversationsEl.appendChild(li);
-  }
+export function openId() {
+  return conversationId;
 }
 
-async function openConversation(id) {
-  if (streaming) {
+// ---- saving as the person types --------------------------------------------------------
+
+/** A save that waits for a pause in typing, and can be flushed at once. */
+function saver(command, field, key, what) {
+  let timer = null;
+  let owner = null;
+  const save = async () => {
+    clearTimeout(timer);
+    timer = null;
+    if (owner === null) return;
+    const id = owner;
+    owner = null;
+    try {
+      await invoke(command, { conversationId: id, [key]: field.value });
+    } catch (e) {
+      // The words stay where they are; the person is told they are not kept.
+      showBanner(`${what} could not be saved: ${errorText(e)}`, e?.kind);
+    }
+  };
+  return {
+    later() {
+      if (conversationId === null) return;
+      owner = conversationId;
+      clearTimeout(timer);
+      timer = setTimeout(save, 400);
+    },
+    now: save,
+    cancel() { clearTimeout(timer); timer = null; owner = null; },
+  };
+}
+
+const draft = saver('save_draft', input, 'draft', 'Your draft');
+const prompt = saver('set_system_prompt', systemPrompt, 'prompt', 'The system prompt');
+
+// ---- opening a conversation ------------------------------------------------------------
+
+/** Opens a chat at its end, or `around` one message (a search result). */
+export async function openConversation(id, { around = null } = {}) {
+  if (streaming && id !== conversationId) {
     showBanner('An answer is still being written; stop it before switching chats.', 'busy');
     return;
   }
-  conversationId = id;
-  const messages = await invoke('chat_messages', { conversationId: id });
-  list.querySelectorAll('.message').forEach((m) => m.remove());
-  for (const m of messages) {
-    const node = messageNode(m.role, m.status);
-    node.dataset.messageId = m.id;
-    if (m.role === 'user') node.querySelector('.body').textContent = m.text;
-    else if (m.role === 'error') setErrorRow(node, m.error);
-    else {
-      node.querySelector('.committed').innerHTML = m.html;
-      node.dataset.source = m.text;
-      decorate(node);
-      finishNode(node, m.status, m.error);
-      if (m.usage) showUsage(node, m.usage);
-    }
-    list.appendChild(node);
+  await Promise.all([draft.now(), prompt.now()]);
+  let conversation;
+  let page;
+  try {
+    conversation = await invoke('open_chat', { conversationId: id });
+    page = await invoke('chat_messages', {
+      conversationId: id,
+      page: around ? { kind: 'around', at: around } : { kind: 'latest' },
+    });
+  } catch (e) {
+    showBanner(errorText(e), e?.kind);
+    return;
   }
-  empty.hidden = messages.length > 0;
-  markLast();
-  refreshConversations();
-  scrollToEnd(true);
+  conversationId = id;
+  input.value = conversation.draft;
+  systemPrompt.value = conversation.systemPrompt;
+  showModel(conversation.model);
+  list.querySelectorAll('.message').forEach((m) => m.remove());
+  oldestSeq = newestSeq = null;
+  showPage(page, 'replace');
+  sidebar.setActive(id);
+  if (around) {
+    const target = list.querySelector(`.message[data-message-id="${CSS.escape(around)}"]`);
+    list.querySelectorAll('.message.found').forEach((m) => m.classList.remove('found'));
+    if (target) {
+      target.classList.add('found');
+      stickToBottom = false;
+      target.scrollIntoView({ block: 'center' });
+    }
+  } else {
+    scrollToEnd(true);
+  }
+  await fillViewport();
 }
 
-async function newChat() {
+/** Loads older pages until the window is full: short messages may not fill one page's height. */
+async function fillViewport() {
+  const id = conversationId;
+  while (hasOlder && id === conversationId && list.scrollHeight <= list.clientHeight + 300) {
+    const before = oldestSeq;
+    await loadMore('older');
+    if (oldestSeq === before) break;
+  }
+}
+
+/** Adds a page of messages: `replace`, `older` (above) or `newer` (below). */
+function showPage(page, where) {
+  const nodes = page.messages.map(nodeFor);
+  if (where === 'older') {
+    const before = list.scrollHeight;
+    const first = list.querySelector('.message');
+    for (const n of nodes) list.insertBefore(n, first);
+    list.scrollTop += list.scrollHeight - before; // keep what the person was reading in place
+  } else {
+    for (const n of nodes) list.appendChild(n);
+  }
+  if (page.messages.length) {
+    const seqs = page.messages.map((m) => m.seq);
+    oldestSeq = oldestSeq === null ? seqs[0] : Math.min(oldestSeq, seqs[0]);
+    newestSeq = newestSeq === null ? seqs[seqs.length - 1] : Math.max(newestSeq, seqs[seqs.length - 1]);
+  }
+  if (where !== 'newer') hasOlder = page.hasOlder;
+  if (where !== 'older') hasNewer = page.hasNewer;
+  empty.hidden = list.querySelector('.message') !== null;
+  markLast();
+}
+
+async function loadMore(direction) {
+  if (loadingPage || conversationId === null) return;
+  const id = conversationId;
+  const page = direction === 'older' ? { kind: 'before', at: oldestSeq } : { kind: 'after', at: newestSeq };
+  loadingPage = true;
+  try {
+    const got = await invoke('chat_messages', { conversationId: id, page });
+    if (id === conversationId) showPage(got, direction);
+  } catch (e) {
+    showBanner(errorText(e), e?.kind);
+  } finally {
+    loadingPage = false;
+  }
+}
+
+function nodeFor(m) {
+  const node = messageNode(m.role, m.status);
+  node.dataset.messageId = m.id;
+  if (m.role === 'user') node.querySelector('.body').textContent = m.text;
+  else if (m.role === 'error') setErrorRow(node, m.error);
+  else {
+    node.querySelector('.committed').innerHTML = m.html;
+    node.dataset.source = m.text;
+    decorate(node);
+    finishNode(node, m.status, m.error);
+    if (m.usage) showUsage(node, m.usage);
+  }
+  return node;
+}
+
+/** A new chat, unless the open one is still empty: then that one is it. */
+export async function newChat() {
   if (streaming) {
     showBanner('An answer is still being written; stop it before starting a new chat.', 'busy');
     return;
   }
-  const c = await invoke('new_chat');
-  conversationId = c.id;
-  list.querySelectorAll('.message').forEach((m) => m.remove());
-  empty.hidden = false;
-  await refreshConversations();
+  const open = sidebar.conversation(conversationId);
+  if (open && !list.querySelector('.message') && !open.title) {
+    input.focus();
+    return;
+  }
+  let c;
+  try {
+    await Promise.all([draft.now(), prompt.now()]);
+    c = await invoke('new_chat');
+  } catch (e) {
+    showBanner(errorText(e), e?.kind);
+    return;
+  }
+  await sidebar.refresh();
+  await openConversation(c.id);
   input.focus();
+}
+
+/** After a chat was deleted: if it was the open one, open the next (or a new one). */
+export async function conversationDeleted(id) {
+  if (id !== conversationId) return;
+  draft.cancel();
+  prompt.cancel();
+  conversationId = null;
+  const next = sidebar.allConversations()[0];
+  if (next) await openConversation(next.id);
+  else await newChat();
 }
 
 // ---- message nodes -----------------------------------------------------------------------
@@ -124,13 +245,13 @@ function messageNode(role, status) {
   return node;
 }
 
-/** Buttons each message offers; regenerate only on the last answer. */
+/** Buttons each message offers; regenerate (or Retry) only on the conversation's last answer. */
 function markLast() {
   const nodes = [...list.querySelectorAll('.message')];
   nodes.forEach((node, i) => {
     const actions = node.querySelector('.actions');
     actions.replaceChildren();
-    const isLast = i === nodes.length - 1;
+    const isLast = i === nodes.length - 1 && !hasNewer;
     if (node.dataset.role === 'user') {
       actions.append(
         button('Edit', 'edit-button', () => startEdit(node)),
@@ -139,8 +260,9 @@ function markLast() {
     } else if (node.dataset.role === 'assistant') {
       actions.append(button('Copy', 'copy-message', () => copyText(messageText(node))));
       if (isLast && node.dataset.status !== 'streaming') {
-        actions.append(button(node.dataset.status === 'error' ? 'Retry' : 'Regenerate',
-          node.dataset.status === 'error' ? 'retry-button' : 'regenerate-button', () => ask({ kind: 'regenerate' })));
+        const retry = ['error', 'interrupted'].includes(node.dataset.status);
+        actions.append(button(retry ? 'Retry' : 'Regenerate', retry ? 'retry-button' : 'regenerate-button',
+          () => ask({ kind: 'regenerate' })));
       }
     } else if (isLast) {
       actions.append(button('Retry', 'retry-button', () => ask({ kind: 'regenerate' })));
@@ -182,6 +304,10 @@ function finishNode(node, status, error) {
   node.dataset.status = status;
   node.querySelector('.retrying')?.remove();
   if (status === 'stopped') note(node, 'stopped-note').textContent = 'Stopped — the answer so far is kept.';
+  if (status === 'interrupted') {
+    note(node, 'interrupted-note', 'interrupted-note').textContent =
+      'Interrupted — Glama Chat closed while this was written. The text so far is kept.';
+  }
   if (status === 'error' && error) note(node, 'error-note').textContent = `${error.message} The text so far is kept.`;
 }
 
@@ -227,7 +353,7 @@ function startEdit(node) {
     if (!text.trim()) return;
     editor.remove();
     body.hidden = false;
-    ask({ kind: 'edit', messageId: Number(node.dataset.messageId), text }, node);
+    ask({ kind: 'edit', messageId: node.dataset.messageId, text }, node);
   });
   const cancel = button('Cancel', 'edit-cancel', () => { editor.remove(); body.hidden = false; });
   area.addEventListener('keydown', (e) => {
@@ -259,13 +385,14 @@ function removeAfter(node) {
  * `editedNode` is the user message being edited.
  */
 async function ask(request, editedNode = null) {
-  if (streaming) return;
+  if (streaming || conversationId === null) return;
   const run = ++runs;
   const model = currentModel();
-  if (conversationId === null) {
-    const c = await invoke('new_chat');
-    conversationId = c.id;
-  }
+  const id = conversationId;
+  // An answer goes at the end: show the end first if a search opened the middle.
+  if (hasNewer && request.kind !== 'edit') await openConversation(id);
+  await prompt.now();
+  draft.cancel();
   // Optimistic view of what Rust is about to do to the conversation.
   let userNode = null;
   if (request.kind === 'send') {
@@ -275,6 +402,7 @@ async function ask(request, editedNode = null) {
   } else if (request.kind === 'edit') {
     editedNode.querySelector('.body').textContent = request.text;
     removeAfter(editedNode);
+    hasNewer = false;
   } else {
     const users = [...list.querySelectorAll('.message[data-role="user"]')];
     if (users.length) removeAfter(users[users.length - 1]);
@@ -296,7 +424,7 @@ async function ask(request, editedNode = null) {
         started = true;
         node.dataset.messageId = data.messageId;
         if (userNode && data.userMessageId != null) userNode.dataset.messageId = data.userMessageId;
-        refreshConversations();
+        sidebar.refresh();
         break;
       case 'delta':
         node.querySelector('.retrying')?.remove();
@@ -325,6 +453,10 @@ async function ask(request, editedNode = null) {
         live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
         setStreaming(false);
         markLast();
+        sidebar.refresh();
+        break;
+      case 'notSaved':
+        showBanner(`This answer is shown but was not saved: ${data.message}`, data.kind);
         break;
       case 'usage':
         showUsage(node, data);
@@ -332,14 +464,17 @@ async function ask(request, editedNode = null) {
     }
   };
   try {
-    await invoke('ask', { conversationId, model, request, onEvent: channel });
+    await invoke('ask', { conversationId: id, model, request, onEvent: channel });
   } catch (e) {
-    // Refused before anything started (not connected, no model…): Rust changed nothing, so
-    // show its copy again, and give typed text back.
+    // Refused before anything started (not connected, no model, the disk full…): Rust
+    // changed nothing, so show its copy again, and give typed text back.
     if (!started) {
       setStreaming(false);
-      if (request.kind === 'send' && !input.value) input.value = request.text;
-      await openConversation(conversationId);
+      if (request.kind === 'send' && !input.value) {
+        input.value = request.text;
+        draft.later();
+      }
+      await openConversation(id);
     }
     showBanner(errorText(e), e?.kind);
   } finally {
@@ -371,14 +506,22 @@ export function initChat() {
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
   });
+  input.addEventListener('input', () => draft.later());
+  systemPrompt.addEventListener('input', () => prompt.later());
+  systemPrompt.addEventListener('blur', () => prompt.now());
+  window.addEventListener('blur', () => { draft.now(); prompt.now(); });
+  onModelPicked((model) => {
+    if (conversationId === null) return;
+    invoke('set_chat_model', { conversationId, model }).catch((e) => showBanner(errorText(e), e?.kind));
+  });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && streaming) { e.preventDefault(); stop(); }
   });
   stopButton.addEventListener('click', stop);
-  document.getElementById('new-chat').addEventListener('click', newChat);
-  search.addEventListener('input', refreshConversations);
   list.addEventListener('scroll', () => {
     stickToBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (list.scrollTop < 300 && hasOlder) loadMore('older');
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 300 && hasNewer) loadMore('newer');
   });
   // Links in answers open in the system browser (http/https only, checked in Rust).
   list.addEventListener('click', (e) => {
@@ -388,5 +531,4 @@ export function initChat() {
     const href = a.getAttribute('href');
     if (href) invoke('open_link', { url: href }).catch((err) => showBanner(errorText(err)));
   });
-  refreshConversations();
 }

@@ -7,6 +7,9 @@ const select = document.getElementById('model');
 const filter = document.getElementById('model-filter');
 let models = [];
 let settings = { transport: 'auto', model: null };
+// The open chat's model; new chats start with the last one picked (`settings.model`).
+let chatModel = null;
+const picked = [];
 
 const price = (v) => (v == null ? '?' : `$${v < 1 ? v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '') : v.toFixed(2)}`);
 
@@ -21,7 +24,7 @@ function label(m) {
 
 function fill() {
   const q = filter.value.trim().toLowerCase();
-  const chosen = settings.model;
+  const chosen = chosenModel();
   select.replaceChildren();
   for (const m of models) {
     if (q && !m.id.toLowerCase().includes(q) && m.id !== chosen) continue;
@@ -34,8 +37,29 @@ function fill() {
   if (chosen && models.some((m) => m.id === chosen)) select.value = chosen;
 }
 
+function chosenModel() {
+  return chatModel && models.some((m) => m.id === chatModel) ? chatModel : settings.model;
+}
+
 export function currentModel() {
-  return select.value || settings.model || '';
+  return select.value || chosenModel() || '';
+}
+
+/** Shows the open chat's model (the last one picked if it has none or it is gone). */
+export function showModel(model) {
+  chatModel = model || null;
+  fill();
+}
+
+/** Calls `fn(model)` when the person picks a model. */
+export function onModelPicked(fn) {
+  picked.push(fn);
+}
+
+async function pick(model) {
+  chatModel = model;
+  await saveSettings({ model });
+  for (const fn of picked) fn(model);
 }
 
 export function currentSettings() {
@@ -68,7 +92,7 @@ export async function initModels() {
   const transport = document.getElementById('transport');
   transport.value = settings.transport;
   transport.addEventListener('change', () => saveSettings({ transport: transport.value }));
-  select.addEventListener('change', () => saveSettings({ model: select.value }));
+  select.addEventListener('change', () => pick(select.value));
   // A list that failed to load is fetched again when the person reaches for it.
   for (const el of [select, filter]) {
     el.addEventListener('focus', () => { if (!models.length && isConnected()) loadModels(); });
@@ -78,7 +102,7 @@ export async function initModels() {
     if (e.key === 'Enter' && select.options.length) {
       e.preventDefault();
       select.value = select.options[0].value;
-      saveSettings({ model: select.value });
+      pick(select.value);
       filter.value = '';
       fill();
     }

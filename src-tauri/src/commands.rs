@@ -1,20 +1,23 @@
 //! Commands: thin adapters from the window's intents to `glama-core`. None of them returns
 //! the API key; connection status carries only its masked tail.
 
-use glama_core::chat::conversation::{ConversationSummary, MessageStatus, MessageView};
-use glama_core::chat::{AnswerEvent, Ask};
+use glama_core::chat::{AnswerEvent, Ask, ChatError};
 use glama_core::connect::{Status, TransportChoice};
 use glama_core::gateway::types::ModelInfo;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::Settings;
-use serde::Deserialize;
+use glama_core::store::archive::{self, ImportReport};
+use glama_core::store::conversations::{self, Conversation};
+use glama_core::store::messages::{self, MessagePage, MessageStatus, Page};
+use glama_core::store::search::{self, SearchHit};
+use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{browser, callbacks};
+use crate::{browser, callbacks, files};
 
 #[tauri::command]
 pub fn connection_status(state: State<'_, AppState>) -> Status {
@@ -54,7 +57,7 @@ pub fn keep_key_for_session(state: State<'_, AppState>) -> Result<Status, AppErr
 
 #[tauri::command]
 pub async fn list_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
-    let key = state.connector.key().ok_or(glama_core::chat::ChatError::NotConnected)?;
+    let key = state.connector.key().ok_or(ChatError::NotConnected)?;
     let models = state.connector.gateway().models(&key).await;
     if let Err(GatewayError::Unauthorized) = models {
         state.connector.key_rejected(&key);
@@ -73,19 +76,179 @@ pub fn set_settings(state: State<'_, AppState>, settings: Settings) -> Result<Se
 }
 
 #[tauri::command]
-pub fn new_chat(state: State<'_, AppState>) -> ConversationSummary {
+pub async fn new_chat(state: State<'_, AppState>) -> Result<Conversation, AppError> {
     let model = state.settings.get().model.unwrap_or_default();
-    state.chats.new_conversation(&model)
+    Ok(state.store.run(move |db| conversations::create(db, &model)).await?)
+}
+
+/// What the window shows first: the chats, the one open last, and any word about the store.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatsAtStart {
+    conversations: Vec<Conversation>,
+    active_id: Option<String>,
+    notice: Option<String>,
 }
 
 #[tauri::command]
-pub fn list_chats(state: State<'_, AppState>) -> Vec<ConversationSummary> {
-    state.chats.list()
+pub async fn chats_at_start(state: State<'_, AppState>) -> Result<ChatsAtStart, AppError> {
+    let (conversations, active_id) = state
+        .store
+        .run(|db| Ok((conversations::list(db)?, conversations::active(db)?)))
+        .await?;
+    Ok(ChatsAtStart {
+        conversations,
+        active_id,
+        notice: state.store_notice.clone(),
+    })
 }
 
 #[tauri::command]
-pub fn chat_messages(state: State<'_, AppState>, conversation_id: u64) -> Result<Vec<MessageView>, AppError> {
-    Ok(state.chats.messages(conversation_id)?)
+pub async fn list_chats(state: State<'_, AppState>) -> Result<Vec<Conversation>, AppError> {
+    Ok(state.store.run(|db| conversations::list(db)).await?)
+}
+
+/// Opens a chat: it becomes the one reopened at start.
+#[tauri::command]
+pub async fn open_chat(state: State<'_, AppState>, conversation_id: String) -> Result<Conversation, AppError> {
+    Ok(state
+        .store
+        .run(move |db| {
+            conversations::set_active(db, &conversation_id)?;
+            conversations::get(db, &conversation_id)
+        })
+        .await?)
+}
+
+/// A page of a chat's messages (the newest by default), answers already rendered.
+#[tauri::command]
+pub async fn chat_messages(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    page: Option<Page>,
+) -> Result<MessagePage, AppError> {
+    let page = page.unwrap_or(Page::Latest);
+    Ok(state
+        .store
+        .run(move |db| messages::page(db, &conversation_id, page, PAGE_SIZE))
+        .await?)
+}
+
+/// Messages per page: enough to fill a tall window, few enough to open at once.
+const PAGE_SIZE: usize = 40;
+
+#[tauri::command]
+pub async fn rename_chat(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    title: String,
+) -> Result<Conversation, AppError> {
+    Ok(state
+        .store
+        .run(move |db| conversations::rename(db, &conversation_id, &title))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<(), AppError> {
+    // A chat deleted while it streams stops; Undo brings back what it had.
+    state.chats.stop(&conversation_id);
+    Ok(state.store.run(move |db| conversations::delete(db, &conversation_id)).await?)
+}
+
+#[tauri::command]
+pub async fn undo_delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<Conversation, AppError> {
+    Ok(state
+        .store
+        .run(move |db| conversations::undo_delete(db, &conversation_id))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn set_chat_model(state: State<'_, AppState>, conversation_id: String, model: String) -> Result<(), AppError> {
+    Ok(state
+        .store
+        .run(move |db| conversations::set_model(db, &conversation_id, &model))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn set_system_prompt(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    prompt: String,
+) -> Result<(), AppError> {
+    Ok(state
+        .store
+        .run(move |db| conversations::set_system_prompt(db, &conversation_id, &prompt))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn save_draft(state: State<'_, AppState>, conversation_id: String, draft: String) -> Result<(), AppError> {
+    Ok(state
+        .store
+        .run(move |db| conversations::save_draft(db, &conversation_id, &draft))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn search_chats(state: State<'_, AppState>, query: String) -> Result<Vec<SearchHit>, AppError> {
+    Ok(state.store.run(move |db| search::search(db, &query, 50)).await?)
+}
+
+/// What to export: one chat as Markdown or JSON, or every chat as JSON.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+/// Asks where to save, then writes the export. `None` when the person cancelled.
+#[tauri::command]
+pub async fn export_chats(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    conversation_id: Option<String>,
+    format: ExportFormat,
+) -> Result<Option<String>, AppError> {
+    let only = conversation_id.clone();
+    let archive = state.store.run(move |db| archive::export(db, only.as_deref())).await?;
+    let (bytes, name, ext) = match (&format, archive.conversations.first()) {
+        (ExportFormat::Markdown, Some(c)) if conversation_id.is_some() => {
+            (archive::markdown(c).into_bytes(), files::file_name(&c.title), "md")
+        }
+        (ExportFormat::Markdown, _) => return Err(AppError::MarkdownNeedsOneChat),
+        (ExportFormat::Json, Some(c)) if conversation_id.is_some() => (
+            serde_json::to_vec_pretty(&archive).map_err(|e| AppError::Export(e.to_string()))?,
+            files::file_name(&c.title),
+            "json",
+        ),
+        (ExportFormat::Json, _) => (
+            serde_json::to_vec_pretty(&archive).map_err(|e| AppError::Export(e.to_string()))?,
+            "Glama Chat history".to_string(),
+            "json",
+        ),
+    };
+    let Some(path) = files::choose_save(&app, &name, ext).await else {
+        return Ok(None);
+    };
+    files::write(&path, bytes).await?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Asks for an export file and adds its chats that are not here yet.
+#[tauri::command]
+pub async fn import_chats(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ImportReport>, AppError> {
+    let Some(path) = files::choose_open(&app).await else {
+        return Ok(None);
+    };
+    let bytes = files::read_bounded(&path, archive::MAX_IMPORT_BYTES).await?;
+    let parsed = tokio::task::spawn_blocking(move || archive::parse(&bytes))
+        .await
+        .map_err(|e| AppError::Export(e.to_string()))??;
+    Ok(Some(state.store.run(move |db| archive::import(db, &parsed)).await?))
 }
 
 /// What the window asks for: a new message, the last answer again, or an edit.
@@ -94,14 +257,14 @@ pub fn chat_messages(state: State<'_, AppState>, conversation_id: u64) -> Result
 pub enum AskRequest {
     Send { text: String },
     Regenerate,
-    Edit { message_id: u64, text: String },
+    Edit { message_id: String, text: String },
 }
 
 /// Streams one answer over `on_event` and resolves when it has ended.
 #[tauri::command]
 pub async fn ask(
     state: State<'_, AppState>,
-    conversation_id: u64,
+    conversation_id: String,
     model: String,
     request: AskRequest,
     on_event: Channel<AnswerEvent>,
@@ -124,13 +287,13 @@ pub async fn ask(
     };
     Ok(state
         .chats
-        .ask(state.connector.gateway(), key, conversation_id, &model, ask, &mut emit)
+        .ask(state.connector.gateway(), key, &conversation_id, &model, ask, &mut emit)
         .await?)
 }
 
 #[tauri::command]
-pub fn stop_answer(state: State<'_, AppState>, conversation_id: u64) -> bool {
-    state.chats.stop(conversation_id)
+pub fn stop_answer(state: State<'_, AppState>, conversation_id: String) -> bool {
+    state.chats.stop(&conversation_id)
 }
 
 /// Opens a link from an answer in the system browser: http(s) only.

@@ -4,6 +4,7 @@ use glama_core::chat::ChatError;
 use glama_core::connect::ConnectError;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::SettingsError;
+use glama_core::store::StoreError;
 use serde::ser::SerializeStruct;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,14 @@ pub enum AppError {
     Gateway(#[from] GatewayError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Markdown export is for one chat; export all chats as JSON.")]
+    MarkdownNeedsOneChat,
+    #[error("Could not export: {0}")]
+    Export(String),
+    #[error("Could not use the file {0}: {1}")]
+    File(String, String),
     #[error("Only web links (http or https) are opened.")]
     UnsafeLink,
     #[error("Could not open the browser: {0}")]
@@ -30,6 +39,10 @@ impl AppError {
             AppError::Chat(e) => e.kind(),
             AppError::Gateway(e) => e.kind(),
             AppError::Settings(_) => "settings",
+            AppError::Store(e) => e.kind(),
+            AppError::MarkdownNeedsOneChat => "invalid",
+            AppError::Export(_) => "export",
+            AppError::File(..) => "file",
             AppError::UnsafeLink => "unsafe_link",
             AppError::Browser(_) => "browser",
         }

@@ -5,6 +5,7 @@ mod browser;
 mod callbacks;
 mod commands;
 mod error;
+mod files;
 mod state;
 mod window;
 
@@ -20,6 +21,7 @@ pub fn run() {
             callbacks::from_args(app, argv.iter().skip(1).map(String::as_str));
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let handle = app.handle().clone();
             let state = state::AppState::new(&handle)?;
@@ -38,8 +40,19 @@ pub fn run() {
             commands::get_settings,
             commands::set_settings,
             commands::new_chat,
+            commands::chats_at_start,
             commands::list_chats,
+            commands::open_chat,
             commands::chat_messages,
+            commands::rename_chat,
+            commands::delete_chat,
+            commands::undo_delete_chat,
+            commands::set_chat_model,
+            commands::set_system_prompt,
+            commands::save_draft,
+            commands::search_chats,
+            commands::export_chats,
+            commands::import_chats,
             commands::ask,
             commands::stop_answer,
             commands::open_link,

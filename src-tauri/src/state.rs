@@ -1,4 +1,4 @@
-//! The app's state: the connector (key and sign-in), the chats, the settings.
+//! The app's state: the connector (key and sign-in), the chats and their store, the settings.
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use glama_core::config::gateway_base_from_env;
 use glama_core::connect::{ConnectEvent, Connector};
 use glama_core::gateway::{Gateway, Timeouts};
 use glama_core::settings::SettingsFile;
+use glama_core::store::Store;
 use glama_core::vault::Vault;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::watch;
@@ -18,6 +19,9 @@ pub const NOTICE_EVENT: &str = "notice";
 pub struct AppState {
     pub connector: Arc<Connector>,
     pub chats: Chats,
+    pub store: Arc<Store>,
+    /// What opening the store found that the person must hear (shown when the window loads).
+    pub store_notice: Option<String>,
     pub settings: SettingsFile,
     /// Becomes `true` once the stored key and any saved sign-in are loaded; callbacks wait for it.
     pub ready: watch::Receiver<bool>,
@@ -39,6 +43,8 @@ impl AppState {
             };
         });
         let settings = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
+        let opened = Store::open(&app.path().app_data_dir()?);
+        let store = Arc::new(opened.store);
         let (ready_tx, ready) = watch::channel(false);
         let starting = connector.clone();
         tauri::async_runtime::spawn(async move {
@@ -49,7 +55,9 @@ impl AppState {
         });
         Ok(Self {
             connector,
-            chats: Chats::new(AnswerPolicy::default()),
+            chats: Chats::new(store.clone(), AnswerPolicy::default()),
+            store,
+            store_notice: opened.notice,
             settings,
             ready,
         })

@@ -4,6 +4,7 @@
 //! - [`vault`]: the API key in the OS keyring, and nowhere else.
 //! - [`gateway`]: HTTP to Glama (exchange, models, streamed chat, usage).
 //! - [`chat`]: conversations and the streaming of one answer (retries, stop, usage).
+//! - [`store`]: conversations on disk (SQLite): history, search, export and import.
 //! - [`render`]: model markdown to sanitized HTML, incrementally while it streams.
 //! - [`settings`]: the person's choices (transport, model), never secrets.
 //!
@@ -17,4 +18,5 @@ pub mod gateway;
 pub mod render;
 pub mod secret;
 pub mod settings;
+pub mod store;
 pub mod vault;

@@ -25,6 +25,10 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }
 
+/// Bump when [`render_markdown`]'s output changes: HTML cached in the store by an older
+/// version is then rendered again.
+pub const RENDER_VERSION: u32 = 1;
+
 /// Renders a whole message.
 pub fn render_markdown(src: &str) -> String {
     if has_reference_definition(src) {

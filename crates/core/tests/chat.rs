@@ -1,15 +1,17 @@
 //! Streaming answers against the fake gateway: stop, retries, errors mid-stream, usage.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fake_gateway::{ChatScenario, FakeGateway};
 use glama_core::chat::answer::{stream_answer, AnswerEvent, AnswerPolicy};
-use glama_core::chat::conversation::MessageStatus;
 use glama_core::chat::{Ask, Chats};
 use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role, UsageSource};
 use glama_core::gateway::{Gateway, GatewayError, Timeouts};
 use glama_core::secret::{ApiKey, Secret};
+use glama_core::store::messages::{self, MessageStatus, Page};
+use glama_core::store::{conversations, Store};
 use tokio_util::sync::CancellationToken;
 
 const MODEL: &str = "openai/gpt-4o";
@@ -49,9 +51,16 @@ async fn run(
     cancel: CancellationToken,
 ) -> (glama_core::chat::answer::AnswerOutcome, Vec<AnswerEvent>, String) {
     let mut events = Vec::new();
-    let outcome = stream_answer(gateway, key, MODEL, &ask(prompt), &cancel, &fast_policy(), &mut |e| {
-        events.push(e)
-    })
+    let outcome = stream_answer(
+        gateway,
+        key,
+        MODEL,
+        &ask(prompt),
+        &cancel,
+        &fast_policy(),
+        &mut |e| events.push(e),
+        &mut |_| {},
+    )
     .await;
     let mut html = String::new();
     let mut tail = String::new();
@@ -241,17 +250,30 @@ async fn unauthorized_and_payment_required() {
     assert_eq!(outcome.error, Some(GatewayError::Unauthorized));
 }
 
+/// The messages of a conversation, as the store holds them.
+fn stored(store: &Store, c: &str) -> Vec<messages::Message> {
+    let c = c.to_string();
+    store.call(move |db| Ok(messages::page(db, &c, Page::Latest, 100)?.messages)).unwrap()
+}
+
 #[tokio::test]
 async fn chats_poll_usage_and_regenerate_and_edit() {
     let (fake, gateway, key) = setup().await;
-    let chats = Chats::new(fast_policy());
-    let c = chats.new_conversation(MODEL);
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    store
+        .call({
+            let c = c.clone();
+            move |db| conversations::set_system_prompt(db, &c, "You are a pirate.")
+        })
+        .unwrap();
     let mut events = Vec::new();
     let status = chats
         .ask(
             &gateway,
             Some(key.clone()),
-            c.id,
+            &c,
             MODEL,
             Ask::Send { text: "first".into() },
             &mut |e| events.push(e),
@@ -259,6 +281,11 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
         .await
         .unwrap();
     assert_eq!(status, MessageStatus::Done);
+    assert_eq!(
+        fake.stats().last_chat_messages,
+        [("system".into(), "You are a pirate.".into()), ("user".into(), "first".into())],
+        "the system prompt goes first"
+    );
     let usage = events
         .iter()
         .find_map(|e| match e {
@@ -269,21 +296,25 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     assert_eq!(usage.source, UsageSource::Glama, "polled from completion-requests");
     assert!(usage.cost_usd.unwrap() > 0.0);
     assert!(usage.completion_tokens.unwrap() > 0);
+    let msgs = stored(&store, &c);
+    assert_eq!(msgs[1].usage.as_ref().unwrap().cost_usd, usage.cost_usd, "usage is saved");
+    assert_eq!(msgs[1].text, fake_gateway::reply_for("first"));
+    assert_eq!(msgs[1].html, glama_core::render::render_markdown(&msgs[1].text), "HTML cached");
 
     let status = chats
-        .ask(&gateway, Some(key.clone()), c.id, MODEL, Ask::Regenerate, &mut |_| {})
+        .ask(&gateway, Some(key.clone()), &c, MODEL, Ask::Regenerate, &mut |_| {})
         .await
         .unwrap();
     assert_eq!(status, MessageStatus::Done);
-    let msgs = chats.messages(c.id).unwrap();
+    let msgs = stored(&store, &c);
     assert_eq!(msgs.len(), 2, "regenerate replaced the answer");
 
-    let user_id = msgs[0].id;
+    let user_id = msgs[0].id.clone();
     chats
         .ask(
             &gateway,
             Some(key.clone()),
-            c.id,
+            &c,
             MODEL,
             Ask::Edit {
                 message_id: user_id,
@@ -293,15 +324,88 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
         )
         .await
         .unwrap();
-    let msgs = chats.messages(c.id).unwrap();
+    let msgs = stored(&store, &c);
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].text, "edited");
     assert_eq!(msgs[1].text, fake_gateway::reply_for("edited"));
     assert_eq!(fake.stats().chat_requests, 3);
 
     let err = chats
-        .ask(&gateway, None, c.id, MODEL, Ask::Regenerate, &mut |_| {})
+        .ask(&gateway, None, &c, MODEL, Ask::Regenerate, &mut |_| {})
         .await
         .unwrap_err();
-    assert_eq!(err, glama_core::chat::ChatError::NotConnected);
+    assert!(matches!(err, glama_core::chat::ChatError::NotConnected));
+}
+
+#[tokio::test]
+async fn an_answer_is_saved_as_it_streams() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Arc::new(Chats::new(store.clone(), fast_policy()));
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    // About four seconds of stream: each ~4-character token is an SSE event cut in 1-40 byte pieces.
+    let reply = "Saved as it grows. ".repeat(100);
+    fake.script_chat(ChatScenario {
+        reply: Some(reply.clone()),
+        piece_delay: Some(Duration::from_millis(1)),
+        ..Default::default()
+    });
+    let running = {
+        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
+        tokio::spawn(async move {
+            chats
+                .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text: "go".into() }, &mut |_| {})
+                .await
+        })
+    };
+    // While it streams, the row is there and its text grows on disk.
+    let mut seen: Vec<usize> = Vec::new();
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let msgs = stored(&store, &c);
+        if msgs.len() == 2 && msgs[1].status == MessageStatus::Streaming && !msgs[1].text.is_empty() {
+            if seen.last() != Some(&msgs[1].text.len()) {
+                seen.push(msgs[1].text.len());
+            }
+        }
+        if seen.len() >= 2 {
+            break;
+        }
+    }
+    assert!(seen.len() >= 2 && seen[1] > seen[0], "partial saves while streaming: {seen:?}");
+    assert!(reply.starts_with(&stored(&store, &c)[1].text));
+    assert_eq!(running.await.unwrap().unwrap(), MessageStatus::Done);
+    assert_eq!(stored(&store, &c)[1].text, reply);
+}
+
+#[tokio::test]
+async fn a_busy_conversation_refuses_a_second_question() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Arc::new(Chats::new(store.clone(), fast_policy()));
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    fake.script_chat(ChatScenario {
+        reply: Some("slow ".repeat(100)),
+        piece_delay: Some(Duration::from_millis(5)),
+        ..Default::default()
+    });
+    let first = {
+        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
+        tokio::spawn(async move {
+            chats
+                .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text: "one".into() }, &mut |_| {})
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let err = chats
+        .ask(&gateway, Some(key.clone()), &c, MODEL, Ask::Send { text: "two".into() }, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, glama_core::chat::ChatError::Busy));
+    assert!(chats.stop(&c));
+    assert_eq!(first.await.unwrap().unwrap(), MessageStatus::Stopped);
+    let msgs = stored(&store, &c);
+    assert_eq!(msgs.len(), 2, "the refused question was not saved");
+    assert_eq!(msgs[1].status, MessageStatus::Stopped);
 }

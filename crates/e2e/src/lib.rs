@@ -105,6 +105,8 @@ pub struct Session {
     pgid: i32,
     children: Vec<Child>,
     options: SessionOptions,
+    /// More environment for the app (set before [`Session::launch`]).
+    pub app_env: Vec<(String, String)>,
 }
 
 impl Session {
@@ -144,6 +146,7 @@ impl Session {
             pgid: 0,
             children: Vec::new(),
             options,
+            app_env: Vec::new(),
         };
         let mut dbus = Command::new(need("dbus-daemon"));
         dbus.arg(format!("--config-file={}", bus_config.display()))
@@ -231,6 +234,7 @@ impl Session {
             ("FAKE_BROWSER_MODE".into(), self.options.browser_mode.into()),
             ("GLAMA_E2E_APP".into(), app_binary().display().to_string()),
         ]);
+        env.extend(self.app_env.iter().cloned());
         env
     }
 
@@ -257,6 +261,11 @@ impl Session {
             .status()
             .expect("launch the app with a URL");
         assert!(status.success(), "the second launch failed: {status}");
+    }
+
+    /// The app's data folder (where the chat history lives).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data").join(APP_ID)
     }
 
     /// The keyring account of the API key for this session's gateway.
@@ -376,6 +385,24 @@ fn adopt_orphans() {
     });
 }
 
+/// The app's processes (not zombies) in process group `pgid`.
+fn app_pids(pgid: i32) -> Vec<i32> {
+    let name = app_binary().file_name().unwrap().to_string_lossy().chars().take(15).collect::<String>();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let comm = head.split_once('(').map(|(_, c)| c).unwrap_or("");
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if comm == name && fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
 /// Kills a process group and reaps every member that was ours.
 fn kill_group(pgid: i32) {
     unsafe {
@@ -423,6 +450,26 @@ impl App {
         if let Some(client) = self.client.take() {
             let _ = client.close().await;
         }
+        self.kill_driver();
+    }
+
+    /// Kills the app with SIGKILL, as a crash or a power cut would end it, and waits until
+    /// it is gone. The WebDriver session dies with it: launch again for a new one.
+    pub async fn kill_app(mut self) {
+        let pgid = self.driver.as_ref().expect("a running driver").id() as i32;
+        let pids = app_pids(pgid);
+        assert!(!pids.is_empty(), "no app process in group {pgid}");
+        for &pid in &pids {
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        let deadline = Instant::now() + WAIT;
+        while !app_pids(pgid).is_empty() {
+            assert!(Instant::now() < deadline, "the app outlived SIGKILL");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.client.take();
         self.kill_driver();
     }
 

@@ -105,7 +105,7 @@ async fn regenerate_and_edit_and_resend() {
         fake_gateway::reply_for("edited question")
     );
     // What Rust holds agrees with the window.
-    let held = app.js("return window.__TAURI__.core.invoke('list_chats').then(c => window.__TAURI__.core.invoke('chat_messages', {conversationId: c[0].id})).then(m => m.map(x => x.text))", vec![]).await;
+    let held = app.js("return window.__TAURI__.core.invoke('list_chats').then(c => window.__TAURI__.core.invoke('chat_messages', {conversationId: c[0].id})).then(p => p.messages.map(x => x.text))", vec![]).await;
     assert_eq!(
         held,
         json!(["edited question", fake_gateway::reply_for("edited question")])

@@ -136,6 +136,13 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             .into_response();
     };
     let messages = req["messages"].as_array().cloned().unwrap_or_default();
+    state.lock().stats.last_chat_messages = messages
+        .iter()
+        .map(|m| {
+            let text = |k: &str| m[k].as_str().unwrap_or("").to_string();
+            (text("role"), text("content"))
+        })
+        .collect();
     let prompt = messages
         .iter()
         .rev()

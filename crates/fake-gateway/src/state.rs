@@ -50,6 +50,8 @@ pub struct Stats {
     /// Headers of the last chat request.
     pub last_chat_user_agent: Option<String>,
     pub last_chat_metadata: Option<String>,
+    /// The `messages` of the last chat request, as (role, content).
+    pub last_chat_messages: Vec<(String, String)>,
     pub last_exchange_content_type: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,

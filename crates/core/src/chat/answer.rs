@@ -7,7 +7,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::conversation::{ErrorView, MessageStatus};
+use crate::store::messages::{ErrorView, MessageStatus};
 use crate::gateway::types::{ChatMessage, Usage, UsageSource};
 use crate::gateway::{Gateway, GatewayError, StreamItem};
 use crate::render::{IncrementalRenderer, RenderUpdate};
@@ -28,6 +28,8 @@ pub struct AnswerPolicy {
     /// Polls of `completion-requests/{id}` for usage and cost after the stream ends.
     pub usage_polls: u32,
     pub usage_poll_interval: Duration,
+    /// How often the text so far is saved while it streams: a crash loses at most this much.
+    pub save_every: Duration,
 }
 
 impl Default for AnswerPolicy {
@@ -41,6 +43,7 @@ impl Default for AnswerPolicy {
             server_retry_delay: Duration::from_millis(500),
             usage_polls: 10,
             usage_poll_interval: Duration::from_millis(200),
+            save_every: Duration::from_millis(500),
         }
     }
 }
@@ -55,9 +58,9 @@ impl Default for AnswerPolicy {
 )]
 pub enum AnswerEvent {
     Started {
-        conversation_id: u64,
-        user_message_id: Option<u64>,
-        message_id: u64,
+        conversation_id: String,
+        user_message_id: Option<String>,
+        message_id: String,
     },
     Delta(RenderUpdate),
     Retrying {
@@ -72,6 +75,8 @@ pub enum AnswerEvent {
         text: String,
     },
     Usage(Usage),
+    /// The answer was shown but could not be saved (a full disk, say).
+    NotSaved { kind: String, message: String },
 }
 
 /// How an answer ended.
@@ -85,7 +90,9 @@ pub struct AnswerOutcome {
 }
 
 /// Streams one answer into `emit`, ending with `Finished`. The text received is kept
-/// whatever happens; nothing is retried once a byte of the answer has arrived.
+/// whatever happens; nothing is retried once a byte of the answer has arrived. `save` is
+/// handed the text so far whenever some of it is `policy.save_every` old and unsaved.
+#[allow(clippy::too_many_arguments)]
 pub async fn stream_answer(
     gateway: &Gateway,
     key: &ApiKey,
@@ -94,6 +101,7 @@ pub async fn stream_answer(
     cancel: &CancellationToken,
     policy: &AnswerPolicy,
     emit: &mut (dyn FnMut(AnswerEvent) + Send),
+    save: &mut (dyn FnMut(&str) + Send),
 ) -> AnswerOutcome {
     let mut outcome = AnswerOutcome {
         text: String::new(),
@@ -148,6 +156,8 @@ pub async fn stream_answer(
     let mut renderer = IncrementalRenderer::new();
     let mut pending = false;
     let mut last_flush = Instant::now();
+    // When the oldest unsaved text arrived, if any.
+    let mut unsaved_since: Option<Instant> = None;
     let flush = |renderer: &mut IncrementalRenderer, emit: &mut (dyn FnMut(AnswerEvent) + Send)| {
         emit(AnswerEvent::Delta(renderer.update()));
     };
@@ -167,6 +177,11 @@ pub async fn stream_answer(
                 Some(Ok(StreamItem::Text(t))) => {
                     renderer.push(&t);
                     pending = true;
+                    // Checked here too: a stream that never pauses starves the timers below.
+                    if unsaved_since.get_or_insert_with(Instant::now).elapsed() >= policy.save_every {
+                        save(renderer.source());
+                        unsaved_since = None;
+                    }
                     if last_flush.elapsed() >= policy.frame {
                         flush(&mut renderer, emit);
                         pending = false;
@@ -186,6 +201,11 @@ pub async fn stream_answer(
                 flush(&mut renderer, emit);
                 pending = false;
                 last_flush = Instant::now();
+            }
+            _ = tokio::time::sleep_until(unsaved_since.unwrap_or_else(Instant::now) + policy.save_every),
+                if unsaved_since.is_some() => {
+                save(renderer.source());
+                unsaved_since = None;
             }
         }
     }

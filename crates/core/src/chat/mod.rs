@@ -1,33 +1,34 @@
-//! Conversations and the answers streamed into them.
+//! Answers streamed into conversations: the one place an answer is written. A token walks
+//! gateway → here → (store, render) → window.
 
 pub mod answer;
-pub mod conversation;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::gateway::{Gateway, GatewayError};
+use crate::render::render_markdown;
 use crate::secret::ApiKey;
+use crate::store::messages::{self, ErrorView, Finish, MessageStatus};
+use crate::store::{Store, StoreError};
 pub use answer::{AnswerEvent, AnswerPolicy};
-use conversation::{Author, Conversation, ConversationSummary, EditError, ErrorView, MessageStatus, MessageView};
+pub use messages::Ask;
 
 /// Why a chat action could not start.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ChatError {
     #[error("Connect to Glama first.")]
     NotConnected,
     #[error("An answer is still being written in this chat; stop it first.")]
     Busy,
-    #[error("That chat no longer exists.")]
-    NoSuchConversation,
     #[error("Pick a model first.")]
     NoModel,
     #[error("{0}")]
-    Edit(#[from] EditError),
-    #[error("{0}")]
     Gateway(#[from] GatewayError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
 }
 
 impl ChatError {
@@ -35,78 +36,43 @@ impl ChatError {
         match self {
             ChatError::NotConnected => "not_connected",
             ChatError::Busy => "busy",
-            ChatError::NoSuchConversation => "no_such_conversation",
             ChatError::NoModel => "no_model",
-            ChatError::Edit(_) => "invalid_edit",
             ChatError::Gateway(e) => e.kind(),
+            ChatError::Store(e) => e.kind(),
         }
     }
 }
 
-/// What starts an answer.
-#[derive(Debug, Clone)]
-pub enum Ask {
-    /// A new message from the person.
-    Send { text: String },
-    /// Answer the last question again (also "Retry" after an error).
-    Regenerate,
-    /// Replace one of the person's messages, drop what followed, answer again.
-    Edit { message_id: u64, text: String },
-}
-
-/// All conversations of this run and the answers streaming into them.
-#[derive(Default)]
+/// The answers streaming now, one per conversation at most.
 pub struct Chats {
-    conversations: Mutex<Vec<Conversation>>,
-    running: Mutex<HashMap<u64, CancellationToken>>,
+    store: Arc<Store>,
+    running: Mutex<HashMap<String, CancellationToken>>,
     policy: AnswerPolicy,
 }
 
 impl Chats {
-    pub fn new(policy: AnswerPolicy) -> Self {
+    pub fn new(store: Arc<Store>, policy: AnswerPolicy) -> Self {
         Self {
+            store,
+            running: Mutex::default(),
             policy,
-            ..Self::default()
         }
     }
 
-    fn conversations(&self) -> std::sync::MutexGuard<'_, Vec<Conversation>> {
-        self.conversations.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn new_conversation(&self, model: &str) -> ConversationSummary {
-        let mut all = self.conversations();
-        let id = all.iter().map(|c| c.id).max().unwrap_or(0) + 1;
-        let c = Conversation::new(id, model.to_string());
-        let summary = c.summary();
-        all.push(c);
-        summary
-    }
-
-    /// Newest first.
-    pub fn list(&self) -> Vec<ConversationSummary> {
-        self.conversations().iter().rev().map(Conversation::summary).collect()
-    }
-
-    pub fn messages(&self, id: u64) -> Result<Vec<MessageView>, ChatError> {
-        let all = self.conversations();
-        let c = all.iter().find(|c| c.id == id).ok_or(ChatError::NoSuchConversation)?;
-        Ok(c.messages.iter().map(MessageView::from).collect())
-    }
-
     /// Stops the answer streaming in `conversation_id`, if any; its text so far is kept.
-    pub fn stop(&self, conversation_id: u64) -> bool {
+    pub fn stop(&self, conversation_id: &str) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        running.get(&conversation_id).map(|t| t.cancel()).is_some()
+        running.get(conversation_id).map(|t| t.cancel()).is_some()
     }
 
     /// Runs one answer to its end, telling `emit` as it goes (a rejected key arrives as a
-    /// `Finished` event whose error kind is `key_rejected`).
+    /// `Finished` event whose error kind is `key_rejected`). The question and the answer's
+    /// row are saved before the request leaves; the text is saved as it grows.
     pub async fn ask(
         &self,
         gateway: &Gateway,
         key: Option<ApiKey>,
-        conversation_id: u64,
+        conversation_id: &str,
         model: &str,
         ask: Ask,
         emit: &mut (dyn FnMut(AnswerEvent) + Send),
@@ -118,90 +84,99 @@ impl Chats {
         let cancel = CancellationToken::new();
         {
             let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            if running.contains_key(&conversation_id) {
+            if running.contains_key(conversation_id) {
                 return Err(ChatError::Busy);
             }
-            running.insert(conversation_id, cancel.clone());
+            running.insert(conversation_id.to_string(), cancel.clone());
         }
         let running = RunningGuard {
             chats: self,
             conversation_id,
         };
 
-        let (history, user_message_id, message_id) = {
-            let mut all = self.conversations();
-            let c = all
-                .iter_mut()
-                .find(|c| c.id == conversation_id)
-                .ok_or(ChatError::NoSuchConversation)?;
-            let user_message_id = match ask {
-                Ask::Send { ref text } => Some(c.push_user(text)?),
-                Ask::Regenerate => {
-                    c.drop_last_answer()?;
-                    None
-                }
-                Ask::Edit { message_id, ref text } => {
-                    c.edit_user(message_id, text)?;
-                    None
-                }
-            };
-            c.model = model.to_string();
-            let history = c.history();
-            (history, user_message_id, c.start_answer())
+        let begun = {
+            let (c, m) = (conversation_id.to_string(), model.to_string());
+            self.store.run(move |db| messages::begin_answer(db, &c, &m, &ask)).await?
         };
+        let message_id = begun.message_id.clone();
         emit(AnswerEvent::Started {
-            conversation_id,
-            user_message_id,
-            message_id,
+            conversation_id: conversation_id.to_string(),
+            user_message_id: begun.user_message_id.clone(),
+            message_id: message_id.clone(),
         });
 
-        let outcome = answer::stream_answer(gateway, &key, model, &history, &cancel, &self.policy, emit).await;
+        let store = self.store.clone();
+        let saving = message_id.clone();
+        let mut save = move |text: &str| {
+            let (id, text) = (saving.clone(), text.to_string());
+            store.queue(move |db| {
+                if let Err(e) = messages::save_partial(db, &id, &text) {
+                    eprintln!("glama-chat: could not save an answer as it streamed: {e}");
+                }
+            });
+        };
+        let outcome = answer::stream_answer(
+            gateway,
+            &key,
+            model,
+            &begun.history,
+            &cancel,
+            &self.policy,
+            emit,
+            &mut save,
+        )
+        .await;
         let error = outcome.error.as_ref().map(|e| ErrorView {
             kind: e.kind().into(),
             message: e.to_string(),
         });
         let status = outcome.status;
-        self.update_message(conversation_id, message_id, |m| {
-            m.text = outcome.text.clone();
-            m.status = status;
-            m.error = error.clone();
-            if status == MessageStatus::Error && m.text.is_empty() {
-                m.author = Author::Error;
-            }
-        });
+        let text = outcome.text.clone();
+        let html = tokio::task::spawn_blocking(move || render_markdown(&text))
+            .await
+            .unwrap_or_default();
+        let finish = Finish {
+            text: outcome.text.clone(),
+            status,
+            error: error.clone(),
+            request_id: outcome.request_id.clone(),
+            html,
+        };
+        let saved = {
+            let id = message_id.clone();
+            self.store.run(move |db| messages::finish_answer(db, &id, &finish)).await
+        };
         emit(AnswerEvent::Finished {
             status,
             error,
             text: outcome.text.clone(),
         });
+        if let Err(e) = saved {
+            emit(AnswerEvent::NotSaved {
+                kind: e.kind().into(),
+                message: e.to_string(),
+            });
+        }
         // The conversation is free for the next question while usage settles.
         drop(running);
 
         if status != MessageStatus::Error {
             if let Some(usage) = answer::settle_usage(gateway, &key, &outcome, &self.policy).await {
-                self.update_message(conversation_id, message_id, |m| m.usage = Some(usage.clone()));
+                let (id, u) = (message_id.clone(), usage.clone());
+                if let Err(e) = self.store.run(move |db| messages::set_usage(db, &id, &u)).await {
+                    eprintln!("glama-chat: could not save usage: {e}");
+                }
                 emit(AnswerEvent::Usage(usage));
             }
         }
         Ok(status)
-    }
-
-    fn update_message(&self, conversation_id: u64, message_id: u64, f: impl FnOnce(&mut conversation::Message)) {
-        let mut all = self.conversations();
-        if let Some(m) = all
-            .iter_mut()
-            .find(|c| c.id == conversation_id)
-            .and_then(|c| c.message_mut(message_id))
-        {
-            f(m);
-        }
     }
 }
 
 /// Frees the conversation for the next answer however this one ends.
 struct RunningGuard<'a> {
     chats: &'a Chats,
-    conversation_id: u64,
+    conversation_id: &'a str,
 }
 
 impl Drop for RunningGuard<'_> {
@@ -210,6 +185,6 @@ impl Drop for RunningGuard<'_> {
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.conversation_id);
+            .remove(self.conversation_id);
     }
 }

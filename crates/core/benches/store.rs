@@ -1,0 +1,172 @@
+//! History benchmarks: open a 5,000-message conversation, search 100,000 messages, and the
+//! size on disk of 10,000. Prints `BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss` rows.
+
+use std::time::{Duration, Instant};
+
+use glama_core::store::archive::{self, Archive, ArchivedConversation, ArchivedMessage};
+use glama_core::store::messages::{self, Author, MessageStatus, Page};
+use glama_core::store::{search, Store};
+
+const WORDS: &[&str] = &[
+    "the", "model", "answer", "database", "render", "stream", "token", "window", "search", "memory", "question",
+    "function", "return", "value", "error", "index", "table", "query", "result", "string", "vector", "thread",
+    "async", "rust", "python", "deploy", "server", "client", "cache", "budget", "kiwi", "orbit", "lattice",
+];
+const CJK: &[&str] = &["我们", "数据", "存在", "本地", "东京", "天気", "検索", "速度"];
+
+/// A small deterministic generator (xorshift), so every run measures the same text.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+}
+
+/// A message like the ones people and models write: prose, sometimes code, sometimes CJK.
+fn text(rng: &mut Rng, words: usize) -> String {
+    let mut out = String::new();
+    for i in 0..words {
+        if i > 0 {
+            out.push(' ');
+        }
+        if rng.next() % 40 == 0 {
+            out.push_str(rng.pick(CJK));
+            out.push_str(rng.pick(CJK));
+        } else {
+            out.push_str(rng.pick(WORDS));
+        }
+    }
+    if rng.next() % 4 == 0 {
+        out.push_str("\n\n```rust\nfn main() {\n    let v = vec![1, 2, 3];\n    println!(\"{v:?}\");\n}\n```\n");
+    }
+    out
+}
+
+fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversation {
+    ArchivedConversation {
+        id: format!("bench-c{id}"),
+        title: format!("Conversation {id}"),
+        model: "openai/gpt-4o".into(),
+        system_prompt: String::new(),
+        draft: String::new(),
+        created_at: 1,
+        updated_at: 1 + id as i64,
+        messages: (0..messages)
+            .map(|i| {
+                let user = i % 2 == 0;
+                ArchivedMessage {
+                    id: format!("bench-c{id}-m{i}"),
+                    role: if user { Author::User } else { Author::Assistant },
+                    content: text(rng, if user { 15 } else { 80 }),
+                    status: MessageStatus::Done,
+                    error: None,
+                    model: None,
+                    usage: None,
+                    request_id: None,
+                    created_at: i as i64,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn archive(conversations: Vec<ArchivedConversation>) -> Archive {
+    Archive {
+        format: archive::FORMAT.into(),
+        version: archive::VERSION,
+        exported_at: 0,
+        conversations,
+    }
+}
+
+fn row(figure: &str, measured: String, budget: &str, pass: bool) {
+    println!("BENCH\t{figure}\t{measured}\t{budget}\t{}", if pass { "pass" } else { "miss" });
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+
+    // Open a 5,000-message conversation: the first page, HTML rendered once then cached.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).store;
+    let long = archive(vec![conversation(&mut rng, 0, 5_000)]);
+    store.call(move |db| archive::import(db, &long)).unwrap();
+    let open = || {
+        let t = Instant::now();
+        let page = store
+            .call(|db| messages::page(db, "bench-c0", Page::Latest, 40))
+            .unwrap();
+        assert_eq!(page.messages.len(), 40);
+        t.elapsed()
+    };
+    let first = open();
+    let cached = median((0..20).map(|_| open()).collect());
+    row("history: open 5,000-message chat (first page, rendered)", ms(first), "≤ 300 ms", first.as_millis() <= 300);
+    row("history: open 5,000-message chat (first page, cached)", ms(cached), "≤ 300 ms", cached.as_millis() <= 300);
+    drop(store);
+
+    // Size on disk of 10,000 messages (file and WAL, after a checkpoint).
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).store;
+    let ten = archive((0..100).map(|i| conversation(&mut rng, i, 100)).collect());
+    let source_bytes: usize = ten.conversations.iter().flat_map(|c| &c.messages).map(|m| m.content.len()).sum();
+    store.call(move |db| archive::import(db, &ten)).unwrap();
+    // Render every answer once, as opening each chat would, so the HTML cache is counted.
+    store
+        .call(|db| {
+            for i in 0..100 {
+                messages::page(db, &format!("bench-c{i}"), Page::Latest, 500)?;
+            }
+            db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })
+        .unwrap();
+    let size: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
+    row(
+        "history: size on disk of 10,000 messages",
+        format!("{:.1} MB ({:.1} MB of text)", size as f64 / 1e6, source_bytes as f64 / 1e6),
+        "(reported)",
+        true,
+    );
+    drop(store);
+
+    // Search 100,000 messages.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).store;
+    for batch in 0..10 {
+        let part = archive((0..100).map(|i| conversation(&mut rng, batch * 100 + i, 100)).collect());
+        store.call(move |db| archive::import(db, &part)).unwrap();
+    }
+    let queries = ["kiwi", "database query", "数据", "\"return value\"", "rend", "orbit OR lattice", "async -rust"];
+    for q in queries {
+        let times: Vec<Duration> = (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                let hits = store.call(move |db| search::search(db, q, 50)).unwrap();
+                assert!(!hits.is_empty(), "{q}");
+                t.elapsed()
+            })
+            .collect();
+        let m = median(times);
+        row(&format!("history: search 100,000 messages for {q}"), ms(m), "≤ 50 ms", m.as_millis() <= 50);
+    }
+}

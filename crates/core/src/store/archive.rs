@@ -1,0 +1,399 @@
+//! Export and import: conversations as one JSON file (a backup, or a move to another
+//! machine), and one conversation as Markdown (to read or share). The JSON format is
+//! documented in the README; ids are kept, so importing a file twice adds nothing the second
+//! time.
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use super::conversations::{self, Conversation};
+use super::messages::{self, Author, ErrorView, MessageStatus, Page, MAX_PAGE};
+use super::{now_ms, Result, StoreError};
+use crate::gateway::types::{Usage, UsageSource};
+
+/// The value of `format` in every export.
+pub const FORMAT: &str = "glama-chat";
+/// The newest version this code writes and reads.
+pub const VERSION: u32 = 1;
+/// The largest file import reads (a backup of a very long history is far smaller).
+pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
+/// Ids are uuids; anything much longer is not ours.
+const MAX_ID_LEN: usize = 128;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Archive {
+    pub format: String,
+    pub version: u32,
+    /// Milliseconds since the Unix epoch, as every time in the file.
+    pub exported_at: i64,
+    pub conversations: Vec<ArchivedConversation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedConversation {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub system_prompt: String,
+    #[serde(default)]
+    pub draft: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Oldest first.
+    pub messages: Vec<ArchivedMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedMessage {
+    pub id: String,
+    pub role: Author,
+    pub content: String,
+    pub status: MessageStatus,
+    #[serde(default)]
+    pub error: Option<ErrorView>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub usage: Option<ArchivedUsage>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedUsage {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cost_usd: Option<f64>,
+}
+
+/// Every conversation (`None`) or one, with all its messages.
+pub fn export(db: &Connection, only: Option<&str>) -> Result<Archive> {
+    let chosen = match only {
+        Some(id) => vec![conversations::get(db, id)?],
+        None => conversations::list(db)?,
+    };
+    let mut out = Vec::with_capacity(chosen.len());
+    for c in chosen {
+        out.push(archive_conversation(db, c)?);
+    }
+    Ok(Archive {
+        format: FORMAT.into(),
+        version: VERSION,
+        exported_at: now_ms(),
+        conversations: out,
+    })
+}
+
+fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConversation> {
+    let mut all = Vec::new();
+    let mut page = messages::page(db, &c.id, Page::After(0), MAX_PAGE)?;
+    loop {
+        let last = page.messages.last().map(|m| m.seq);
+        all.extend(page.messages.into_iter().map(|m| ArchivedMessage {
+            id: m.id,
+            role: m.role,
+            content: m.text,
+            status: m.status,
+            error: m.error,
+            model: m.model,
+            usage: m.usage.map(|u| ArchivedUsage {
+                prompt_tokens: u.prompt_tokens,
+                completion_tokens: u.completion_tokens,
+                cost_usd: u.cost_usd,
+            }),
+            request_id: m.request_id,
+            created_at: m.created_at,
+        }));
+        match last {
+            Some(seq) if page.has_newer => page = messages::page(db, &c.id, Page::After(seq), MAX_PAGE)?,
+            _ => break,
+        }
+    }
+    Ok(ArchivedConversation {
+        id: c.id,
+        title: c.title,
+        model: c.model,
+        system_prompt: c.system_prompt,
+        draft: c.draft,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        messages: all,
+    })
+}
+
+/// Reads an export; anything else is refused with words.
+pub fn parse(bytes: &[u8]) -> Result<Archive> {
+    #[derive(Deserialize)]
+    struct Head {
+        format: Option<String>,
+        version: Option<u32>,
+    }
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| StoreError::BadArchive(format!("not JSON ({e})")))?;
+    if head.format.as_deref() != Some(FORMAT) {
+        return Err(StoreError::BadArchive("it has no \"format\": \"glama-chat\"".into()));
+    }
+    match head.version {
+        Some(v) if v <= VERSION => {}
+        Some(v) => {
+            return Err(StoreError::BadArchive(format!(
+                "it is version {v}, made by a newer Glama Chat; update to import it"
+            )))
+        }
+        None => return Err(StoreError::BadArchive("it has no version".into())),
+    }
+    let archive: Archive = serde_json::from_slice(bytes).map_err(|e| StoreError::BadArchive(e.to_string()))?;
+    for c in &archive.conversations {
+        check_id(&c.id)?;
+        for m in &c.messages {
+            check_id(&m.id)?;
+        }
+    }
+    Ok(archive)
+}
+
+fn check_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(StoreError::BadArchive(format!(
+            "an id is not valid ({:?})",
+            id.chars().take(40).collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    pub imported: usize,
+    /// Conversations already here (same id): left as they are.
+    pub already_here: usize,
+}
+
+/// Adds the archive's conversations that are not here yet, in one transaction.
+pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut report = ImportReport {
+        imported: 0,
+        already_here: 0,
+    };
+    for c in &archive.conversations {
+        let exists = tx
+            .query_row("SELECT 1 FROM conversations WHERE id = ?1", [&c.id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if exists {
+            report.already_here += 1;
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO conversations (id, title, title_set, model, system_prompt, draft, created_at, updated_at)
+             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                c.id,
+                c.title.chars().take(200).collect::<String>(),
+                c.model,
+                c.system_prompt,
+                c.draft,
+                c.created_at,
+                c.updated_at
+            ],
+        )?;
+        let mut seq = 0;
+        for m in &c.messages {
+            // A message id already used elsewhere would be a second copy: leave it out.
+            let taken = tx
+                .query_row("SELECT 1 FROM messages WHERE id = ?1", [&m.id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if taken {
+                continue;
+            }
+            seq += 1;
+            // An answer that was streaming in the exporting app was cut there.
+            let status = match m.status {
+                MessageStatus::Streaming => MessageStatus::Interrupted,
+                s => s,
+            };
+            messages::insert(&tx, &m.id, &c.id, seq, m.role, &m.content, status, m.model.as_deref(), m.created_at)?;
+            if let Some(e) = &m.error {
+                tx.execute(
+                    "UPDATE messages SET error_kind = ?2, error_text = ?3, request_id = ?4 WHERE id = ?1",
+                    params![m.id, e.kind, e.message, m.request_id],
+                )?;
+            } else if m.request_id.is_some() {
+                tx.execute("UPDATE messages SET request_id = ?2 WHERE id = ?1", params![m.id, m.request_id])?;
+            }
+            if let Some(u) = &m.usage {
+                messages::set_usage(
+                    &tx,
+                    &m.id,
+                    &Usage {
+                        prompt_tokens: u.prompt_tokens,
+                        completion_tokens: u.completion_tokens,
+                        cost_usd: u.cost_usd,
+                        source: UsageSource::Glama,
+                    },
+                )?;
+            }
+        }
+        report.imported += 1;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// One conversation as Markdown: a heading, then each message under who wrote it.
+pub fn markdown(c: &ArchivedConversation) -> String {
+    let title = if c.title.is_empty() { "New chat" } else { &c.title };
+    let mut out = format!("# {title}\n\n");
+    if !c.model.is_empty() {
+        out.push_str(&format!("Model: `{}`\n\n", c.model));
+    }
+    if !c.system_prompt.trim().is_empty() {
+        out.push_str(&format!("**System prompt:**\n\n{}\n\n", c.system_prompt.trim_end()));
+    }
+    for m in &c.messages {
+        let who = match m.role {
+            Author::User => "You",
+            Author::Assistant => "Assistant",
+            Author::Error => "Error",
+        };
+        out.push_str(&format!("---\n\n**{who}:**\n\n"));
+        let body = match (&m.role, &m.error) {
+            (Author::Error, Some(e)) => e.message.clone(),
+            _ => m.content.trim_end().to_string(),
+        };
+        out.push_str(&body);
+        out.push_str("\n\n");
+        let note = match m.status {
+            MessageStatus::Stopped => Some("stopped"),
+            MessageStatus::Interrupted => Some("interrupted"),
+            MessageStatus::Error if m.role == Author::Assistant => Some("cut off by an error"),
+            _ => None,
+        };
+        if let Some(note) = note {
+            out.push_str(&format!("_({note})_\n\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::render_markdown;
+    use crate::store::messages::{begin_answer, finish_answer, set_usage, Ask, Finish};
+    use crate::store::{search, Store};
+
+    fn seeded() -> Store {
+        let store = Store::in_memory();
+        store
+            .call(|db| {
+                let c = conversations::create(db, "model-a")?.id;
+                conversations::set_system_prompt(db, &c, "Be terse.")?;
+                conversations::save_draft(db, &c, "unsent words")?;
+                let b = begin_answer(db, &c, "model-a", &Ask::Send { text: "Capital of France?".into() })?;
+                finish_answer(
+                    db,
+                    &b.message_id,
+                    &Finish {
+                        text: "**Paris**".into(),
+                        status: MessageStatus::Done,
+                        error: None,
+                        request_id: Some("r1".into()),
+                        html: render_markdown("**Paris**"),
+                    },
+                )?;
+                set_usage(
+                    db,
+                    &b.message_id,
+                    &Usage { prompt_tokens: Some(9), completion_tokens: Some(2), cost_usd: Some(0.5), source: UsageSource::Glama },
+                )?;
+                let d = conversations::create(db, "model-b")?.id;
+                let b = begin_answer(db, &d, "model-b", &Ask::Send { text: "你好".into() })?;
+                finish_answer(
+                    db,
+                    &b.message_id,
+                    &Finish {
+                        text: String::new(),
+                        status: MessageStatus::Error,
+                        error: Some(ErrorView { kind: "payment".into(), message: "Out of credit.".into() }),
+                        request_id: None,
+                        html: String::new(),
+                    },
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn round_trip_into_a_fresh_profile_and_twice_is_once() {
+        let from = seeded();
+        let archive = from.call(|db| export(db, None)).unwrap();
+        assert_eq!(archive.conversations.len(), 2);
+        let bytes = serde_json::to_vec(&archive).unwrap();
+
+        let to = Store::in_memory();
+        let parsed = parse(&bytes).unwrap();
+        let first = to.call(move |db| import(db, &parsed)).unwrap();
+        assert_eq!(first, ImportReport { imported: 2, already_here: 0 });
+        let parsed = parse(&bytes).unwrap();
+        let second = to.call(move |db| import(db, &parsed)).unwrap();
+        assert_eq!(second, ImportReport { imported: 0, already_here: 2 });
+
+        let again = to.call(|db| export(db, None)).unwrap();
+        assert_eq!(again.conversations, archive.conversations, "nothing lost, nothing doubled");
+        let found = to.call(|db| search::search(db, "paris", 10)).unwrap();
+        assert_eq!(found.len(), 1, "imported messages are searchable");
+        let count: i64 = to
+            .call(|db| Ok(db.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(count, 4);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_export() {
+        for (bytes, words) in [
+            (&b"not json"[..], "not JSON"),
+            (br#"{"format":"other","version":1,"conversations":[]}"#, "format"),
+            (br#"{"format":"glama-chat","version":99,"exportedAt":0,"conversations":[]}"#, "newer"),
+            (br#"{"format":"glama-chat","version":1,"exportedAt":0,"conversations":[{"id":""}]}"#, ""),
+            (
+                br#"{"format":"glama-chat","version":1,"exportedAt":0,"conversations":[{"id":"","title":"t","createdAt":0,"updatedAt":0,"messages":[]}]}"#,
+                "id",
+            ),
+            (
+                br#"{"format":"glama-chat","version":1,"exportedAt":0,"conversations":[{"id":"a","title":"t","createdAt":0,"updatedAt":0,"messages":[{"id":"m","role":"root","content":"","status":"done","createdAt":0}]}]}"#,
+                "unknown variant `root`",
+            ),
+        ] {
+            let err = parse(bytes).unwrap_err();
+            assert_eq!(err.kind(), "bad_archive");
+            assert!(err.to_string().contains(words), "{err}");
+        }
+    }
+
+    #[test]
+    fn markdown_shows_who_said_what() {
+        let store = seeded();
+        let archive = store.call(|db| export(db, None)).unwrap();
+        let france = archive.conversations.iter().find(|c| c.title == "Capital of France?").unwrap();
+        let md = markdown(france);
+        assert!(md.starts_with("# Capital of France?\n"), "{md}");
+        assert!(md.contains("**You:**\n\nCapital of France?"), "{md}");
+        assert!(md.contains("**Assistant:**\n\n**Paris**"), "{md}");
+        assert!(md.contains("Be terse."), "{md}");
+        let hello = archive.conversations.iter().find(|c| c.title == "你好").unwrap();
+        assert!(markdown(hello).contains("**Error:**\n\nOut of credit."));
+    }
+}

@@ -1,0 +1,235 @@
+//! Queries on the `conversations` table.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{new_id, now_ms, Result, StoreError};
+
+/// A conversation as the sidebar and the chat header show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    pub id: String,
+    /// Empty until the first message names it (the window shows "New chat").
+    pub title: String,
+    pub model: String,
+    pub system_prompt: String,
+    pub draft: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, title, model, system_prompt, draft, created_at, updated_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        model: r.get(2)?,
+        system_prompt: r.get(3)?,
+        draft: r.get(4)?,
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+    })
+}
+
+/// The longest title kept; longer ones are cut (a title is a line in a sidebar).
+const MAX_TITLE_CHARS: usize = 200;
+
+/// Newest activity first; deleted ones are left out.
+pub fn list(db: &Connection) -> Result<Vec<Conversation>> {
+    let mut st = db.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM conversations WHERE deleted_at IS NULL ORDER BY updated_at DESC, id DESC"
+    ))?;
+    let rows = st.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn get(db: &Connection, id: &str) -> Result<Conversation> {
+    db.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM conversations WHERE id = ?1 AND deleted_at IS NULL"
+    ))?
+    .query_row([id], from_row)
+    .optional()?
+    .ok_or(StoreError::NoSuchConversation)
+}
+
+pub fn create(db: &Connection, model: &str) -> Result<Conversation> {
+    let (id, now) = (new_id(), now_ms());
+    db.prepare_cached("INSERT INTO conversations (id, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?
+        .execute(params![id, model, now])?;
+    set_active(db, &id)?;
+    get(db, &id)
+}
+
+/// Renames a chat; from then on its first message no longer names it.
+pub fn rename(db: &Connection, id: &str, title: &str) -> Result<Conversation> {
+    let title = clean_title(title);
+    if title.is_empty() {
+        return Err(StoreError::Invalid("A chat needs a name."));
+    }
+    changed(db.execute(
+        "UPDATE conversations SET title = ?2, title_set = 1 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, title],
+    )?)?;
+    get(db, id)
+}
+
+/// Deletes a chat so that [`undo_delete`] can bring it back; it is purged at the next start.
+pub fn delete(db: &Connection, id: &str) -> Result<()> {
+    let now = now_ms();
+    // Chats deleted earlier are past their undo: purge them now.
+    purge_deleted(db, now)?;
+    changed(db.execute(
+        "UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, now],
+    )?)
+}
+
+pub fn undo_delete(db: &Connection, id: &str) -> Result<Conversation> {
+    changed(db.execute(
+        "UPDATE conversations SET deleted_at = NULL WHERE id = ?1 AND deleted_at IS NOT NULL",
+        [id],
+    )?)?;
+    get(db, id)
+}
+
+/// Removes chats deleted before `before` for good (their messages go with them).
+pub fn purge_deleted(db: &Connection, before: i64) -> Result<()> {
+    db.execute("DELETE FROM conversations WHERE deleted_at < ?1", [before])?;
+    Ok(())
+}
+
+pub fn set_model(db: &Connection, id: &str, model: &str) -> Result<()> {
+    changed(db.execute(
+        "UPDATE conversations SET model = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, model],
+    )?)
+}
+
+pub fn set_system_prompt(db: &Connection, id: &str, prompt: &str) -> Result<()> {
+    changed(db.execute(
+        "UPDATE conversations SET system_prompt = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, prompt],
+    )?)
+}
+
+/// Keeps what the person is typing, so it survives a restart.
+pub fn save_draft(db: &Connection, id: &str, draft: &str) -> Result<()> {
+    changed(db.execute(
+        "UPDATE conversations SET draft = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, draft],
+    )?)
+}
+
+/// The conversation open last (opened again at start), if it still exists.
+pub fn active(db: &Connection) -> Result<Option<String>> {
+    Ok(db
+        .query_row(
+            "SELECT c.id FROM meta m JOIN conversations c ON c.id = m.value
+             WHERE m.key = 'active_conversation' AND c.deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn set_active(db: &Connection, id: &str) -> Result<()> {
+    db.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('active_conversation', ?1)")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// A title from the first line of the person's first message, made locally.
+pub fn title_from(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
+fn clean_title(title: &str) -> String {
+    title
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_TITLE_CHARS)
+        .collect()
+}
+
+fn changed(rows: usize) -> Result<()> {
+    if rows == 0 {
+        Err(StoreError::NoSuchConversation)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn round_trip_and_order_by_activity() {
+        let store = Store::in_memory();
+        store
+            .call(|db| {
+                let a = create(db, "model-a")?;
+                let b = create(db, "model-b")?;
+                assert_eq!(active(db)?, Some(b.id.clone()));
+                db.execute("UPDATE conversations SET updated_at = updated_at + 1000 WHERE id = ?1", [&a.id])?;
+                let all = list(db)?;
+                assert_eq!(all.iter().map(|c| &c.id).collect::<Vec<_>>(), [&a.id, &b.id]);
+                assert_eq!(all[0].model, "model-a");
+                assert_eq!(all[0].title, "");
+
+                assert_eq!(rename(db, &a.id, "  Trip\n plans ")?.title, "Trip plans");
+                assert!(matches!(rename(db, &a.id, "  "), Err(StoreError::Invalid(_))));
+                set_system_prompt(db, &a.id, "Answer in French.")?;
+                save_draft(db, &a.id, "half a thought")?;
+                set_model(db, &a.id, "model-c")?;
+                let a = get(db, &a.id)?;
+                assert_eq!(
+                    (a.system_prompt.as_str(), a.draft.as_str(), a.model.as_str()),
+                    ("Answer in French.", "half a thought", "model-c")
+                );
+                assert!(matches!(get(db, "nope"), Err(StoreError::NoSuchConversation)));
+                assert!(matches!(save_draft(db, "nope", "x"), Err(StoreError::NoSuchConversation)));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn delete_undo_and_purge() {
+        let store = Store::in_memory();
+        store
+            .call(|db| {
+                let a = create(db, "m")?;
+                delete(db, &a.id)?;
+                assert!(list(db)?.is_empty());
+                assert_eq!(active(db)?, None, "a deleted chat is not reopened");
+                assert_eq!(undo_delete(db, &a.id)?.id, a.id);
+                assert_eq!(list(db)?.len(), 1);
+                delete(db, &a.id)?;
+                purge_deleted(db, now_ms() + 1)?;
+                assert!(matches!(undo_delete(db, &a.id), Err(StoreError::NoSuchConversation)));
+                let left: i64 = db.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
+                assert_eq!(left, 0);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn titles() {
+        assert_eq!(title_from("\n  How do I sort?\nmore"), "How do I sort?");
+        let long = "x".repeat(80);
+        assert_eq!(title_from(&long).chars().count(), 61);
+        assert_eq!(clean_title(&"y".repeat(500)).chars().count(), MAX_TITLE_CHARS);
+    }
+}

@@ -1,0 +1,726 @@
+//! Queries on the `messages` table: the life of an answer (begun, saved as it grows,
+//! finished), the edits that regenerate and edit-and-resend make, and pages of a conversation.
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use super::conversations::{self, title_from};
+use super::{new_id, now_ms, Result, StoreError};
+use crate::gateway::types::{ChatMessage, Role, Usage, UsageSource};
+use crate::render::{render_markdown, RENDER_VERSION};
+
+/// Who a message is from; `Error` rows say why an answer could not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Author {
+    User,
+    Assistant,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    Streaming,
+    Done,
+    Stopped,
+    Error,
+    /// Was streaming when the app ended (quit, crash, power cut): the text so far is kept.
+    Interrupted,
+}
+
+/// An error as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorView {
+    pub kind: String,
+    pub message: String,
+}
+
+macro_rules! sql_text_enum {
+    ($t:ty { $($v:ident = $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+            fn parse(s: &str) -> rusqlite::Result<Self> {
+                match s {
+                    $($s => Ok(Self::$v),)*
+                    other => Err(rusqlite::Error::InvalidColumnType(0, other.into(), rusqlite::types::Type::Text)),
+                }
+            }
+        }
+    };
+}
+sql_text_enum!(Author { User = "user", Assistant = "assistant", Error = "error" });
+sql_text_enum!(MessageStatus {
+    Streaming = "streaming",
+    Done = "done",
+    Stopped = "stopped",
+    Error = "error",
+    Interrupted = "interrupted",
+});
+
+/// A message as the window draws it (an answer's HTML already rendered and sanitized).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: String,
+    pub seq: i64,
+    pub role: Author,
+    /// The markdown source (Copy, Edit).
+    pub text: String,
+    pub html: String,
+    pub status: MessageStatus,
+    pub error: Option<ErrorView>,
+    pub model: Option<String>,
+    pub usage: Option<Usage>,
+    pub request_id: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "num, id, seq, role, content, status, error_kind, error_text, model, tokens_in, tokens_out, \
+                       cost_usd, usage_source, request_id, created_at, html, html_version";
+
+/// A row and whether its cached HTML must be made again.
+fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Message, bool)> {
+    let role = Author::parse(&r.get::<_, String>(3)?)?;
+    let status = MessageStatus::parse(&r.get::<_, String>(5)?)?;
+    let error = match (r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?) {
+        (Some(kind), Some(message)) => Some(ErrorView { kind, message }),
+        _ => None,
+    };
+    let tokens = |i| r.get::<_, Option<i64>>(i).map(|n| n.map(|n| n.max(0) as u64));
+    let (tokens_in, tokens_out, cost_usd) = (tokens(9)?, tokens(10)?, r.get(11)?);
+    let usage = r.get::<_, Option<String>>(12)?.map(|source| Usage {
+        prompt_tokens: tokens_in,
+        completion_tokens: tokens_out,
+        cost_usd,
+        source: if source == "glama" {
+            UsageSource::Glama
+        } else {
+            UsageSource::Stream
+        },
+    });
+    let html: Option<String> = r.get(15)?;
+    let html_version: Option<i64> = r.get(16)?;
+    let stale = role == Author::Assistant && (html.is_none() || html_version != Some(RENDER_VERSION as i64));
+    Ok((
+        r.get(0)?,
+        Message {
+            id: r.get(1)?,
+            seq: r.get(2)?,
+            role,
+            text: r.get(4)?,
+            html: html.unwrap_or_default(),
+            status,
+            error,
+            model: r.get(8)?,
+            usage,
+            request_id: r.get(13)?,
+            created_at: r.get(14)?,
+        },
+        stale,
+    ))
+}
+
+/// Which part of a conversation to load.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", content = "at", rename_all = "camelCase")]
+pub enum Page {
+    /// The newest messages (what opening a conversation shows).
+    Latest,
+    /// Messages just older than `seq` (scrolling up).
+    Before(i64),
+    /// Messages just newer than `seq` (scrolling down after a jump).
+    After(i64),
+    /// Messages around one message (a search result).
+    Around(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub has_older: bool,
+    pub has_newer: bool,
+}
+
+/// The most messages one page may hold.
+pub const MAX_PAGE: usize = 500;
+
+/// One page of a conversation, oldest first. Answers whose HTML is not cached (imported,
+/// interrupted, rendered by an older version) are rendered once here and cached.
+pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) -> Result<MessagePage> {
+    conversations::get(db, conversation_id)?;
+    let limit = limit.clamp(1, MAX_PAGE);
+    let older = |before: i64, n: usize| -> Result<(Vec<(i64, Message, bool)>, bool)> {
+        let mut rows = query(
+            db,
+            &format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+            params![conversation_id, before, n as i64 + 1],
+        )?;
+        let more = rows.len() > n;
+        rows.truncate(n);
+        rows.reverse();
+        Ok((rows, more))
+    };
+    let newer = |after: i64, n: usize| -> Result<(Vec<(i64, Message, bool)>, bool)> {
+        let mut rows = query(
+            db,
+            &format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3"),
+            params![conversation_id, after, n as i64 + 1],
+        )?;
+        let more = rows.len() > n;
+        rows.truncate(n);
+        Ok((rows, more))
+    };
+    let (rows, has_older, has_newer) = match page {
+        Page::Latest => {
+            let (rows, more) = older(i64::MAX, limit)?;
+            (rows, more, false)
+        }
+        Page::Before(seq) => {
+            let (rows, more) = older(seq, limit)?;
+            (rows, more, true)
+        }
+        Page::After(seq) => {
+            let (rows, more) = newer(seq, limit)?;
+            (rows, true, more)
+        }
+        Page::Around(id) => {
+            let seq: i64 = db
+                .query_row(
+                    "SELECT seq FROM messages WHERE id = ?1 AND conversation_id = ?2",
+                    params![id, conversation_id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or(StoreError::NoSuchMessage)?;
+            let (mut rows, has_older) = older(seq + 1, limit.div_ceil(2))?;
+            let (after, has_newer) = newer(seq, limit / 2)?;
+            rows.extend(after);
+            (rows, has_older, has_newer)
+        }
+    };
+    let messages = with_html(db, rows)?;
+    Ok(MessagePage {
+        messages,
+        has_older,
+        has_newer,
+    })
+}
+
+fn query(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<(i64, Message, bool)>> {
+    let mut st = db.prepare_cached(sql)?;
+    let rows = st.query_map(params, from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Fills in each answer's HTML, caching what had to be rendered (in one transaction: one
+/// fsync, not one per message).
+fn with_html(db: &Connection, rows: Vec<(i64, Message, bool)>) -> Result<Vec<Message>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut fresh = Vec::new();
+    for (num, mut m, stale) in rows {
+        if stale {
+            m.html = render_markdown(&m.text);
+            if m.status != MessageStatus::Streaming {
+                fresh.push((num, m.html.clone()));
+            }
+        }
+        out.push(m);
+    }
+    if !fresh.is_empty() {
+        let tx = db.unchecked_transaction()?;
+        {
+            let mut st = tx.prepare_cached("UPDATE messages SET html = ?2, html_version = ?3 WHERE num = ?1")?;
+            for (num, html) in fresh {
+                st.execute(params![num, html, RENDER_VERSION as i64])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(out)
+}
+
+/// What starts an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// A new message from the person.
+    Send { text: String },
+    /// Answer the last question again (also "Retry" after an error or an interruption).
+    Regenerate,
+    /// Replace one of the person's messages, drop what followed, answer again.
+    Edit { message_id: String, text: String },
+}
+
+/// An answer row, created before the request goes out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Begun {
+    pub user_message_id: Option<String>,
+    pub message_id: String,
+    /// What the model is sent: the system prompt, then the conversation so far.
+    pub history: Vec<ChatMessage>,
+}
+
+/// Applies `ask` to the conversation and adds the answer's row (`streaming`, empty), in one
+/// transaction: the question is on disk before the request leaves.
+pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask) -> Result<Begun> {
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let conversation = conversations::get(&tx, conversation_id)?;
+    let title_set: bool = tx.query_row(
+        "SELECT title_set FROM conversations WHERE id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )?;
+    let last_seq: i64 = tx.query_row(
+        "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )?;
+    let now = now_ms();
+    let mut user_message_id = None;
+    // The first message of the person's names an unnamed chat.
+    let retitle = |tx: &rusqlite::Transaction<'_>, text: &str, seq: i64| -> Result<()> {
+        let earlier: i64 = tx.query_row(
+            "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user' AND seq < ?2",
+            params![conversation_id, seq],
+            |r| r.get(0),
+        )?;
+        if earlier == 0 && !title_set {
+            tx.execute(
+                "UPDATE conversations SET title = ?2 WHERE id = ?1",
+                params![conversation_id, title_from(text)],
+            )?;
+        }
+        Ok(())
+    };
+    let answer_seq = match ask {
+        Ask::Send { text } => {
+            let text = non_empty(text)?;
+            let id = new_id();
+            insert(&tx, &id, conversation_id, last_seq + 1, Author::User, text, MessageStatus::Done, None, now)?;
+            retitle(&tx, text, last_seq + 1)?;
+            // What was typed is now a message: the draft is spent.
+            tx.execute("UPDATE conversations SET draft = '' WHERE id = ?1", [conversation_id])?;
+            user_message_id = Some(id);
+            last_seq + 2
+        }
+        Ask::Regenerate => {
+            let last_user: i64 = tx
+                .query_row(
+                    "SELECT max(seq) FROM messages WHERE conversation_id = ?1 AND role = 'user'",
+                    [conversation_id],
+                    |r| r.get::<_, Option<i64>>(0),
+                )?
+                .ok_or(StoreError::Invalid("There is no question to answer again."))?;
+            tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND seq > ?2",
+                params![conversation_id, last_user],
+            )?;
+            last_user + 1
+        }
+        Ask::Edit { message_id, text } => {
+            let text = non_empty(text)?;
+            let (seq, role): (i64, String) = tx
+                .query_row(
+                    "SELECT seq, role FROM messages WHERE id = ?1 AND conversation_id = ?2",
+                    params![message_id, conversation_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or(StoreError::NoSuchMessage)?;
+            if role != "user" {
+                return Err(StoreError::Invalid("Only your own messages can be edited."));
+            }
+            tx.execute(
+                "UPDATE messages SET content = ?2 WHERE id = ?1",
+                params![message_id, text],
+            )?;
+            tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND seq > ?2",
+                params![conversation_id, seq],
+            )?;
+            retitle(&tx, text, seq)?;
+            seq + 1
+        }
+    };
+    let history = history(&tx, conversation_id, &conversation.system_prompt, answer_seq)?;
+    let message_id = new_id();
+    insert(
+        &tx,
+        &message_id,
+        conversation_id,
+        answer_seq,
+        Author::Assistant,
+        "",
+        MessageStatus::Streaming,
+        Some(model),
+        now,
+    )?;
+    tx.execute(
+        "UPDATE conversations SET model = ?2, updated_at = ?3 WHERE id = ?1",
+        params![conversation_id, model, now],
+    )?;
+    conversations::set_active(&tx, conversation_id)?;
+    tx.commit()?;
+    Ok(Begun {
+        user_message_id,
+        message_id,
+        history,
+    })
+}
+
+fn non_empty(text: &str) -> Result<&str> {
+    let text = text.trim_end();
+    if text.trim().is_empty() {
+        Err(StoreError::Invalid("Type a message first."))
+    } else {
+        Ok(text)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert(
+    db: &Connection,
+    id: &str,
+    conversation_id: &str,
+    seq: i64,
+    role: Author,
+    content: &str,
+    status: MessageStatus,
+    model: Option<&str>,
+    created_at: i64,
+) -> Result<()> {
+    db.prepare_cached(
+        "INSERT INTO messages (id, conversation_id, seq, role, content, status, model, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        conversation_id,
+        seq,
+        role.as_str(),
+        content,
+        status.as_str(),
+        model,
+        created_at
+    ])?;
+    Ok(())
+}
+
+/// What the model is sent before the message at `seq`: the system prompt, then the person's
+/// messages and the answers (partial ones too, as the person saw them), without error rows.
+fn history(db: &Connection, conversation_id: &str, system_prompt: &str, seq: i64) -> Result<Vec<ChatMessage>> {
+    let mut out = Vec::new();
+    if !system_prompt.trim().is_empty() {
+        out.push(ChatMessage {
+            role: Role::System,
+            content: system_prompt.to_string(),
+        });
+    }
+    let mut st = db.prepare_cached(
+        "SELECT role, content FROM messages
+         WHERE conversation_id = ?1 AND seq < ?2 AND role <> 'error' AND content <> '' AND status <> 'streaming'
+         ORDER BY seq",
+    )?;
+    let rows = st.query_map(params![conversation_id, seq], |r| {
+        Ok(ChatMessage {
+            role: if r.get::<_, String>(0)? == "user" {
+                Role::User
+            } else {
+                Role::Assistant
+            },
+            content: r.get(1)?,
+        })
+    })?;
+    for row in rows {
+        out.push(row?);
+    }
+    Ok(out)
+}
+
+/// Saves an answer's text so far (called at most every 500 ms while it streams).
+pub fn save_partial(db: &Connection, message_id: &str, text: &str) -> Result<()> {
+    db.prepare_cached("UPDATE messages SET content = ?2 WHERE id = ?1 AND status = 'streaming'")?
+        .execute(params![message_id, text])?;
+    Ok(())
+}
+
+/// How an answer ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finish {
+    pub text: String,
+    pub status: MessageStatus,
+    pub error: Option<ErrorView>,
+    pub request_id: Option<String>,
+    /// The rendered text, cached so opening the chat later renders nothing.
+    pub html: String,
+}
+
+/// Finalizes an answer. An error before any text turns the row into an error row.
+pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Result<()> {
+    let role = if finish.status == MessageStatus::Error && finish.text.is_empty() {
+        Author::Error
+    } else {
+        Author::Assistant
+    };
+    let tx = db.unchecked_transaction()?;
+    let updated = tx.execute(
+        "UPDATE messages SET content = ?2, status = ?3, role = ?4, error_kind = ?5, error_text = ?6,
+                request_id = ?7, html = ?8, html_version = ?9
+         WHERE id = ?1",
+        params![
+            message_id,
+            finish.text,
+            finish.status.as_str(),
+            role.as_str(),
+            finish.error.as_ref().map(|e| &e.kind),
+            finish.error.as_ref().map(|e| &e.message),
+            finish.request_id,
+            finish.html,
+            RENDER_VERSION as i64,
+        ],
+    )?;
+    if updated == 0 {
+        return Err(StoreError::NoSuchMessage);
+    }
+    tx.execute(
+        "UPDATE conversations SET updated_at = ?2
+         WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+        params![message_id, now_ms()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn set_usage(db: &Connection, message_id: &str, usage: &Usage) -> Result<()> {
+    db.execute(
+        "UPDATE messages SET tokens_in = ?2, tokens_out = ?3, cost_usd = ?4, usage_source = ?5 WHERE id = ?1",
+        params![
+            message_id,
+            usage.prompt_tokens.map(|n| n as i64),
+            usage.completion_tokens.map(|n| n as i64),
+            usage.cost_usd,
+            match usage.source {
+                UsageSource::Glama => "glama",
+                UsageSource::Stream => "stream",
+            }
+        ],
+    )?;
+    Ok(())
+}
+
+/// At start: answers still `streaming` were cut by the end of the last run.
+pub fn mark_interrupted(db: &Connection) -> Result<usize> {
+    Ok(db.execute(
+        "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'",
+        [],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn ask_and_finish(db: &mut Connection, c: &str, q: &str, a: &str) -> Begun {
+        let begun = begin_answer(db, c, "m", &Ask::Send { text: q.into() }).unwrap();
+        finish_answer(
+            db,
+            &begun.message_id,
+            &Finish {
+                text: a.into(),
+                status: MessageStatus::Done,
+                error: None,
+                request_id: None,
+                html: render_markdown(a),
+            },
+        )
+        .unwrap();
+        begun
+    }
+
+    #[test]
+    fn an_answer_from_start_to_end() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                conversations::save_draft(db, &c, "What is 2+2?")?;
+                conversations::set_system_prompt(db, &c, "Be brief.")?;
+                let begun = begin_answer(db, &c, "model-x", &Ask::Send { text: "What is 2+2?".into() })?;
+                assert_eq!(
+                    begun.history,
+                    [
+                        ChatMessage { role: Role::System, content: "Be brief.".into() },
+                        ChatMessage { role: Role::User, content: "What is 2+2?".into() },
+                    ]
+                );
+                let conv = conversations::get(db, &c)?;
+                assert_eq!((conv.title.as_str(), conv.draft.as_str(), conv.model.as_str()), ("What is 2+2?", "", "model-x"));
+                // The row exists before any byte of the answer, and grows.
+                let p = page(db, &c, Page::Latest, 10)?;
+                assert_eq!(p.messages[1].status, MessageStatus::Streaming);
+                save_partial(db, &begun.message_id, "It is")?;
+                assert_eq!(page(db, &c, Page::Latest, 10)?.messages[1].text, "It is");
+                finish_answer(
+                    db,
+                    &begun.message_id,
+                    &Finish {
+                        text: "It is **4**.".into(),
+                        status: MessageStatus::Done,
+                        error: None,
+                        request_id: Some("req-1".into()),
+                        html: render_markdown("It is **4**."),
+                    },
+                )?;
+                // A late partial save cannot undo the end.
+                save_partial(db, &begun.message_id, "It is")?;
+                set_usage(
+                    db,
+                    &begun.message_id,
+                    &Usage { prompt_tokens: Some(5), completion_tokens: Some(3), cost_usd: Some(0.0001), source: UsageSource::Glama },
+                )?;
+                let m = &page(db, &c, Page::Latest, 10)?.messages[1];
+                assert_eq!(m.text, "It is **4**.");
+                assert!(m.html.contains("<strong>4</strong>"), "{}", m.html);
+                assert_eq!(m.status, MessageStatus::Done);
+                assert_eq!(m.model.as_deref(), Some("model-x"));
+                assert_eq!(m.request_id.as_deref(), Some("req-1"));
+                assert_eq!(m.usage.as_ref().unwrap().completion_tokens, Some(3));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn regenerate_edit_and_errors() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                assert!(matches!(begin_answer(db, &c, "m", &Ask::Regenerate), Err(StoreError::Invalid(_))));
+                assert!(matches!(
+                    begin_answer(db, &c, "m", &Ask::Send { text: " \n".into() }),
+                    Err(StoreError::Invalid("Type a message first."))
+                ));
+                let first = ask_and_finish(db, &c, "q1", "a1");
+                let second = ask_and_finish(db, &c, "q2", "a2");
+                let regen = begin_answer(db, &c, "m", &Ask::Regenerate)?;
+                assert_eq!(regen.history.last().unwrap().content, "q2");
+                assert_eq!(regen.history.len(), 3);
+                let texts = |db: &Connection| -> Vec<String> {
+                    page(db, &c, Page::Latest, 50).unwrap().messages.into_iter().map(|m| m.text).collect()
+                };
+                assert_eq!(texts(db), ["q1", "a1", "q2", ""]);
+                assert!(!texts(db).contains(&"a2".to_string()), "{:?}", second);
+
+                // An error before any text becomes an error row, left out of what is sent.
+                finish_answer(
+                    db,
+                    &regen.message_id,
+                    &Finish {
+                        text: String::new(),
+                        status: MessageStatus::Error,
+                        error: Some(ErrorView { kind: "server".into(), message: "Glama had a problem.".into() }),
+                        request_id: None,
+                        html: String::new(),
+                    },
+                )?;
+                assert_eq!(page(db, &c, Page::Latest, 50)?.messages[3].role, Author::Error);
+
+                // Editing the first question drops what followed and renames the chat.
+                let q1 = first.user_message_id.unwrap();
+                let edited = begin_answer(db, &c, "m", &Ask::Edit { message_id: q1.clone(), text: "Q1 again".into() })?;
+                assert_eq!(edited.history.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["Q1 again"]);
+                assert_eq!(conversations::get(db, &c)?.title, "Q1 again");
+                assert!(matches!(
+                    begin_answer(db, &c, "m", &Ask::Edit { message_id: edited.message_id.clone(), text: "x".into() }),
+                    Err(StoreError::Invalid("Only your own messages can be edited."))
+                ));
+                assert!(matches!(
+                    begin_answer(db, &c, "m", &Ask::Edit { message_id: "gone".into(), text: "x".into() }),
+                    Err(StoreError::NoSuchMessage)
+                ));
+                // A renamed chat keeps its name.
+                conversations::rename(db, &c, "Mine")?;
+                begin_answer(db, &c, "m", &Ask::Edit { message_id: q1, text: "Q1 third".into() })?;
+                assert_eq!(conversations::get(db, &c)?.title, "Mine");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn interrupted_at_start_keeps_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).store;
+        let (c, id) = store
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                let begun = begin_answer(db, &c, "m", &Ask::Send { text: "tell me".into() })?;
+                save_partial(db, &begun.message_id, "Once upon a time")?;
+                Ok((c, begun.message_id))
+            })
+            .unwrap();
+        // The app ends without finishing (as a crash would): the file is opened again.
+        drop(store);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let store = Store::open(dir.path()).store;
+        let m = store
+            .call(move |db| Ok(page(db, &c, Page::Latest, 10)?.messages.pop().unwrap()))
+            .unwrap();
+        assert_eq!(m.id, id);
+        assert_eq!(m.status, MessageStatus::Interrupted);
+        assert_eq!(m.text, "Once upon a time");
+        assert!(m.html.contains("Once upon a time"));
+    }
+
+    #[test]
+    fn pages_of_a_long_conversation() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                for i in 0..120 {
+                    ask_and_finish(db, &c, &format!("q{i}"), &format!("a{i}"));
+                }
+                let latest = page(db, &c, Page::Latest, 50)?;
+                assert_eq!(latest.messages.len(), 50);
+                assert!(latest.has_older && !latest.has_newer);
+                assert_eq!(latest.messages.last().unwrap().text, "a119");
+                let older = page(db, &c, Page::Before(latest.messages[0].seq), 50)?;
+                assert_eq!(older.messages.last().unwrap().seq + 1, latest.messages[0].seq);
+                let oldest = page(db, &c, Page::Before(older.messages[0].seq), 500)?;
+                assert!(!oldest.has_older);
+                assert_eq!(oldest.messages[0].text, "q0");
+                assert_eq!(oldest.messages.len() + 100, 240);
+
+                let target = oldest.messages[10].id.clone();
+                let around = page(db, &c, Page::Around(target.clone()), 20)?;
+                assert!(around.messages.iter().any(|m| m.id == target));
+                assert!(around.has_older && around.has_newer);
+                let after = page(db, &c, Page::After(around.messages.last().unwrap().seq), 20)?;
+                assert_eq!(after.messages[0].seq, around.messages.last().unwrap().seq + 1);
+                assert!(matches!(page(db, &c, Page::Around("nope".into()), 20), Err(StoreError::NoSuchMessage)));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn html_is_rendered_once_and_cached() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                let begun = ask_and_finish(db, &c, "q", "*hi*");
+                db.execute("UPDATE messages SET html = NULL WHERE id = ?1", [&begun.message_id])?;
+                let m = page(db, &c, Page::Latest, 10)?.messages.pop().unwrap();
+                assert!(m.html.contains("<em>hi</em>"));
+                let cached: Option<String> =
+                    db.query_row("SELECT html FROM messages WHERE id = ?1", [&begun.message_id], |r| r.get(0))?;
+                assert_eq!(cached, Some(m.html));
+                Ok(())
+            })
+            .unwrap();
+    }
+}
