@@ -17,6 +17,8 @@ let hooks = { open: async () => {}, deleted: async () => {} };
 let undoTimer = null;
 let undoId = null;
 let searchRun = 0;
+// While a chat is being renamed the list is not redrawn (that would take the field away).
+let renaming = false;
 
 export const titleOf = (c) => c?.title || 'New chat';
 
@@ -59,6 +61,7 @@ function iconButton(symbol, label, testid, onClick) {
 }
 
 function render() {
+  if (renaming) return;
   listEl.replaceChildren();
   for (const c of conversations) {
     const li = document.createElement('li');
@@ -87,6 +90,7 @@ function startRename(li, c) {
   field.setAttribute('data-testid', 'rename-input');
   field.setAttribute('aria-label', 'Chat name');
   let done = false;
+  renaming = true;
   const finish = async (save) => {
     if (done) return;
     done = true;
@@ -99,6 +103,7 @@ function startRename(li, c) {
         showBanner(errorText(e), e?.kind);
       }
     }
+    renaming = false;
     render();
   };
   field.addEventListener('keydown', (e) => {
