@@ -215,6 +215,7 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     assert!(md.contains(&format!("**Assistant:**\n\n{}", fake_gateway::reply_for("a second chat").trim_end())), "{md}");
 
     // Every chat as JSON, compared with what the window shows for each.
+    app.js("document.getElementById('banner-close').click()", vec![]).await;
     app.click("export-button").await;
     app.click("export-all").await;
     app.wait_banner("Saved to").await;
@@ -250,6 +251,7 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     let other = fresh.launch(&[]).await;
     other.click("import-button").await;
     other.wait_banner("Imported 2 chats").await;
+    other.js("document.getElementById('banner-close').click()", vec![]).await;
     other.click("import-button").await;
     other.wait_banner("2 chats already here").await;
     // Two imported (the empty chat made at start is the third).
