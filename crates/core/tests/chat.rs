@@ -409,3 +409,28 @@ async fn a_busy_conversation_refuses_a_second_question() {
     assert_eq!(msgs.len(), 2, "the refused question was not saved");
     assert_eq!(msgs[1].status, MessageStatus::Stopped);
 }
+
+#[tokio::test]
+async fn a_full_disk_refuses_the_question_before_it_is_sent() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    // No page left to grow into: SQLite answers SQLITE_FULL, as on a full disk.
+    store
+        .call(|db| {
+            let pages: i64 = db.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            db.pragma_update(None, "max_page_count", pages)?;
+            Ok(())
+        })
+        .unwrap();
+    let long_question = "a question worth keeping ".repeat(4000);
+    let err = chats
+        .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text: long_question }, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "disk_full");
+    assert!(err.to_string().contains("disk is full"), "{err}");
+    assert_eq!(fake.stats().chat_requests, 0, "nothing is sent that could not be saved");
+    assert!(stored(&store, &c).is_empty());
+}
