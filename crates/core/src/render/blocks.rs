@@ -17,6 +17,10 @@ pub(super) enum Kind {
     Fence,
     /// A table: grows row by row.
     Table,
+    /// A blockquote: grows child block by child block.
+    Quote,
+    /// A list: grows item by item.
+    List,
     Other,
 }
 
@@ -37,6 +41,8 @@ pub(super) fn top_level_blocks(src: &str) -> Vec<Block> {
                     let kind = match tag {
                         Tag::CodeBlock(CodeBlockKind::Fenced(_)) => Kind::Fence,
                         Tag::Table(_) => Kind::Table,
+                        Tag::BlockQuote(_) => Kind::Quote,
+                        Tag::List(_) => Kind::List,
                         _ => Kind::Other,
                     };
                     blocks.push(Block { range, kind });
@@ -67,8 +73,8 @@ pub(super) fn chunk_starts(src: &str, blocks: &[Block]) -> Vec<usize> {
 
 /// `block` can no longer change. Either the line before `next` is blank (some blocks, lists
 /// among them, count trailing blank lines as their own) and the first line of `next` is
-/// complete (so its indentation, and what it is, are settled); or `next` is a fence or a table
-/// whose opening is complete, which closes every block before it.
+/// complete (so its indentation, and what it is, are settled); or `next` is a fence, a table, a
+/// quote or a list whose opening is complete: it interrupted the block before, which is closed.
 pub(super) fn is_final(src: &str, block: &Block, next: &Block) -> bool {
     if opening_complete(src, next) && next.kind != Kind::Other {
         return true;
@@ -87,11 +93,11 @@ pub(super) fn is_final(src: &str, block: &Block, next: &Block) -> bool {
     last_line.trim().is_empty()
 }
 
-/// The lines that say what `block` is are complete: a fence's first line, a table's header
-/// and delimiter rows.
+/// The lines that say what `block` is are complete: a table's header and delimiter rows, the
+/// first line of the others.
 pub(super) fn opening_complete(src: &str, block: &Block) -> bool {
     let lines = match block.kind {
-        Kind::Fence => 1,
+        Kind::Fence | Kind::Quote | Kind::List => 1,
         Kind::Table => 2,
         Kind::Other => return false,
     };

@@ -13,6 +13,7 @@
 
 mod blocks;
 mod code;
+mod container;
 mod markdown;
 mod refs;
 mod replica;
@@ -137,6 +138,22 @@ mod tests {
         "```\n\n\n```\n",
         "```unknown-lang \"x\"\nplain\n```\n",
         "你好，世界。**强调**\n\n日本語の文章です。\n\n한국어 문장입니다.\n",
+        "- a\n- b\n\n- c\n- d\n",
+        "1. one\n2. two\n   - nested\n   - more\n3. three\n\n   para in three\n4. four\n",
+        "3) x\n4) y\n",
+        "- a\n* b\n+ c\n",
+        "Steps:\n1. a\n2. b\n\nafter\n",
+        "- a\n\n  ```\n  code\n\n  ```\n- b\n",
+        "- ```\n  code\n\n- b\n",
+        "   - indented\n  - less\n - least\nlazy\n",
+        "- [ ] task\n- [x] done\n",
+        "- item [z]\n- [z]: https://z.example\n- next [z]\n",
+        "> a\n> b\n>\n> c\n\n> d\n",
+        "> ```\n> code\n\nafter",
+        "> a\nlazy\n> - item\ncontinued\n>\n> # heading\n> ---\n\ntext",
+        "> [q]: https://q.example\n\nuse [q]\n",
+        "use [q] first\n\n> quote [q]\n>\n> [q]: https://q.example\n>\n> more [q]\n",
+        "> - a\n>\n> - b\n>\n> para\n",
     ];
 
     #[test]

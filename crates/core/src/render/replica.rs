@@ -6,7 +6,7 @@ use super::stream::{Op, RenderUpdate};
 #[derive(Debug, Default)]
 pub struct Replica {
     blocks: Vec<String>,
-    /// The open block, and where the content of its growing element ends in its HTML.
+    /// The open block, and the length of its HTML after the content of its growing element.
     open: Option<(usize, usize)>,
     tail: String,
     after: String,
@@ -21,20 +21,16 @@ impl Replica {
                     assert!(self.open.is_none(), "a block after an open one");
                     self.blocks.push(html);
                 }
-                Op::Replace { index, html } => {
-                    assert_ne!(self.open.map(|(i, _)| i), Some(index), "the open block replaced");
-                    self.blocks[index] = html;
-                }
-                Op::Open { head, foot, depth } => {
+                Op::Replace { index, html } => self.blocks[index] = html,
+                Op::Open { head, foot, .. } => {
                     assert!(self.open.is_none(), "two open blocks");
-                    assert_eq!(depth, 1, "the growing element is a child of the block's element");
-                    self.open = Some((self.blocks.len(), head.len()));
+                    self.open = Some((self.blocks.len(), foot.len()));
                     self.blocks.push(head + &foot);
                 }
                 Op::Add { html } => {
-                    let (i, at) = self.open.as_mut().expect("an open block");
-                    self.blocks[*i].insert_str(*at, &html);
-                    *at += html.len();
+                    let (i, foot) = self.open.expect("an open block");
+                    let at = self.blocks[i].len() - foot;
+                    self.blocks[i].insert_str(at, &html);
                 }
                 Op::Close => {
                     self.open.take().expect("an open block");
@@ -53,7 +49,8 @@ impl Replica {
     pub fn html(&self) -> String {
         let mut blocks = self.blocks.clone();
         match self.open {
-            Some((i, at)) => {
+            Some((i, foot)) => {
+                let at = blocks[i].len() - foot;
                 blocks[i].insert_str(at, &self.tail);
                 blocks.concat() + &self.after
             }

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::blocks::{chunk_starts, is_final, line_start, opening_complete, top_level_blocks, Kind};
 use super::code::CodeStream;
+use super::container::{ContainerStream, Shape};
 use super::markdown::{render_chunk, Rendered};
 use super::refs::{Def, Defs, Label, Uses};
 use super::table::TableStream;
@@ -77,14 +78,24 @@ enum Growing {
     Code(CodeStream),
     /// The labels its rows looked up so far.
     Table(TableStream, Uses),
+    /// Its labels are noted as its children are sent.
+    Container(ContainerStream),
+}
+
+/// What feeding the open block came to.
+enum Grown {
+    Open(Provisional),
+    /// It ended at this offset; the labels it used, not noted yet.
+    Closed(usize, Uses),
 }
 
 /// The provisional part of an update.
+#[derive(Default)]
 struct Provisional {
     tail: String,
     after: String,
-    /// Where the provisional source starts, and what it rendered to (for its definitions).
-    rendered: Option<(usize, Rendered)>,
+    /// What was rendered, with where its text starts (for its definitions).
+    rendered: Vec<(usize, Rendered)>,
 }
 
 impl IncrementalRenderer {
@@ -123,7 +134,7 @@ impl IncrementalRenderer {
         let mut defined = Vec::new();
         let provisional = loop {
             if self.open.is_some() {
-                match self.grow(&mut ops) {
+                match self.grow(&mut ops, &mut defined, last) {
                     Some(p) => break p,
                     None => continue,
                 }
@@ -132,18 +143,17 @@ impl IncrementalRenderer {
                 break p;
             }
         };
-        let tail_defs = match &provisional.rendered {
-            Some((start, rendered)) => {
-                let src = &self.src[*start..];
+        let mut tail_defs = Vec::new();
+        for (start, rendered) in &provisional.rendered {
+            let src = &self.src[*start..];
+            tail_defs.extend(
                 rendered
                     .defs
                     .iter()
-                    .filter(|(_, _, end)| last || src[*end..].contains('\n'))
-                    .map(|(label, def, _)| (label.clone(), def.clone()))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
+                    .filter(|(_, _, end)| last || src.get(*end..).is_some_and(|rest| rest.contains('\n')))
+                    .map(|(label, def, _)| (label.clone(), def.clone())),
+            );
+        }
         let old = std::mem::replace(&mut self.tail_defs, tail_defs);
         let changed: HashSet<Label> = defined
             .into_iter()
@@ -160,15 +170,41 @@ impl IncrementalRenderer {
         }
     }
 
-    /// Feeds the open block its new complete lines. `None` once it closed.
-    fn grow(&mut self, ops: &mut Vec<Op>) -> Option<Provisional> {
+    /// Feeds the open block what arrived (at the end of the text, all of it). `None` once it closed.
+    fn grow(&mut self, ops: &mut Vec<Op>, defined: &mut Vec<Label>, last: bool) -> Option<Provisional> {
+        let mut open = self.open.take().expect("an open block");
+        let index = self.blocks.len() - 1;
+        let grown = match &mut open {
+            Growing::Container(container) => self.grow_container(container, index, ops, defined, last),
+            _ => self.grow_lines(&mut open, ops, last),
+        };
+        match grown {
+            Grown::Open(provisional) => {
+                self.open = Some(open);
+                Some(provisional)
+            }
+            Grown::Closed(at, uses) => {
+                ops.push(Op::Close);
+                self.blocks[index].range.end = at;
+                self.add_uses(index, uses);
+                self.done = at;
+                None
+            }
+        }
+    }
+
+    /// A code block or a table: one line at a time.
+    fn grow_lines(&mut self, open: &mut Growing, ops: &mut Vec<Op>, last: bool) -> Grown {
         let defs = &self.defs;
         let lookup = |label: &Label| defs.get(label).cloned();
-        let open = self.open.as_mut().expect("an open block");
         let mut add = String::new();
         let mut closed_at = None;
-        while let Some(nl) = self.src[self.done..].find('\n') {
-            let end = self.done + nl + 1;
+        while self.done < self.src.len() {
+            let end = match self.src[self.done..].find('\n') {
+                Some(nl) => self.done + nl + 1,
+                None if last => self.src.len(),
+                None => break,
+            };
             let line = &self.src[self.done..end];
             match open {
                 Growing::Code(code) if code.closes(line) => {
@@ -186,6 +222,7 @@ impl IncrementalRenderer {
                         break;
                     }
                 },
+                Growing::Container(_) => unreachable!("containers grow by children"),
             }
             self.done = end;
         }
@@ -193,40 +230,83 @@ impl IncrementalRenderer {
             ops.push(Op::Add { html: add });
         }
         if let Some(at) = closed_at {
-            ops.push(Op::Close);
-            let uses = match self.open.take() {
-                Some(Growing::Table(_, uses)) => uses,
+            let uses = match open {
+                Growing::Table(_, uses) => std::mem::take(uses),
                 _ => Uses::new(),
             };
-            let index = self.blocks.len() - 1;
-            self.blocks[index].range.end = at;
-            self.note_uses(index, uses);
-            self.done = at;
-            return None;
+            return Grown::Closed(at, uses);
         }
         let partial = &self.src[self.done..];
-        Some(match open {
+        Grown::Open(match open {
             Growing::Code(code) => Provisional {
                 tail: code.partial(partial),
-                after: String::new(),
-                rendered: None,
+                ..Provisional::default()
             },
             Growing::Table(table, _) => match table.row(partial, &lookup) {
                 Some(row) => Provisional {
                     tail: row.html,
-                    after: String::new(),
-                    rendered: None,
+                    ..Provisional::default()
                 },
                 None => {
                     let rendered = render_chunk(partial, &lookup);
                     Provisional {
                         tail: String::new(),
                         after: rendered.html.clone(),
-                        rendered: Some((self.done, rendered)),
+                        rendered: vec![(self.done, rendered)],
                     }
                 }
             },
+            Growing::Container(_) => unreachable!("containers grow by children"),
         })
+    }
+
+    /// A quote or a list: the children that can no longer change.
+    fn grow_container(
+        &mut self,
+        container: &mut ContainerStream,
+        index: usize,
+        ops: &mut Vec<Op>,
+        defined: &mut Vec<Label>,
+        last: bool,
+    ) -> Grown {
+        let end = if last {
+            self.src.len()
+        } else {
+            self.done + self.src[self.done..].rfind('\n').map_or(0, |p| p + 1)
+        };
+        let defs = &self.defs;
+        let fed = container.feed(&self.src, end, last, &|label| defs.get(label).cloned());
+        match fed.replace {
+            Some(html) => ops.push(Op::Replace { index, html }),
+            None if !fed.add.is_empty() => ops.push(Op::Add { html: fed.add }),
+            None => {}
+        }
+        for rendered in fed.rendered {
+            for (label, def, _) in rendered.defs {
+                if self.defs.add(label.clone(), def) {
+                    defined.push(label);
+                }
+            }
+            self.add_uses(index, rendered.uses);
+        }
+        self.done = container.window();
+        if let Some(at) = fed.closed_at {
+            return Grown::Closed(at, Uses::new());
+        }
+        let defs = &self.defs;
+        let lookup = |label: &Label| defs.get(label).cloned();
+        let (inside, after_at) = container.provisional(&self.src, &lookup);
+        let mut provisional = Provisional {
+            tail: inside.html.clone(),
+            after: String::new(),
+            rendered: vec![(self.done, inside)],
+        };
+        if let Some(at) = after_at {
+            let after = render_chunk(&self.src[at..], &lookup);
+            provisional.after = after.html.clone();
+            provisional.rendered.push((at, after));
+        }
+        Grown::Open(provisional)
     }
 
     /// Sends the blocks that became final; opens the last one if it can grow in place.
@@ -263,7 +343,7 @@ impl IncrementalRenderer {
         Some(Provisional {
             tail: rendered.html.clone(),
             after: String::new(),
-            rendered: Some((self.done, rendered)),
+            rendered: vec![(self.done, rendered)],
         })
     }
 
@@ -287,10 +367,22 @@ impl IncrementalRenderer {
                 let foot = rendered.html.split_off(split);
                 (Growing::Table(table, rendered.uses), rendered.html, foot, end)
             }
+            Kind::Quote | Kind::List => {
+                let shape = if kind == Kind::Quote { Shape::Quote } else { Shape::List };
+                let Some((container, head, foot)) = ContainerStream::open(shape, &self.src, first) else {
+                    return false;
+                };
+                (Growing::Container(container), head, foot, first)
+            }
             Kind::Other => return false,
         };
-        ops.push(Op::Open { head, foot, depth: 1 });
-        // Its labels are noted when it closes: no definition can arrive while it is open.
+        // The element that grows: a code block's `code`, a table's `tbody`, or the quote or list itself.
+        let depth = match growing {
+            Growing::Container(_) => 0,
+            _ => 1,
+        };
+        ops.push(Op::Open { head, foot, depth });
+        // A code block or a table notes its labels when it closes: no definition can arrive while it is open.
         self.blocks.push(Shown {
             range: first..first,
             uses: Uses::new(),
@@ -313,18 +405,19 @@ impl IncrementalRenderer {
             range,
             uses: Uses::new(),
         });
-        self.note_uses(self.blocks.len() - 1, rendered.uses);
+        self.add_uses(self.blocks.len() - 1, rendered.uses);
         ops.push(Op::Block { html: rendered.html });
     }
 
-    fn note_uses(&mut self, index: usize, uses: Uses) {
+    /// Notes that block `index` looked these labels up.
+    fn add_uses(&mut self, index: usize, uses: Uses) {
         for (label, _) in &uses {
             let users = self.users.entry(label.clone()).or_default();
             if users.last() != Some(&index) {
                 users.push(index);
             }
         }
-        self.blocks[index].uses = uses;
+        self.blocks[index].uses.extend(uses);
     }
 
     /// Renders again the blocks that used `label` with another definition than it has now.
@@ -341,7 +434,13 @@ impl IncrementalRenderer {
             if !shown.uses.iter().any(|(l, def)| l == label && *def != now) {
                 continue;
             }
-            let rendered = render_chunk(&self.src[shown.range.clone()], &lookup);
+            let rendered = match &self.open {
+                // The open block: only a container can use labels while it is open.
+                Some(Growing::Container(container)) if index + 1 == self.blocks.len() => {
+                    container.rerender(&self.src, &lookup)
+                }
+                _ => render_chunk(&self.src[shown.range.clone()], &lookup),
+            };
             ops.push(Op::Replace {
                 index,
                 html: rendered.html,
@@ -349,7 +448,8 @@ impl IncrementalRenderer {
             replaced.push((index, rendered.uses));
         }
         for (index, uses) in replaced {
-            self.note_uses(index, uses);
+            self.blocks[index].uses.clear();
+            self.add_uses(index, uses);
         }
     }
 }
