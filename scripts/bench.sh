@@ -8,17 +8,23 @@
 # and this script collects the rows. Every bench of glama-core runs (render, store, …).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_rust
-install_packages $BUILD_PACKAGES
+install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
+install_tauri_driver
 cd "$ROOT"
 
 rows="$(mktemp)"
 trap 'rm -f "$rows"' EXIT
 
-say "building the app (release)"
-cargo build --release -p glama-chat
+say "building the app and the test browser (release)"
+cargo build --release -p glama-chat -p e2e --bins
 
 say "glama-core benches (release)"
-cargo bench -p glama-core | tee "$rows"
+cargo bench -p glama-core --benches | tee "$rows"
+
+say "app benches in the real window (release build, Xvfb)"
+GLAMA_CHAT_BIN="$ROOT/target/release/glama-chat" \
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+  cargo bench -p e2e --bench app | tee -a "$rows"
 
 # size_row FIGURE FILE BUDGET_MB
 size_row() {

@@ -21,7 +21,7 @@ function parse(html) {
 export function applyUpdate(root, update, decorate = () => {}) {
   let s = states.get(root);
   if (!s) {
-    s = { blocks: [], grow: null, provisional: [] };
+    s = { blocks: [], grow: null, depth: 0, provisional: [] };
     states.set(root, s);
   }
   for (const n of s.provisional) n.remove();
@@ -35,15 +35,18 @@ export function applyUpdate(root, update, decorate = () => {}) {
         break;
       case 'replace': {
         const old = s.blocks[op.index];
-        s.blocks[op.index] = insert(root, parse(op.html), anchorAfter(s.blocks, op.index - 1), decorate);
+        const frag = parse(op.html);
+        // The open block itself (a list that turned loose): find where it grows again.
+        const open = s.grow && op.index === s.blocks.length - 1;
+        if (open) s.grow = growing(frag, s.depth);
+        s.blocks[op.index] = insert(root, frag, anchorAfter(s.blocks, op.index - 1), decorate);
         for (const n of old) n.remove();
         break;
       }
       case 'open': {
         const frag = parse(op.head + op.foot);
-        let el = frag.firstElementChild;
-        for (let i = 0; i < op.depth && el; i++) el = el.lastElementChild;
-        s.grow = el;
+        s.depth = op.depth;
+        s.grow = growing(frag, op.depth);
         s.blocks.push(insert(root, frag, null, decorate));
         break;
       }
@@ -71,6 +74,13 @@ export function applyUpdate(root, update, decorate = () => {}) {
   }
   const last = completed?.findLast((n) => n.nodeType === Node.ELEMENT_NODE);
   return last ?? null;
+}
+
+/** The element `depth` steps down the last children from the first element of `frag`. */
+function growing(frag, depth) {
+  let el = frag.firstElementChild;
+  for (let i = 0; i < depth && el; i++) el = el.lastElementChild;
+  return el;
 }
 
 /** The first node of the first non-empty block after `index`, or null (the end). */

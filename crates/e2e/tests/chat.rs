@@ -337,8 +337,7 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
     )
     .await;
     app.send("show me the file").await;
-    let answer = app.wait_last_answer("done").await;
-    assert_eq!(answer["text"], json!(reply));
+    app.wait_last_answer("done").await;
     let seen = app
         .js(
             "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
@@ -348,12 +347,13 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
              return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(ms => { \
                const whole = document.createElement('div'); \
                whole.innerHTML = ms[ms.length - 1].html; \
-               return { shown: shown.innerHTML, whole: whole.innerHTML, adds: window.__adds, \
+               return { text: ms[ms.length - 1].text, shown: shown.innerHTML, whole: whole.innerHTML, adds: window.__adds, \
                  sameCode: !!window.__code && window.__code.isConnected && m.contains(window.__code), \
                  copyButtons: m.querySelectorAll('.code-block > .copy-code').length }; })",
             vec![],
         )
         .await;
+    assert_eq!(seen["text"], json!(reply));
     let (shown, whole) = (seen["shown"].as_str().unwrap(), seen["whole"].as_str().unwrap());
     assert!(whole.matches("<tr>").count() > 150 && whole.contains("hl-"), "{whole}");
     assert!(whole.contains("href=\"https://example.com/source\""), "{whole}");
