@@ -19,7 +19,7 @@ say "building the app and the test browser (release)"
 cargo build --release -p glama-chat -p e2e --bins
 
 say "glama-core benches (release)"
-cargo bench -p glama-core --benches | tee "$rows"
+cargo bench -p glama-core --bench '*' | tee "$rows"
 
 say "app benches in the real window (release build, Xvfb)"
 GLAMA_CHAT_BIN="$ROOT/target/release/glama-chat" \

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::blocks::{chunk_starts, is_final, line_start, opening_complete, top_level_blocks, Kind};
 use super::code::CodeStream;
-use super::container::{ContainerStream, Shape};
+use super::container::{ContainerStream, Fed, Shape};
 use super::markdown::{render_chunk, Rendered};
 use super::refs::{Def, Defs, Label, Uses};
 use super::table::TableStream;
@@ -64,6 +64,9 @@ pub struct IncrementalRenderer {
     /// Definitions in the last provisional part, which other blocks were rendered with.
     tail_defs: Vec<(Label, Def)>,
     open: Option<Growing>,
+    /// How much of the text had arrived at the last update: with no new complete line since,
+    /// no block can have become final, so only the provisional end is rendered again.
+    scanned: usize,
 }
 
 #[derive(Debug)]
@@ -132,14 +135,16 @@ impl IncrementalRenderer {
     fn render(&mut self, last: bool) -> RenderUpdate {
         let mut ops = Vec::new();
         let mut defined = Vec::new();
+        let fresh = last || self.src[self.scanned..].contains('\n');
+        self.scanned = self.src.len();
         let provisional = loop {
             if self.open.is_some() {
-                match self.grow(&mut ops, &mut defined, last) {
+                match self.grow(&mut ops, &mut defined, last, fresh) {
                     Some(p) => break p,
                     None => continue,
                 }
             }
-            if let Some(p) = self.commit(&mut ops, &mut defined) {
+            if let Some(p) = self.commit(&mut ops, &mut defined, fresh) {
                 break p;
             }
         };
@@ -171,11 +176,11 @@ impl IncrementalRenderer {
     }
 
     /// Feeds the open block what arrived (at the end of the text, all of it). `None` once it closed.
-    fn grow(&mut self, ops: &mut Vec<Op>, defined: &mut Vec<Label>, last: bool) -> Option<Provisional> {
+    fn grow(&mut self, ops: &mut Vec<Op>, defined: &mut Vec<Label>, last: bool, fresh: bool) -> Option<Provisional> {
         let mut open = self.open.take().expect("an open block");
         let index = self.blocks.len() - 1;
         let grown = match &mut open {
-            Growing::Container(container) => self.grow_container(container, index, ops, defined, last),
+            Growing::Container(container) => self.grow_container(container, index, ops, defined, last, fresh),
             _ => self.grow_lines(&mut open, ops, last),
         };
         match grown {
@@ -268,6 +273,7 @@ impl IncrementalRenderer {
         ops: &mut Vec<Op>,
         defined: &mut Vec<Label>,
         last: bool,
+        fresh: bool,
     ) -> Grown {
         let end = if last {
             self.src.len()
@@ -275,7 +281,11 @@ impl IncrementalRenderer {
             self.done + self.src[self.done..].rfind('\n').map_or(0, |p| p + 1)
         };
         let defs = &self.defs;
-        let fed = container.feed(&self.src, end, last, &|label| defs.get(label).cloned());
+        let fed = if fresh {
+            container.feed(&self.src, end, last, &|label| defs.get(label).cloned())
+        } else {
+            Fed::default()
+        };
         match fed.replace {
             Some(html) => ops.push(Op::Replace { index, html }),
             None if !fed.add.is_empty() => ops.push(Op::Add { html: fed.add }),
@@ -309,9 +319,24 @@ impl IncrementalRenderer {
         Grown::Open(provisional)
     }
 
-    /// Sends the blocks that became final; opens the last one if it can grow in place.
-    /// `None` when a block was opened (the caller then feeds it).
-    fn commit(&mut self, ops: &mut Vec<Op>, defined: &mut Vec<Label>) -> Option<Provisional> {
+    /// Renders the provisional end, after sending what became final (when complete lines
+    /// arrived). `None` when a block was opened (the caller then feeds it).
+    fn commit(&mut self, ops: &mut Vec<Op>, defined: &mut Vec<Label>, fresh: bool) -> Option<Provisional> {
+        if fresh {
+            self.commit_final(ops, defined)?;
+        }
+        let defs = &self.defs;
+        let rendered = render_chunk(&self.src[self.done..], &|label| defs.get(label).cloned());
+        Some(Provisional {
+            tail: rendered.html.clone(),
+            after: String::new(),
+            rendered: vec![(self.done, rendered)],
+        })
+    }
+
+    /// Sends the blocks that became final and moves `done` past them; opens the last one if it
+    /// can grow in place (then `None`).
+    fn commit_final(&mut self, ops: &mut Vec<Op>, defined: &mut Vec<Label>) -> Option<()> {
         let base = self.done;
         let suffix = &self.src[base..];
         let blocks = top_level_blocks(suffix);
@@ -338,13 +363,7 @@ impl IncrementalRenderer {
             }
         }
         self.done = base + tail_start;
-        let defs = &self.defs;
-        let rendered = render_chunk(&self.src[self.done..], &|label| defs.get(label).cloned());
-        Some(Provisional {
-            tail: rendered.html.clone(),
-            after: String::new(),
-            rendered: vec![(self.done, rendered)],
-        })
+        Some(())
     }
 
     /// Opens the fence or table whose opening line starts at `first`. `false` if it cannot grow in place.
