@@ -4,12 +4,13 @@
 //! images become links (nothing is fetched); only http(s) and mailto links survive; and every
 //! piece of HTML goes through `ammonia` anyway, so a renderer bug cannot smuggle markup through.
 //!
-//! A message is rendered one top-level block at a time ([`blocks`]), and link reference
-//! definitions apply across blocks ([`refs`]). While streaming ([`stream`]), blocks that can no
-//! longer change are rendered once, a code block or a table grows line by line or row by row
-//! ([`code`], [`table`]), and only the incomplete end is rendered again, so the cost of an
-//! update does not grow with the answer. [`render_markdown`] cuts a whole text at the same
-//! places, which is what makes the streamed result equal a whole render.
+//! A message is rendered one top-level block at a time (`blocks`), and link reference
+//! definitions apply across blocks (`refs`). While streaming ([`IncrementalRenderer`]), blocks
+//! that can no longer change are rendered once; a code block grows line by line (`code`), a
+//! table row by row (`table`), a quote or a list child by child (`container`); only the
+//! incomplete end is rendered again, so the cost of an update does not grow with the answer.
+//! [`render_markdown`] cuts a whole text at the same places, which is what makes the streamed
+//! result equal a whole render ([`Replica`] rebuilds the page's HTML from updates to check it).
 
 mod blocks;
 mod code;
