@@ -41,20 +41,17 @@ deb="$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -n 1 || true)"
 if [ -n "$deb" ]; then size_row "size, .deb" "$deb" 8; fi
 
 say "results"
-grep -a $'^BENCH\t' "$rows" | cut -f 2- | awk -F '\t' '
-  { for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } rows = NR }
+# Columns padded by characters, not bytes (µ, ≤ and CJK names are several bytes).
+grep -a $'^BENCH\t' "$rows" | cut -f 2- | LC_ALL=C awk -F '\t' '
+  function width(s,  t) { t = s; gsub(/[\200-\277]/, "", t); return length(t) }
+  function pad(s, n,  out) { out = s; while (width(out) < n) out = out " "; return out }
+  function row(a,  line, i) { line = ""; for (i = 1; i <= 4; i++) line = line (i > 1 ? " | " : "") pad(a[i], w[i]); print line }
+  { for (i = 1; i <= 4; i++) { cell[NR, i] = $i; if (width($i) > w[i]) w[i] = width($i) } rows = NR }
   END {
     split("figure|measured|budget|pass/miss", h, "|")
-    for (i = 1; i <= 4; i++) if (length(h[i]) > w[i]) w[i] = length(h[i])
-    line = ""
-    for (i = 1; i <= 4; i++) line = line sprintf("%s%-*s", (i > 1 ? " | " : ""), w[i], h[i])
-    print line
-    line = ""
-    for (i = 1; i <= 4; i++) { dash = sprintf("%*s", w[i], ""); gsub(/ /, "-", dash); line = line (i > 1 ? "-|-" : "") dash }
-    print line
-    for (r = 1; r <= rows; r++) {
-      line = ""
-      for (i = 1; i <= 4; i++) line = line sprintf("%s%-*s", (i > 1 ? " | " : ""), w[i], cell[r, i])
-      print line
-    }
+    for (i = 1; i <= 4; i++) if (width(h[i]) > w[i]) w[i] = width(h[i])
+    row(h)
+    for (i = 1; i <= 4; i++) { d[i] = ""; while (length(d[i]) < w[i]) d[i] = d[i] "-" }
+    row(d)
+    for (r = 1; r <= rows; r++) { for (i = 1; i <= 4; i++) c[i] = cell[r, i]; row(c) }
   }'
