@@ -6,6 +6,7 @@ import { showBanner } from './banner.js';
 import { copyText } from './clipboard.js';
 import { currentModel, showModel, onModelPicked } from './models.js';
 import * as sidebar from './sidebar.js';
+import { applyUpdate } from './stream.js';
 
 const list = document.getElementById('messages');
 const empty = document.getElementById('empty');
@@ -230,9 +231,7 @@ function messageNode(role, status) {
     content.className = 'content';
     const committed = document.createElement('div');
     committed.className = 'committed';
-    const tail = document.createElement('div');
-    tail.className = 'tail';
-    content.append(committed, tail);
+    content.append(committed);
     node.appendChild(content);
   } else {
     const body = document.createElement('div');
@@ -415,7 +414,6 @@ async function ask(request, editedNode = null) {
   setStreaming(true);
 
   const committed = node.querySelector('.committed');
-  const tail = node.querySelector('.tail');
   const channel = new Channel();
   let started = false;
   channel.onmessage = ({ event, data }) => {
@@ -428,14 +426,10 @@ async function ask(request, editedNode = null) {
         break;
       case 'delta':
         node.querySelector('.retrying')?.remove();
-        if (data.reset) committed.replaceChildren();
-        if (data.append) {
-          committed.insertAdjacentHTML('beforeend', data.append);
-          decorate(committed);
-          live.textContent = committed.lastElementChild?.textContent ?? '';
+        {
+          const completed = applyUpdate(committed, data, decorate);
+          if (completed) live.textContent = completed.textContent;
         }
-        tail.innerHTML = data.tail;
-        decorate(tail);
         scrollToEnd();
         break;
       case 'retrying':

@@ -62,18 +62,13 @@ async fn run(
         &mut |_| {},
     )
     .await;
-    let mut html = String::new();
-    let mut tail = String::new();
+    let mut page = glama_core::render::Replica::default();
     for e in &events {
         if let AnswerEvent::Delta(u) = e {
-            if u.reset {
-                html.clear();
-            }
-            html.push_str(&u.append);
-            tail = u.tail.clone();
+            page.apply(u.clone());
         }
     }
-    (outcome, events, html + &tail)
+    (outcome, events, page.html())
 }
 
 #[tokio::test]

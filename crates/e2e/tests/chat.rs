@@ -301,6 +301,70 @@ async fn hostile_answer_does_nothing() {
     app.quit().await;
 }
 
+/// A long code block, then a long table, then prose whose reference link is defined at the end.
+fn long_answer() -> String {
+    let mut text = String::from("Here is the file:\n```rust\n");
+    for n in 0..80 {
+        text.push_str(&format!(
+            "/* step {n}, a comment\n   over two lines */\nfn step_{n}(x: &str) -> String {{ format!(\"<b>{{x}}</b> & {n}\") }}\n"
+        ));
+    }
+    text.push_str("```\n\n| n | name | code |\n|--:|:-:|---|\n");
+    for n in 0..80 {
+        text.push_str(&format!("| {n} | row *{n}* | `x[{n}]` and [a source][src] |\n"));
+    }
+    text.push_str("\nSee [the source][src].\n\n[src]: https://example.com/source \"The source\"\n");
+    text
+}
+
+#[tokio::test]
+async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
+    let (session, app) = connected().await;
+    let reply = long_answer();
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(reply.clone()),
+        piece_delay: Some(Duration::ZERO),
+        ..Default::default()
+    });
+    // Watch the page: the code element that lines are appended to, and how many appends it took.
+    app.js(
+        "window.__adds = 0; window.__code = null; \
+         new MutationObserver(records => { for (const r of records) { \
+           if (r.target.matches && r.target.matches('.committed pre.code > code') && r.addedNodes.length) { \
+             window.__code = window.__code || r.target; window.__adds++; } } \
+         }).observe(document.getElementById('messages'), { childList: true, subtree: true })",
+        vec![],
+    )
+    .await;
+    app.send("show me the file").await;
+    app.wait_last_answer("done").await;
+    let seen = app
+        .js(
+            "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+             const shown = m.querySelector('.committed').cloneNode(true); \
+             for (const w of shown.querySelectorAll('.code-block')) { w.querySelector('.copy-code').remove(); w.replaceWith(...w.childNodes); } \
+             const invoke = window.__TAURI__.core.invoke; \
+             return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(ms => { \
+               const whole = document.createElement('div'); \
+               whole.innerHTML = ms[ms.length - 1].html; \
+               return { text: ms[ms.length - 1].text, shown: shown.innerHTML, whole: whole.innerHTML, adds: window.__adds, \
+                 sameCode: !!window.__code && window.__code.isConnected && m.contains(window.__code), \
+                 copyButtons: m.querySelectorAll('.code-block > .copy-code').length }; })",
+            vec![],
+        )
+        .await;
+    assert_eq!(seen["text"], json!(reply));
+    let (shown, whole) = (seen["shown"].as_str().unwrap(), seen["whole"].as_str().unwrap());
+    assert!(whole.matches("<tr>").count() > 80 && whole.contains("hl-"), "{whole}");
+    assert!(whole.contains("href=\"https://example.com/source\""), "{whole}");
+    assert_eq!(shown, whole, "the streamed page differs from the whole render");
+    // The code block grew in place: lines were appended to one element, more than once.
+    assert_eq!(seen["sameCode"], json!(true), "{seen}");
+    assert!(seen["adds"].as_u64().unwrap() > 1, "{seen}");
+    assert_eq!(seen["copyButtons"], json!(1), "{seen}");
+    app.quit().await;
+}
+
 #[tokio::test]
 async fn no_keyring_offers_session_only_and_writes_no_file() {
     let session = Session::start_with(SessionOptions {

@@ -189,7 +189,10 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
     let stream = futures_util::stream::unfold((pieces.into_iter(), guard), move |(mut it, mut guard)| async move {
         match it.next() {
             Some(piece) => {
-                tokio::time::sleep(delay).await;
+                // A zero delay is full speed (tokio would still round a sleep up to its 1 ms tick).
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 Some((Ok::<_, std::io::Error>(Bytes::from(piece)), (it, guard)))
             }
             None => {

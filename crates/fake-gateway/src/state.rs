@@ -21,7 +21,7 @@ pub struct ChatScenario {
     pub error_after_chars: Option<usize>,
     /// Close the connection after this many characters, without `[DONE]`.
     pub drop_after_chars: Option<usize>,
-    /// Pause between byte pieces (default 1 ms), to make an answer slow enough to stop.
+    /// Pause between byte pieces (default 1 ms), to make an answer slow enough to stop; zero is full speed.
     pub piece_delay: Option<Duration>,
 }
 

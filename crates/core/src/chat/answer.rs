@@ -210,9 +210,9 @@ pub async fn stream_answer(
         }
     }
     drop(stream);
-    if pending || renderer.source().is_empty() {
-        flush(&mut renderer, emit);
-    }
+    // Always: the last update also settles what only the end of the text can (a definition
+    // on the last line), so the window ends with exactly a whole render.
+    emit(AnswerEvent::Delta(renderer.finish()));
     outcome.text = renderer.source().to_string();
     outcome
 }

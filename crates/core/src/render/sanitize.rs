@@ -1,0 +1,72 @@
+//! The last line of defence: every piece of HTML the renderer produces goes through `ammonia`,
+//! so a renderer bug cannot smuggle markup through.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// `html` with everything but the tags and attributes the renderer emits removed.
+pub(super) fn clean(html: &str) -> String {
+    sanitizer().clean(html).to_string()
+}
+
+pub(super) fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+pub(super) fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    CLEANER.get_or_init(|| {
+        let tags: HashSet<&str> = [
+            "a",
+            "p",
+            "br",
+            "hr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "pre",
+            "code",
+            "span",
+            "em",
+            "strong",
+            "del",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "input",
+        ]
+        .into_iter()
+        .collect();
+        let mut b = ammonia::Builder::empty();
+        b.tags(tags)
+            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            // A relative link would resolve against the app's own origin: drop it.
+            .url_relative(ammonia::UrlRelative::Deny)
+            .link_rel(Some("noopener noreferrer nofollow"))
+            .add_tag_attributes("a", ["href", "title"])
+            .add_tag_attributes("ol", ["start"])
+            .add_tag_attributes("pre", ["class", "data-lang"])
+            .add_tag_attributes("code", ["class"])
+            .add_tag_attributes("span", ["class"])
+            .add_tag_attributes("li", ["class"])
+            .add_tag_attributes("input", ["type", "checked", "disabled"])
+            .attribute_filter(|element, attribute, value| match (element, attribute) {
+                // Task-list boxes only, and never clickable.
+                ("input", "type") => (value == "checkbox").then_some(value.into()),
+                ("input", "disabled") => Some("".into()),
+                _ => Some(value.into()),
+            })
+            .set_tag_attribute_value("input", "disabled", "");
+        b
+    })
+}
