@@ -3,14 +3,13 @@
 
 use glama_core::chat::conversation::{ConversationSummary, MessageStatus, MessageView};
 use glama_core::chat::{AnswerEvent, Ask};
-use glama_core::connect::{Status, TransportChoice};
+use glama_core::connect::{Notice, Status};
 use glama_core::gateway::types::ModelInfo;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::Settings;
 use serde::Deserialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -21,17 +20,26 @@ pub fn connection_status(state: State<'_, AppState>) -> Status {
     state.connector.status()
 }
 
+/// Notices raised before the page listened (once; later ones arrive as events).
+#[tauri::command]
+pub fn take_notices(state: State<'_, AppState>) -> Vec<Notice> {
+    state.notices.take()
+}
+
 /// Starts a sign-in and opens Glama's authorize page in the browser.
 #[tauri::command]
 pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<Status, AppError> {
     let scheme = callbacks::scheme(&app);
-    let use_scheme = match state.settings.get().transport {
-        TransportChoice::Loopback => false,
-        TransportChoice::Scheme => true,
-        TransportChoice::Auto => app.deep_link().is_registered(&scheme).unwrap_or(false),
-    };
+    let choice = state.settings.get().transport;
+    let _ = state.scheme_settled.subscribe().wait_for(|settled| *settled).await;
+    let asking = app.clone();
+    // Asking the desktop runs a program (xdg-mime): not on an async worker.
+    let use_scheme =
+        tauri::async_runtime::spawn_blocking(move || choice.uses_scheme(|| callbacks::scheme_is_ours(&asking)))
+            .await
+            .unwrap_or(false);
     let url = state.connector.connect(use_scheme.then_some(scheme.as_str())).await?;
-    if !browser::open(url).await {
+    if !browser::open(&url).await {
         state.connector.browser_failed();
     }
     Ok(state.connector.status())
@@ -115,10 +123,15 @@ pub async fn ask(
     let key = connector.key();
     let used = key.clone();
     let mut emit = |event: AnswerEvent| {
-        if let (AnswerEvent::Finished { error: Some(e), .. }, Some(used)) = (&event, &used) {
-            if e.kind == "key_rejected" {
-                connector.key_rejected(used);
-            }
+        if let (
+            AnswerEvent::Finished {
+                cause: Some(GatewayError::Unauthorized),
+                ..
+            },
+            Some(used),
+        ) = (&event, &used)
+        {
+            connector.key_rejected(used);
         }
         let _ = on_event.send(event);
     };
@@ -140,7 +153,7 @@ pub async fn open_link(url: String) -> Result<(), AppError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(AppError::UnsafeLink);
     }
-    if browser::open(parsed.to_string()).await {
+    if browser::open(parsed.as_str()).await {
         Ok(())
     } else {
         Err(AppError::Browser(parsed.to_string()))

@@ -1,7 +1,9 @@
 //! Model markdown to safe HTML, incrementally while the answer streams.
 //!
 //! Model output is hostile input. Raw HTML in it is shown as text, never parsed as markup;
-//! images become links (nothing is fetched); only http(s) and mailto links survive; and the
+//! images become links (nothing is fetched); only http(s) links survive (the same rule
+//! `open_link` applies on click: a `mailto:` link would hand text the model chose to another
+//! app, so it is shown as text, not as a link that does nothing); and the
 //! result goes through `ammonia` anyway, so a renderer bug cannot smuggle markup through.
 //!
 //! A message is rendered one top-level block at a time. While streaming, a block is final
@@ -251,7 +253,7 @@ fn highlight(code: &str, lang: &str) -> String {
         ClassedHTMLGenerator::new_with_class_style(syntax, set, ClassStyle::SpacedPrefixed { prefix: "hl-" });
     for line in LinesWithEndings::from(code) {
         if generator.parse_html_for_line_which_includes_newline(line).is_err() {
-            return format!("<pre class=\"code\"><code>{}</code></pre>\n", escape(code));
+            return format!("<pre class=\"code\"><code>{}</code></pre>\n", escape_html(code));
         }
     }
     format!(
@@ -260,8 +262,20 @@ fn highlight(code: &str, lang: &str) -> String {
     )
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// The app's one HTML escaper (text and attribute values alike).
+pub(crate) fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {
@@ -300,7 +314,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         .collect();
         let mut b = ammonia::Builder::empty();
         b.tags(tags)
-            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            .url_schemes(["http", "https"].into_iter().collect())
             // A relative link would resolve against the app's own origin: drop it.
             .url_relative(ammonia::UrlRelative::Deny)
             .link_rel(Some("noopener noreferrer nofollow"))
@@ -511,6 +525,30 @@ mod tests {
         assert!(html.contains("Image: a cat"), "{html}");
         let html = render_markdown("[x](https://example.com)");
         assert!(html.contains("rel=\"noopener noreferrer nofollow\""), "{html}");
+    }
+
+    /// Render and click agree: `open_link` opens http(s) only, so nothing else is a link.
+    /// Before, `mailto:` rendered as a link that was refused on click.
+    #[test]
+    fn only_links_that_open_are_links() {
+        for md in [
+            "[mail me](mailto:a@b.example?subject=x)",
+            "<mailto:a@b.example>",
+            "[t](tel:+100)",
+        ] {
+            let html = render_markdown(md);
+            assert!(!html.contains("href"), "{md}: {html}");
+        }
+        // The words stay.
+        assert!(render_markdown("[mail me](mailto:a@b.example)").contains("mail me"));
+    }
+
+    #[test]
+    fn the_one_escaper_covers_text_and_attributes() {
+        assert_eq!(
+            escape_html("<a href=\"x\" title='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
     }
 
     #[test]

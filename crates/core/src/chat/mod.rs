@@ -101,7 +101,7 @@ impl Chats {
     }
 
     /// Runs one answer to its end, telling `emit` as it goes (a rejected key arrives as a
-    /// `Finished` event whose error kind is `key_rejected`).
+    /// `Finished` event whose `cause` is [`GatewayError::Unauthorized`]).
     pub async fn ask(
         &self,
         gateway: &Gateway,
@@ -173,6 +173,7 @@ impl Chats {
             status,
             error,
             text: outcome.text.clone(),
+            cause: outcome.error.clone(),
         });
         // The conversation is free for the next question while usage settles.
         drop(running);
