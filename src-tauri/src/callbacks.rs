@@ -8,7 +8,6 @@ use glama_core::connect::Notice;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::state::AppState;
-use crate::window;
 
 /// The URL scheme of this app: its reverse-domain identifier (RFC 8252 §7.1), which is also
 /// what tauri.conf.json declares to the deep-link plugin (a test keeps the two equal).
@@ -44,7 +43,7 @@ pub fn init(app: &AppHandle) {
         use tauri_plugin_deep_link::DeepLinkExt;
         let handle = app.clone();
         app.deep_link().on_open_url(move |event| {
-            window::bring_to_front(&handle);
+            crate::window::bring_to_front(&handle);
             for url in event.urls() {
                 deliver(&handle, url.to_string());
             }
