@@ -3,6 +3,7 @@
 fn main() {
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
         "connection_status",
+        "take_notices",
         "connect",
         "cancel_connect",
         "disconnect",

@@ -26,7 +26,6 @@ async function openAtStart() {
     showBanner(`Could not load your chats: ${errorText(e)}`, e?.kind);
     return;
   }
-  if (start.notice) showBanner(start.notice, 'store');
   setConversations(start.conversations);
   const id = start.activeId ?? start.conversations[0]?.id;
   if (id) await openConversation(id);

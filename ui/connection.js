@@ -81,5 +81,8 @@ export async function initConnection() {
   });
   await listen('connection', (event) => show(event.payload));
   await listen('notice', (event) => showBanner(event.payload.message, event.payload.kind));
+  // Notices raised before this page listened (a keyring missing at launch, say).
+  const early = await invoke('take_notices');
+  if (early.length) showBanner(early.map((n) => n.message).join('\n'), early[early.length - 1].kind);
   show(await invoke('connection_status'));
 }

@@ -1,12 +1,13 @@
 //! Callback URLs from the OS: a cold start's arguments, a second launch's arguments (through
-//! single-instance), and the deep-link plugin's events (macOS delivers them only that way).
-//! All go to the connector, which handles a callback delivered twice only once.
+//! single-instance), and, on macOS only, the deep-link plugin's events (macOS delivers them
+//! only that way). Each link reaches the connector through exactly one of these; the
+//! connector still handles a link delivered twice only once.
 
-use tauri::{AppHandle, Manager};
-use tauri_plugin_deep_link::DeepLinkExt;
+use glama_core::connect::args::callback_urls;
+use glama_core::connect::Notice;
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::state::AppState;
-use crate::window;
 
 /// The URL scheme of this app: its reverse-domain identifier (RFC 8252 §7.1), which is also
 /// what tauri.conf.json declares to the deep-link plugin (a test keeps the two equal).
@@ -14,41 +15,140 @@ pub fn scheme(app: &AppHandle) -> String {
     app.config().identifier.clone()
 }
 
-/// Registers the URL scheme with the desktop and starts listening for callbacks.
+/// Adds the deep-link plugin where it is needed and safe: macOS (links arrive as events) and
+/// Windows (it registers the scheme), but on Windows only when every argument is Unicode, since
+/// its start-up reads `std::env::args()`, which panics otherwise. Never on Linux.
+pub fn with_deep_link_plugin<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    #[cfg(target_os = "macos")]
+    let builder = builder.plugin(tauri_plugin_deep_link::init());
+    #[cfg(windows)]
+    let builder = if std::env::args_os().all(|a| a.to_str().is_some()) {
+        builder.plugin(tauri_plugin_deep_link::init())
+    } else {
+        builder
+    };
+    builder
+}
+
+/// Registers the URL scheme with the desktop (off the main thread) and reads this launch's
+/// own arguments.
 pub fn init(app: &AppHandle) {
-    #[cfg(any(target_os = "linux", windows))]
-    if let Err(e) = app.deep_link().register_all() {
-        use tauri::Emitter;
-        let _ = app.emit(
-            crate::state::NOTICE_EVENT,
-            glama_core::connect::Notice {
-                kind: "scheme_not_registered".into(),
-                message: format!(
-                    "The glama sign-in link could not be registered ({e}); Connect will use a local port instead."
-                ),
-            },
-        );
-    }
     let handle = app.clone();
-    app.deep_link().on_open_url(move |event| {
-        window::bring_to_front(&handle);
-        for url in event.urls() {
-            deliver(&handle, url.to_string());
-        }
+    tauri::async_runtime::spawn_blocking(move || {
+        register_scheme(&handle);
+        handle.state::<AppState>().scheme_settled.send_replace(true);
     });
-    // A cold start by the callback URL: WebKitWebDriver and some launchers add arguments,
-    // so every argument is looked at, not only a lone one.
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    from_args(app, args.iter().map(String::as_str));
+    #[cfg(target_os = "macos")]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        let handle = app.clone();
+        app.deep_link().on_open_url(move |event| {
+            crate::window::bring_to_front(&handle);
+            for url in event.urls() {
+                deliver(&handle, url.to_string());
+            }
+        });
+    }
+    // A cold start by the callback URL. Raw arguments: any bytes, never a panic.
+    from_args(app, std::env::args_os().skip(1));
 }
 
 /// Handles every argument that is a URL of our scheme.
-pub fn from_args<'a>(app: &AppHandle, args: impl Iterator<Item = &'a str>) {
-    let prefix = format!("{}:", scheme(app));
-    for arg in args {
-        if arg.len() > prefix.len() && arg[..prefix.len()].eq_ignore_ascii_case(&prefix) {
-            deliver(app, arg.to_string());
+pub fn from_args<I>(app: &AppHandle, args: I)
+where
+    I: IntoIterator,
+    I::Item: Into<std::ffi::OsString>,
+{
+    for url in callback_urls(&scheme(app), args) {
+        deliver(app, url);
+    }
+}
+
+#[cfg_attr(target_os = "macos", allow(dead_code))]
+fn notice(app: &AppHandle, kind: &str, message: String) {
+    app.state::<AppState>().notices.raise(
+        app,
+        Notice {
+            kind: kind.into(),
+            message,
+        },
+    );
+}
+
+/// Linux: registers this binary for the scheme unless it already is the handler, and never
+/// over an installed copy (see `scheme_handler`).
+#[cfg(target_os = "linux")]
+fn register_scheme(app: &AppHandle) {
+    use glama_core::connect::scheme_handler::{ensure_registered, Registration};
+    let outcome = std::env::current_exe()
+        .map_err(|e| e.to_string())
+        .and_then(|this| ensure_registered(&scheme(app), &this).map_err(|e| e.to_string()));
+    match outcome {
+        Ok(Registration::AlreadyThis | Registration::Registered) => {}
+        Ok(Registration::InstalledCopy(installed)) => notice(
+            app,
+            "scheme_taken",
+            format!(
+                "Sign-in links open the installed Glama Chat ({}), so this copy leaves them to it \
+                 and signs in through a local port.",
+                installed.display()
+            ),
+        ),
+        Err(e) => notice(
+            app,
+            "scheme_not_registered",
+            format!("The glama sign-in link could not be registered ({e}); Connect will use a local port instead."),
+        ),
+    }
+}
+
+#[cfg(windows)]
+fn register_scheme(app: &AppHandle) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let Some(links) = app.try_state::<tauri_plugin_deep_link::DeepLink<tauri::Wry>>() else {
+        return;
+    };
+    let scheme = scheme(app);
+    if links.is_registered(&scheme).unwrap_or(false) {
+        return;
+    }
+    if let Err(e) = app.deep_link().register_all() {
+        notice(
+            app,
+            "scheme_not_registered",
+            format!("The glama sign-in link could not be registered ({e}); Connect will use a local port instead."),
+        );
+    }
+}
+
+/// macOS: a bundled app declares its scheme in Info.plist.
+#[cfg(not(any(target_os = "linux", windows)))]
+fn register_scheme(_app: &AppHandle) {}
+
+/// Whether the sign-in link opens this very binary (blocking: runs `xdg-mime` on Linux).
+pub fn scheme_is_ours(app: &AppHandle) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let current = glama_core::connect::scheme_handler::current_handler(&scheme(app));
+        match (std::env::current_exe(), current) {
+            (Ok(this), Ok(Some(handler))) => {
+                glama_core::connect::scheme_handler::decide(&this, Some(handler.as_path()))
+                    == glama_core::connect::scheme_handler::Decision::AlreadyThis
+            }
+            _ => false,
         }
+    }
+    #[cfg(windows)]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        app.try_state::<tauri_plugin_deep_link::DeepLink<tauri::Wry>>()
+            .is_some()
+            && app.deep_link().is_registered(scheme(app)).unwrap_or(false)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        let _ = app;
+        true
     }
 }
 

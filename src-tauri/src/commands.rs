@@ -2,7 +2,7 @@
 //! the API key; connection status carries only its masked tail.
 
 use glama_core::chat::{AnswerEvent, Ask, ChatError};
-use glama_core::connect::{Status, TransportChoice};
+use glama_core::connect::{Notice, Status};
 use glama_core::gateway::types::ModelInfo;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::Settings;
@@ -13,7 +13,6 @@ use glama_core::store::search::{self, SearchHit};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -24,17 +23,26 @@ pub fn connection_status(state: State<'_, AppState>) -> Status {
     state.connector.status()
 }
 
+/// Notices raised before the page listened (once; later ones arrive as events).
+#[tauri::command]
+pub fn take_notices(state: State<'_, AppState>) -> Vec<Notice> {
+    state.notices.take()
+}
+
 /// Starts a sign-in and opens Glama's authorize page in the browser.
 #[tauri::command]
 pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<Status, AppError> {
     let scheme = callbacks::scheme(&app);
-    let use_scheme = match state.settings.get().transport {
-        TransportChoice::Loopback => false,
-        TransportChoice::Scheme => true,
-        TransportChoice::Auto => app.deep_link().is_registered(&scheme).unwrap_or(false),
-    };
+    let choice = state.settings.get().transport;
+    let _ = state.scheme_settled.subscribe().wait_for(|settled| *settled).await;
+    let asking = app.clone();
+    // Asking the desktop runs a program (xdg-mime): not on an async worker.
+    let use_scheme =
+        tauri::async_runtime::spawn_blocking(move || choice.uses_scheme(|| callbacks::scheme_is_ours(&asking)))
+            .await
+            .unwrap_or(false);
     let url = state.connector.connect(use_scheme.then_some(scheme.as_str())).await?;
-    if !browser::open(url).await {
+    if !browser::open(&url).await {
         state.connector.browser_failed();
     }
     Ok(state.connector.status())
@@ -81,13 +89,12 @@ pub async fn new_chat(state: State<'_, AppState>) -> Result<Conversation, AppErr
     Ok(state.store.run(move |db| conversations::create(db, &model)).await?)
 }
 
-/// What the window shows first: the chats, the one open last, and any word about the store.
+/// What the window shows first: the chats and the one open last.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatsAtStart {
     conversations: Vec<Conversation>,
     active_id: Option<String>,
-    notice: Option<String>,
 }
 
 #[tauri::command]
@@ -99,7 +106,6 @@ pub async fn chats_at_start(state: State<'_, AppState>) -> Result<ChatsAtStart, 
     Ok(ChatsAtStart {
         conversations,
         active_id,
-        notice: state.store_notice.clone(),
     })
 }
 
@@ -278,10 +284,15 @@ pub async fn ask(
     let key = connector.key();
     let used = key.clone();
     let mut emit = |event: AnswerEvent| {
-        if let (AnswerEvent::Finished { error: Some(e), .. }, Some(used)) = (&event, &used) {
-            if e.kind == "key_rejected" {
-                connector.key_rejected(used);
-            }
+        if let (
+            AnswerEvent::Finished {
+                cause: Some(GatewayError::Unauthorized),
+                ..
+            },
+            Some(used),
+        ) = (&event, &used)
+        {
+            connector.key_rejected(used);
         }
         let _ = on_event.send(event);
     };
@@ -303,7 +314,7 @@ pub async fn open_link(url: String) -> Result<(), AppError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(AppError::UnsafeLink);
     }
-    if browser::open(parsed.to_string()).await {
+    if browser::open(parsed.as_str()).await {
         Ok(())
     } else {
         Err(AppError::Browser(parsed.to_string()))

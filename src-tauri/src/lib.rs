@@ -6,25 +6,37 @@ mod callbacks;
 mod commands;
 mod error;
 mod files;
+mod notices;
 mod state;
 mod window;
 
 use tauri::Manager;
 
-/// Starts Glama Chat.
+/// Starts Glama Chat. A `GLAMA_GATEWAY_URL` that cannot be used stops it before any window,
+/// with a message naming the variable (exit status 2), rather than a panic or a silent
+/// fall-back to glama.ai.
 pub fn run() {
-    tauri::Builder::default()
+    let gateway = match glama_core::config::gateway_base_from_env() {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!("Glama Chat cannot start: {e}");
+            std::process::exit(2);
+        }
+    };
+    let builder = tauri::Builder::default()
         // First, so a second launch (a callback URL from the browser) is handed to the running
-        // app before any other plugin starts; its `deep-link` feature forwards the URL.
+        // app before any other plugin starts. The arguments come as text (lossy), and only
+        // `callbacks::from_args` reads them: one path for every link on Linux and Windows.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             window::bring_to_front(app);
-            callbacks::from_args(app, argv.iter().skip(1).map(String::as_str));
-        }))
-        .plugin(tauri_plugin_deep_link::init())
+            callbacks::from_args(app, argv.into_iter().skip(1));
+        }));
+    let builder = callbacks::with_deep_link_plugin(builder);
+    builder
         .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
-            let state = state::AppState::new(&handle)?;
+            let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
             window::create_main(&handle)?;
             callbacks::init(&handle);
@@ -32,6 +44,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::connection_status,
+            commands::take_notices,
             commands::connect,
             commands::cancel_connect,
             commands::disconnect,

@@ -1,49 +1,71 @@
-//! The app's state: the connector (key and sign-in), the chats and their store, the settings.
+//! The app's state: the connector (key and sign-in), the chats and their store, the settings,
+//! the notices.
 
 use std::sync::Arc;
 
 use glama_core::chat::{AnswerPolicy, Chats};
-use glama_core::config::gateway_base_from_env;
-use glama_core::connect::{ConnectEvent, Connector};
+use glama_core::connect::{ConnectEvent, Connector, Notice};
 use glama_core::gateway::{Gateway, Timeouts};
 use glama_core::settings::SettingsFile;
 use glama_core::store::Store;
 use glama_core::vault::Vault;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::watch;
+use url::Url;
 
-/// Event names the window listens to.
+use crate::notices::Notices;
+
+/// The event name of connection status changes.
 pub const STATUS_EVENT: &str = "connection";
-pub const NOTICE_EVENT: &str = "notice";
 
 pub struct AppState {
     pub connector: Arc<Connector>,
     pub chats: Chats,
     pub store: Arc<Store>,
-    /// What opening the store found that the person must hear (shown when the window loads).
-    pub store_notice: Option<String>,
     pub settings: SettingsFile,
+    pub notices: Arc<Notices>,
     /// Becomes `true` once the stored key and any saved sign-in are loaded; callbacks wait for it.
     pub ready: watch::Receiver<bool>,
+    /// Becomes `true` once the launch's scheme registration is done; Connect waits for it, so
+    /// Automatic never asks the desktop halfway through.
+    pub scheme_settled: watch::Sender<bool>,
 }
 
 impl AppState {
-    pub fn new(app: &AppHandle) -> Result<Self, Box<dyn std::error::Error>> {
-        let base = gateway_base_from_env().map_err(|e| format!("GLAMA_GATEWAY_URL is not a URL: {e}"))?;
+    pub fn new(app: &AppHandle, base: Url) -> Result<Self, Box<dyn std::error::Error>> {
         let version = app.package_info().version.to_string();
         let gateway = Gateway::new(base.clone(), &version, Timeouts::default());
         // Keys are kept per gateway origin (scheme included): a key for https://glama.ai is
         // never sent to a plain-http or local gateway.
         let vault = Vault::new(app.config().identifier.clone(), base.origin().ascii_serialization());
-        let emitter = app.clone();
-        let connector = Connector::new(gateway, vault, move |event| {
-            let _ = match event {
-                ConnectEvent::Status(status) => emitter.emit(STATUS_EVENT, status),
-                ConnectEvent::Notice(notice) => emitter.emit(NOTICE_EVENT, notice),
-            };
+        let notices = Arc::new(Notices::new());
+        let (emitter, told) = (app.clone(), notices.clone());
+        let connector = Connector::new(gateway, vault, move |event| match event {
+            ConnectEvent::Status(status) => {
+                let _ = emitter.emit(STATUS_EVENT, status);
+            }
+            ConnectEvent::Notice(notice) => told.raise(&emitter, notice),
         });
-        let settings = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
+        let (settings, note) = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
+        if let Some(note) = note {
+            notices.raise(
+                app,
+                Notice {
+                    kind: "settings_reset".into(),
+                    message: note.to_string(),
+                },
+            );
+        }
         let opened = Store::open(&app.path().app_data_dir()?);
+        if let Some(message) = opened.notice {
+            notices.raise(
+                app,
+                Notice {
+                    kind: "store".into(),
+                    message,
+                },
+            );
+        }
         let store = Arc::new(opened.store);
         let (ready_tx, ready) = watch::channel(false);
         let starting = connector.clone();
@@ -57,9 +79,10 @@ impl AppState {
             connector,
             chats: Chats::new(store.clone(), AnswerPolicy::default()),
             store,
-            store_notice: opened.notice,
             settings,
+            notices,
             ready,
+            scheme_settled: watch::Sender::new(false),
         })
     }
 }

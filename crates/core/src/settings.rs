@@ -30,30 +30,53 @@ pub struct SettingsFile {
     current: Mutex<Settings>,
 }
 
+/// What happened to a settings file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsLoadNote {
+    #[error(
+        "Your settings file could not be read ({reason}), so the defaults are in use. \
+         The unreadable file was kept as {kept}."
+    )]
+    KeptAside { reason: String, kept: String },
+    #[error("Your settings file could not be read ({reason}), so the defaults are in use.")]
+    Unreadable { reason: String },
+}
+
 impl SettingsFile {
-    /// Reads `path`; a missing or unreadable file means defaults (it is only preferences).
-    pub fn load(path: impl Into<PathBuf>) -> Self {
+    /// Reads `path`. A missing file means defaults. A file that cannot be read or parsed also
+    /// means defaults, but it is never silently lost: it is moved aside as
+    /// `settings.json.corrupt-<unix seconds>` (so the next save does not overwrite it) and the
+    /// note says where.
+    pub fn load(path: impl Into<PathBuf>) -> (Self, Option<SettingsLoadNote>) {
         let path = path.into();
-        let current = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default();
-        Self {
+        let (current, note) = match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), None),
+            Err(e) => (
+                Settings::default(),
+                Some(SettingsLoadNote::Unreadable { reason: e.to_string() }),
+            ),
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(settings) => (settings, None),
+                Err(e) => (Settings::default(), Some(keep_aside(&path, e.to_string()))),
+            },
+        };
+        let file = Self {
             path,
             current: Mutex::new(current),
-        }
+        };
+        (file, note)
     }
 
     pub fn get(&self) -> Settings {
         self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Applies `change` and writes the file (write-then-rename, so a crash never leaves half a file).
+    /// Applies `change` and writes the file durably (see [`write_durably`]).
     pub fn update(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings, SettingsError> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = current.clone();
         change(&mut next);
-        write_atomically(
+        write_durably(
             &self.path,
             &serde_json::to_vec_pretty(&next).expect("settings serialize"),
         )
@@ -66,35 +89,96 @@ impl SettingsFile {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+fn keep_aside(path: &Path, reason: String) -> SettingsLoadNote {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let mut kept = path.as_os_str().to_owned();
+    kept.push(format!(".corrupt-{stamp}"));
+    let kept = PathBuf::from(kept);
+    match std::fs::rename(path, &kept) {
+        Ok(()) => SettingsLoadNote::KeptAside {
+            reason,
+            kept: kept.display().to_string(),
+        },
+        Err(e) => SettingsLoadNote::Unreadable {
+            reason: format!("{reason}; it could not be moved aside either: {e}"),
+        },
     }
+}
+
+/// Write to a temporary file, flush it to disk, rename it over the old one, flush the
+/// folder: a crash or power cut leaves the old file or the new one, never half of one.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    // Make the rename itself durable (on Windows a folder cannot be opened this way).
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("glama-settings-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
     #[test]
-    fn round_trip_and_bad_files() {
-        let dir = std::env::temp_dir().join(format!("glama-settings-{}", std::process::id()));
+    fn round_trip() {
+        let dir = temp_dir("round-trip");
         let path = dir.join("nested/settings.json");
-        let file = SettingsFile::load(&path);
-        assert_eq!(file.get(), Settings::default());
+        let (file, note) = SettingsFile::load(&path);
+        assert_eq!((file.get(), note), (Settings::default(), None));
         file.update(|s| {
             s.transport = TransportChoice::Loopback;
             s.model = Some("openai/gpt-4o".into());
         })
         .unwrap();
-        let again = SettingsFile::load(&path);
+        let (again, note) = SettingsFile::load(&path);
+        assert_eq!(note, None);
         assert_eq!(again.get().transport, TransportChoice::Loopback);
         assert_eq!(again.get().model.as_deref(), Some("openai/gpt-4o"));
+        assert!(!path.with_extension("json.tmp").exists(), "no temporary file is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Before, a corrupt file silently meant defaults, and the next save overwrote it.
+    #[test]
+    fn a_corrupt_file_is_kept_aside_and_reported() {
+        let dir = temp_dir("corrupt");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("settings.json");
         std::fs::write(&path, b"{not json").unwrap();
-        assert_eq!(SettingsFile::load(&path).get(), Settings::default());
+        let (file, note) = SettingsFile::load(&path);
+        assert_eq!(file.get(), Settings::default());
+        let Some(SettingsLoadNote::KeptAside { kept, .. }) = note.clone() else {
+            panic!("{note:?}")
+        };
+        assert!(kept.contains("settings.json.corrupt-"), "{kept}");
+        assert_eq!(std::fs::read(&kept).unwrap(), b"{not json");
+        assert!(!path.exists());
+        assert!(note.unwrap().to_string().contains(&kept));
+        // Saving now writes a fresh file and leaves the kept one alone.
+        file.update(|s| s.model = Some("m".into())).unwrap();
+        assert_eq!(std::fs::read(&kept).unwrap(), b"{not json");
+        assert_eq!(SettingsFile::load(&path).0.get().model.as_deref(), Some("m"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -257,3 +257,61 @@ async fn cancel_during_the_exchange_wins() {
         "nothing stored after Cancel"
     );
 }
+
+/// Before, any failure of the follow-up check threw the new key away ("server error").
+#[tokio::test]
+async fn a_check_that_cannot_be_made_keeps_the_new_key() {
+    let rig = rig().await;
+    rig.fake.script_models(fake_gateway::ModelsScenario::Status(503));
+    let url = rig.connector.connect(None).await.unwrap();
+    let page = reqwest::get(rig.authorize(&url).await).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let key = rig.fake.issued_keys().pop().unwrap();
+    assert!(matches!(rig.connector.status(), Status::Connected { .. }));
+    assert_eq!(rig.connector.key().unwrap().expose(), key);
+    assert_eq!(rig.connector.vault().load_key().unwrap().unwrap().expose(), key);
+    let notices = rig.notices();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("could not confirm") && n.contains("503")),
+        "{notices:?}"
+    );
+    rig.connector.disconnect().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_401_on_the_check_still_means_rejected() {
+    let rig = rig().await;
+    rig.fake.script_models(fake_gateway::ModelsScenario::Status(401));
+    let url = rig.connector.connect(None).await.unwrap();
+    let page = reqwest::get(rig.authorize(&url).await).await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert_eq!(rig.connector.key(), None);
+    assert!(matches!(rig.connector.status(), Status::Error { ref kind, .. } if kind == "key_rejected"));
+    assert_eq!(rig.connector.vault().load_key().unwrap(), None);
+}
+
+/// The keyring is read at launch; a sign-in that finishes before that read is applied keeps
+/// its key. Before, the launch's read overwrote it with the older stored key.
+#[tokio::test]
+async fn a_sign_in_faster_than_the_launch_read_wins() {
+    let fake = FakeGateway::start().await.unwrap();
+    let gateway = Gateway::new(fake.url().parse().unwrap(), "test", Timeouts::default());
+    let vault = Vault::new("ai.glama.chat.test", fake.addr().to_string());
+    vault.store_key(&ApiKey::new("glama_old_stored_key")).unwrap();
+    let connector = Connector::new(gateway, vault, |_| {});
+    let stored = connector.read_stored().await;
+    // Meanwhile, a sign-in completes.
+    let url = connector.connect(None).await.unwrap();
+    let resp = no_redirects().get(&url).send().await.unwrap();
+    reqwest::get(resp.headers()["location"].to_str().unwrap())
+        .await
+        .unwrap();
+    let new_key = fake.issued_keys().pop().unwrap();
+    assert_eq!(connector.key().unwrap().expose(), new_key);
+    // Then the launch's read is applied.
+    connector.apply_stored(stored);
+    assert_eq!(connector.key().unwrap().expose(), new_key, "the newer key stays");
+    connector.disconnect().await.unwrap();
+}

@@ -373,6 +373,10 @@ async fn no_keyring_offers_session_only_and_writes_no_file() {
     })
     .await;
     let app = session.launch(&[]).await;
+    // Raised at launch, before the page listened: kept until the page took it. Before, the
+    // window said only "Not connected".
+    let banner = app.wait_banner("No system keyring").await;
+    assert!(banner.contains("GNOME Keyring"), "{banner}");
     app.click("connect-button").await;
     let status = app.wait_connection("error").await;
     assert!(status.contains("No system keyring"), "{status}");

@@ -215,3 +215,44 @@ async fn callback_that_cold_starts_the_app_completes_the_flow() {
     );
     app.quit().await;
 }
+
+/// Launch arguments are anyone's to choose (a local process, a web page through the URL
+/// scheme). Before, `ai.glama.chaté` panicked the scan at start (a byte slice through `é`),
+/// and the same through a second launch crashed the running app.
+#[tokio::test]
+async fn hostile_arguments_crash_nothing() {
+    use std::os::unix::ffi::OsStringExt;
+    let session = Session::start().await;
+    let app = session
+        .launch(&[
+            "ai.glama.chaté",
+            "é",
+            "ai.glama.chat:",
+            "ai.glama.cha€t:/callback/x?code=🦀",
+        ])
+        .await;
+    assert_eq!(app.connection_state().await, "disconnected");
+    assert_eq!(app.banner_text().await, None, "none of those is a link of ours");
+    let second_launches: [Vec<std::ffi::OsString>; 4] = [
+        vec!["ai.glama.chaté".into()],
+        vec![std::ffi::OsString::from_vec(vec![0xff, 0xfe])],
+        vec![std::ffi::OsString::from_vec(
+            b"ai.glama.chat:/callback/S?code=\xff".to_vec(),
+        )],
+        vec!["--flag".into(), "ai.glama.chat:/callback/forged?code=x".into()],
+    ];
+    for args in second_launches {
+        let status = std::process::Command::new(e2e::app_binary())
+            .args(&args)
+            .envs(session.base_env())
+            .env("GLAMA_GATEWAY_URL", session.gateway.url())
+            .status()
+            .expect("second launch");
+        assert!(status.success(), "{args:?}: {status}");
+    }
+    // The last one was a well-formed link of no flow of ours: told, once the app handled it,
+    // which proves the running app outlived the three before it.
+    app.wait_banner("did not ask for").await;
+    assert_eq!(app.connection_state().await, "disconnected");
+    app.quit().await;
+}

@@ -11,7 +11,7 @@ use axum::Json;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::state::{token, ChatScenario, Completion, State};
+use crate::state::{token, ChatScenario, Completion, ModelsScenario, State, ENDLESS_BYTES};
 
 /// `(id, input $/token, output $/token, capabilities, context)`.
 const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
@@ -73,7 +73,60 @@ fn unauthorized() -> Response {
         .into_response()
 }
 
-pub async fn rich_models() -> Json<Value> {
+/// A scripted answer for a model-list request, if one is queued.
+fn scripted_models(state: &Arc<State>) -> Option<Response> {
+    let scenario = {
+        let mut s = state.lock();
+        s.stats.model_list_requests += 1;
+        s.models_script.pop_front()?
+    };
+    Some(match scenario {
+        ModelsScenario::Status(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, Json(json!({"error": {"message": format!("scripted {code}")}}))).into_response()
+        }
+        ModelsScenario::Endless => endless(
+            state,
+            StatusCode::OK,
+            "application/json",
+            Bytes::from_static(b"["),
+            b"{\"id\":\"m\"},",
+        ),
+        ModelsScenario::Redirect { status, location } => crate::oauth::redirect(status, &location),
+    })
+}
+
+/// `head`, then `piece` repeated until the client goes away (or [`ENDLESS_BYTES`]), counting
+/// every byte produced.
+fn endless(state: &Arc<State>, status: StatusCode, content_type: &str, head: Bytes, piece: &[u8]) -> Response {
+    let piece = Bytes::from(piece.repeat((64 * 1024 / piece.len()).max(1)));
+    let pieces = std::iter::once(head).chain(std::iter::repeat(piece));
+    let closed = EndlessGuard(state.clone());
+    let stream = futures_util::StreamExt::scan(futures_util::stream::iter(pieces), 0u64, move |sent, bytes| {
+        *sent += bytes.len() as u64;
+        closed.0.lock().stats.endless_bytes_sent += bytes.len() as u64;
+        futures_util::future::ready((*sent <= ENDLESS_BYTES).then_some(Ok::<_, std::io::Error>(bytes)))
+    });
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from_stream(stream))
+        .expect("valid response")
+}
+
+/// Counts an endless body as closed when the server drops it (the client went away).
+struct EndlessGuard(Arc<State>);
+
+impl Drop for EndlessGuard {
+    fn drop(&mut self) {
+        self.0.lock().stats.endless_bodies_closed += 1;
+    }
+}
+
+pub async fn rich_models(AxState(state): AxState<Arc<State>>) -> Response {
+    if let Some(scripted) = scripted_models(&state) {
+        return scripted;
+    }
     Json(Value::Array(
         MODELS
             .iter()
@@ -83,11 +136,15 @@ pub async fn rich_models() -> Json<Value> {
             })
             .collect(),
     ))
+    .into_response()
 }
 
 pub async fn openai_models(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
     if !bearer_ok(&state, &headers) {
         return unauthorized();
+    }
+    if let Some(scripted) = scripted_models(&state) {
+        return scripted;
     }
     let data: Vec<Value> = MODELS
         .iter()
@@ -110,6 +167,15 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
     }
     if let Some(status) = scenario.status {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if scenario.endless {
+            return endless(
+                &state,
+                status,
+                "text/plain",
+                Bytes::from_static(b"upstream error: "),
+                b"x",
+            );
+        }
         let mut resp = (
             status,
             Json(json!({"error": {"message": format!("scripted {}", status.as_u16())}})),
@@ -177,6 +243,13 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
         });
         return ([("x-completion-request-id", id.as_str())], Json(body)).into_response();
+    }
+    if scenario.endless {
+        let head = format!(
+            ": keep-alive\n\ndata: {}\n\ndata: ",
+            json!({"choices": [{"index": 0, "delta": {"content": reply}, "finish_reason": null}]})
+        );
+        return endless(&state, StatusCode::OK, "text/event-stream", Bytes::from(head), b"a");
     }
     let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens);
     let pieces = cut_anywhere(&sse.bytes);

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 pub use chat::reply_for;
 use state::State;
-pub use state::{ChatScenario, ExchangeScenario, Stats};
+pub use state::{ChatScenario, ExchangeScenario, ModelsScenario, Stats, ENDLESS_BYTES};
 
 /// A running fake gateway. Dropping it stops the server.
 pub struct FakeGateway {
@@ -72,6 +72,11 @@ impl FakeGateway {
     /// The next code exchanges behave as scripted, in order.
     pub fn script_exchange(&self, scenario: ExchangeScenario) {
         self.state.lock().exchange_script.push_back(scenario);
+    }
+
+    /// The next model-list requests (either list, the key check included) behave as scripted.
+    pub fn script_models(&self, scenario: ModelsScenario) {
+        self.state.lock().models_script.push_back(scenario);
     }
 
     /// How long an authorization code stays valid (default 60 s).

@@ -19,6 +19,11 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"error": message}))).into_response()
 }
 
+pub(crate) fn redirect(status: u16, location: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+    (status, [(header::LOCATION, location.to_string())]).into_response()
+}
+
 /// Auto-approves: redirects to `callback_url` with `code=` appended (`?` or `&` as needed).
 pub async fn authorize(AxState(state): AxState<Arc<State>>, Query(q): Query<HashMap<String, String>>) -> Response {
     state.lock().stats.authorize_requests += 1;
@@ -66,6 +71,7 @@ pub async fn exchange_code(AxState(state): AxState<Arc<State>>, headers: HeaderM
         }
         Some(ExchangeScenario::NoKey) => return (StatusCode::OK, Json(json!({"ok": true}))).into_response(),
         Some(ExchangeScenario::Slow(d)) => tokio::time::sleep(d).await,
+        Some(ExchangeScenario::Redirect { status, location }) => return redirect(status, &location),
         None => {}
     }
     // Glama's own sample sends no Content-Type, so the body is read as JSON whatever it says.

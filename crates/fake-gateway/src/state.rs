@@ -23,6 +23,23 @@ pub struct ChatScenario {
     pub drop_after_chars: Option<usize>,
     /// Pause between byte pieces (default 1 ms), to make an answer slow enough to stop; zero is full speed.
     pub piece_delay: Option<Duration>,
+    /// A body that does not end (up to [`ENDLESS_BYTES`]): with `status`, an error body of
+    /// plain text; without, the reply's first event, then `data: ` and a line with no end.
+    pub endless: bool,
+}
+
+/// What an "endless" body sends at most: far more than any client should read.
+pub const ENDLESS_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How the next model-list request (either list) behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelsScenario {
+    /// Answer this status with a JSON error.
+    Status(u16),
+    /// Answer 200 with a JSON array that never ends.
+    Endless,
+    /// Answer with a redirect to `location`.
+    Redirect { status: u16, location: String },
 }
 
 /// How the next code exchange behaves.
@@ -36,6 +53,8 @@ pub enum ExchangeScenario {
     NoKey,
     /// Wait this long before answering normally.
     Slow(Duration),
+    /// Answer with a redirect (307/308 make a client that follows them re-send the body).
+    Redirect { status: u16, location: String },
 }
 
 /// Counters a test can assert on.
@@ -55,6 +74,12 @@ pub struct Stats {
     pub last_exchange_content_type: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,
+    /// Bytes produced by endless bodies (what the client let the server send, plus what the
+    /// socket buffers held when it went away).
+    pub endless_bytes_sent: u64,
+    /// Endless bodies the server has dropped (the client closed the connection).
+    pub endless_bodies_closed: u32,
+    pub model_list_requests: u32,
 }
 
 pub(crate) struct Code {
@@ -76,6 +101,7 @@ pub(crate) struct Inner {
     pub code_lifetime: Duration,
     pub chat_script: VecDeque<ChatScenario>,
     pub exchange_script: VecDeque<ExchangeScenario>,
+    pub models_script: VecDeque<ModelsScenario>,
     pub completions: HashMap<String, Completion>,
     pub stats: Stats,
 }
@@ -88,6 +114,7 @@ impl Default for Inner {
             code_lifetime: Duration::from_secs(60),
             chat_script: VecDeque::new(),
             exchange_script: VecDeque::new(),
+            models_script: VecDeque::new(),
             completions: HashMap::new(),
             stats: Stats::default(),
         }

@@ -68,11 +68,14 @@ pub enum AnswerEvent {
         attempt: u32,
         reason: String,
     },
-    /// `text` is the whole answer as markdown (for Copy).
+    /// `text` is the whole answer as markdown (for Copy). `cause` is the typed error, for Rust
+    /// (a 401 marks the key rejected); the window reads `error`.
     Finished {
         status: MessageStatus,
         error: Option<ErrorView>,
         text: String,
+        #[serde(skip)]
+        cause: Option<GatewayError>,
     },
     Usage(Usage),
     /// The answer was shown but could not be saved (a full disk, say).

@@ -66,8 +66,8 @@ impl Chats {
     }
 
     /// Runs one answer to its end, telling `emit` as it goes (a rejected key arrives as a
-    /// `Finished` event whose error kind is `key_rejected`). The question and the answer's
-    /// row are saved before the request leaves; the text is saved as it grows.
+    /// `Finished` event whose `cause` is [`GatewayError::Unauthorized`]). The question and the
+    /// answer's row are saved before the request leaves; the text is saved as it grows.
     pub async fn ask(
         &self,
         gateway: &Gateway,
@@ -150,6 +150,7 @@ impl Chats {
             status,
             error,
             text: outcome.text.clone(),
+            cause: outcome.error.clone(),
         });
         if let Err(e) = saved {
             emit(AnswerEvent::NotSaved {

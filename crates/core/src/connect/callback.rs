@@ -243,4 +243,98 @@ mod tests {
         assert_eq!(any_code("x:/y?code="), None);
         assert_eq!(any_code("garbage"), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn targets() -> [CallbackTarget; 2] {
+            [scheme(), CallbackTarget::Loopback { port: 5000 }]
+        }
+
+        /// Text shaped like a callback, with the parts that matter varied.
+        fn callbackish() -> impl Strategy<Value = String> {
+            let scheme = prop_oneof![
+                Just("ai.glama.chat:/"),
+                Just("AI.GLAMA.CHAT://"),
+                Just("ai.glama.chat:"),
+                Just("http://127.0.0.1:5000/"),
+                Just("http://[::1]:5000/"),
+                Just("evil:/"),
+                Just(""),
+            ];
+            let path = prop_oneof![
+                Just("callback/".to_string()),
+                Just("callback".to_string()),
+                Just(String::new()),
+                "[a-z/%.]{0,8}",
+            ];
+            let state = "[A-Za-z0-9_\\-%é🦀/]{0,12}";
+            let query = proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("code".to_string()),
+                        Just("error".to_string()),
+                        Just("error_description".to_string()),
+                        "[a-z%]{0,4}",
+                    ],
+                    "\\PC{0,10}",
+                ),
+                0..4,
+            )
+            .prop_map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            });
+            (scheme, path, state, query).prop_map(|(s, p, st, q)| format!("{s}{p}{st}?{q}"))
+        }
+
+        fn check(raw: &str) -> Result<(), TestCaseError> {
+            for target in targets() {
+                match target.parse(raw) {
+                    Ok(p) => {
+                        prop_assert!(!p.state.is_empty());
+                        match p.result {
+                            CallbackResult::Code(c) => prop_assert!(!c.expose().is_empty()),
+                            CallbackResult::Denied { error, .. } => prop_assert!(!error.is_empty()),
+                        }
+                    }
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+            let _ = any_code(raw);
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn any_string(raw in "\\PC*") {
+                check(&raw)?;
+            }
+
+            #[test]
+            fn any_bytes_as_lossy_text(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+                check(&String::from_utf8_lossy(&bytes))?;
+            }
+
+            #[test]
+            fn callback_shaped(raw in callbackish()) {
+                check(&raw)?;
+            }
+
+            /// Every URL we build reads back to its own state.
+            #[test]
+            fn built_urls_round_trip(state in "[A-Za-z0-9_-]{1,43}", code in "[A-Za-z0-9_-]{1,40}") {
+                for target in targets() {
+                    let raw = format!("{}?code={code}", target.url(&state));
+                    let p = target.parse(&raw).unwrap();
+                    prop_assert_eq!(p.state, state.clone());
+                    prop_assert_eq!(p.result, CallbackResult::Code(Secret::new(code.clone())));
+                }
+            }
+        }
+    }
 }

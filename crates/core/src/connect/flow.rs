@@ -122,6 +122,9 @@ pub struct Flows {
     pending: Option<PendingFlow>,
     /// sha256(code) → (sha256(whole URL), when it was accepted).
     used_codes: HashMap<[u8; 32], ([u8; 32], SystemTime)>,
+    /// sha256(whole URL) of the last callback accepted, and when: a denial carries no code,
+    /// and the OS delivering it twice is still not news.
+    last_accepted: Option<([u8; 32], SystemTime)>,
 }
 
 impl Flows {
@@ -166,6 +169,11 @@ impl Flows {
                 });
             }
         }
+        if let Some((seen_url, seen_at)) = self.last_accepted {
+            if seen_url == url_digest && now.duration_since(seen_at).unwrap_or_default() < DUPLICATE_WINDOW {
+                return Err(Rejection::Duplicate);
+            }
+        }
         let flow = self.pending.as_ref().ok_or(Rejection::NoPendingFlow)?;
         let params = flow.target.parse(raw).map_err(Rejection::Malformed)?;
         if !flow.state.matches(&params.state) {
@@ -175,7 +183,10 @@ impl Flows {
             self.pending = None;
             return Err(Rejection::Expired);
         }
-        let flow = self.pending.take().expect("checked above");
+        let Some(flow) = self.pending.take() else {
+            return Err(Rejection::NoPendingFlow);
+        };
+        self.last_accepted = Some((url_digest, now));
         Ok(match params.result {
             CallbackResult::Code(code) => {
                 let code_digest: [u8; 32] = Sha256::digest(code.expose().as_bytes()).into();
@@ -270,6 +281,17 @@ mod tests {
         let res = flows.accept(&format!("{url}?error=access_denied"), t0()).unwrap();
         assert!(matches!(res, Accepted::Denied { ref error, .. } if error == "access_denied"));
         assert!(flows.pending().is_none());
+    }
+
+    /// Before, the second delivery of a denial read "did not ask for" (no flow pending).
+    #[test]
+    fn a_denial_delivered_twice_is_handled_once() {
+        let (mut flows, url) = started();
+        let denial = format!("{url}?error=access_denied");
+        assert!(matches!(flows.accept(&denial, t0()), Ok(Accepted::Denied { .. })));
+        assert_eq!(flows.accept(&denial, t0()).unwrap_err(), Rejection::Duplicate);
+        let later = t0() + DUPLICATE_WINDOW;
+        assert_eq!(flows.accept(&denial, later).unwrap_err(), Rejection::NoPendingFlow);
     }
 
     #[test]

@@ -61,12 +61,7 @@ impl LoopbackListener {
 
 /// A page with no script and no remote load, whatever the words say.
 fn page(title: &str, words: &str) -> impl IntoResponse {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let esc = crate::render::escape_html;
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Glama Chat — {t}</title>\
          <style>body{{font:16px system-ui,sans-serif;margin:4em auto;max-width:32em;text-align:center}}</style>\

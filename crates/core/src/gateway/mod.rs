@@ -3,13 +3,19 @@
 //! One `reqwest` client with rustls. reqwest never re-sends a request whose bytes reached the
 //! server, so a chat POST is never billed twice behind our back; the retries we do make are
 //! explicit, in `chat`.
+//!
+//! Redirects are never followed, on any call: reqwest re-sends a 307/308 POST body (the sign-in
+//! code and verifier, a conversation) to wherever it points, and Glama's API does not redirect.
+//! A 3xx is an error that names where it pointed.
+//!
+//! Every body is read with a cap ([`limits`]): a misbehaving server cannot grow memory.
 
 pub mod stream;
 pub mod types;
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use url::Url;
 
@@ -46,6 +52,35 @@ pub enum GatewayError {
     Dropped(String),
     #[error("Glama reported an error mid-answer: {0}")]
     StreamError(String),
+    #[error("Glama answered with a redirect ({status}) to {location}; this app does not follow redirects.")]
+    Redirected { status: u16, location: String },
+    #[error("Glama sent {what} larger than {} KB, more than this app reads; the rest was not read.", limit / 1024)]
+    TooLarge { what: &'static str, limit: usize },
+}
+
+/// How many bytes each kind of body may have.
+pub mod limits {
+    /// An error answer: enough for any message, which is then cut to [`MESSAGE_CHARS`].
+    pub const ERROR_BODY: usize = 64 * 1024;
+    /// The code exchange's `{"apiKey": …}`.
+    pub const EXCHANGE: usize = 64 * 1024;
+    /// A model list (Glama lists hundreds of models with prices and capabilities).
+    pub const MODEL_LIST: usize = 16 * 1024 * 1024;
+    /// One completion request's usage.
+    pub const USAGE: usize = 1024 * 1024;
+    /// One SSE event of a chat stream (a chunk carries a few tokens).
+    pub const STREAM_EVENT: usize = 1024 * 1024;
+    /// Characters of a server's message shown to the person.
+    pub const MESSAGE_CHARS: usize = 300;
+}
+
+/// A server's words cut to a readable length, on a character boundary.
+pub(crate) fn readable(message: &str) -> String {
+    let message = message.trim();
+    match message.char_indices().nth(limits::MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_string(),
+    }
 }
 
 impl GatewayError {
@@ -62,6 +97,8 @@ impl GatewayError {
             GatewayError::BadResponse(_) => "bad_response",
             GatewayError::Dropped(_) => "dropped",
             GatewayError::StreamError(_) => "stream_error",
+            GatewayError::Redirected { .. } => "redirected",
+            GatewayError::TooLarge { .. } => "too_large",
         }
     }
 
@@ -135,6 +172,7 @@ impl Gateway {
             .default_headers(headers)
             .connect_timeout(timeouts.connect)
             .read_timeout(timeouts.stream_idle)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("rustls client builds");
         Self { base, http, timeouts }
@@ -171,8 +209,8 @@ impl Gateway {
             .await
             .map_err(GatewayError::from_reqwest)?;
         let resp = check(resp).await?;
-        let text = resp.text().await.map_err(GatewayError::from_reqwest)?;
-        let value: serde_json::Value = serde_json::from_str(&text)
+        let body = read_capped(resp, limits::EXCHANGE, "a code exchange answer").await?;
+        let value: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|_| GatewayError::BadResponse("the code exchange did not answer with JSON".into()))?;
         match value.get("apiKey").and_then(|k| k.as_str()).map(str::trim) {
             Some(key) if !key.is_empty() => Ok(ApiKey::new(key)),
@@ -200,33 +238,17 @@ impl Gateway {
 
     async fn openai_models(&self, key: &ApiKey) -> Result<Vec<ModelInfo>, GatewayError> {
         let resp = self.get(self.endpoint("/api/gateway/openai/v1/models"), key).await?;
-        let list: OpenAiModelList = json(check(resp).await?).await?;
-        Ok(list
-            .data
-            .into_iter()
-            .filter(|m| !m.id.is_empty())
-            .map(|m| ModelInfo {
-                id: m.id,
-                input_per_million: None,
-                output_per_million: None,
-                capabilities: Vec::new(),
-                max_tokens_input: None,
-            })
-            .collect())
+        decode_openai_models(&read_capped(check(resp).await?, limits::MODEL_LIST, "a model list").await?)
     }
 
     /// Glama's rich list (prices, capabilities), falling back to the OpenAI-shaped one.
     pub async fn models(&self, key: &ApiKey) -> Result<Vec<ModelInfo>, GatewayError> {
         let rich = async {
             let resp = self.get(self.endpoint("/api/gateway/v1/models"), key).await?;
-            json::<Vec<RichModel>>(check(resp).await?).await
+            decode_rich_models(&read_capped(check(resp).await?, limits::MODEL_LIST, "a model list").await?)
         };
         match rich.await {
-            Ok(models) if !models.is_empty() => Ok(models
-                .into_iter()
-                .filter(|m| !m.id.is_empty())
-                .map(ModelInfo::from)
-                .collect()),
+            Ok(models) if !models.is_empty() => Ok(models),
             Err(GatewayError::Unauthorized) => Err(GatewayError::Unauthorized),
             _ => self.openai_models(key).await,
         }
@@ -265,30 +287,90 @@ impl Gateway {
         })
     }
 
-    /// Tokens and cost of a finished request; `None` until Glama has settled it.
-    pub async fn completion_usage(&self, key: &ApiKey, request_id: &str) -> Result<Option<Usage>, GatewayError> {
-        let mut url = Url::parse(&self.endpoint("/api/gateway/v1/completion-requests/")).expect("base is a URL");
+    /// `{base}/api/gateway/v1/completion-requests/{id}`, the id one escaped path segment.
+    pub fn usage_url(&self, request_id: &str) -> Result<Url, GatewayError> {
+        let mut url = Url::parse(&self.endpoint("/api/gateway/v1/completion-requests/"))
+            .map_err(|e| GatewayError::BadResponse(format!("the gateway address cannot take a path ({e})")))?;
         url.path_segments_mut()
-            .expect("http URL")
+            .map_err(|()| GatewayError::BadResponse("the gateway address cannot take a path".into()))?
             .pop_if_empty()
             .push(request_id);
-        let resp = self.get(url, key).await?;
+        Ok(url)
+    }
+
+    /// Tokens and cost of a finished request; `None` until Glama has settled it.
+    pub async fn completion_usage(&self, key: &ApiKey, request_id: &str) -> Result<Option<Usage>, GatewayError> {
+        let resp = self.get(self.usage_url(request_id)?, key).await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let req: CompletionRequest = json(check(resp).await?).await?;
-        Ok(req.token_usage.map(|t| Usage {
-            prompt_tokens: t.prompt_tokens,
-            completion_tokens: t.completion_tokens,
-            cost_usd: req.total_cost_usd.as_ref().and_then(|c| c.per_token()),
-            source: UsageSource::Glama,
-        }))
+        decode_usage(&read_capped(check(resp).await?, limits::USAGE, "a usage record").await?)
     }
 }
 
-async fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T, GatewayError> {
-    let text = resp.text().await.map_err(GatewayError::from_reqwest)?;
-    serde_json::from_str(&text).map_err(|e| GatewayError::BadResponse(format!("unexpected JSON ({e})")))
+fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
+    serde_json::from_slice(body).map_err(|e| GatewayError::BadResponse(format!("unexpected JSON ({e})")))
+}
+
+/// `GET /api/gateway/v1/models`: entries without an id are skipped.
+pub fn decode_rich_models(body: &[u8]) -> Result<Vec<ModelInfo>, GatewayError> {
+    let models: Vec<RichModel> = json(body)?;
+    Ok(models
+        .into_iter()
+        .filter(|m| !m.id.is_empty())
+        .map(ModelInfo::from)
+        .collect())
+}
+
+/// `GET /api/gateway/openai/v1/models`: ids only.
+pub fn decode_openai_models(body: &[u8]) -> Result<Vec<ModelInfo>, GatewayError> {
+    let list: OpenAiModelList = json(body)?;
+    Ok(list
+        .data
+        .into_iter()
+        .filter(|m| !m.id.is_empty())
+        .map(|m| ModelInfo {
+            id: m.id,
+            input_per_million: None,
+            output_per_million: None,
+            capabilities: Vec::new(),
+            max_tokens_input: None,
+        })
+        .collect())
+}
+
+/// `GET /api/gateway/v1/completion-requests/{id}`: `None` until Glama has settled it.
+pub fn decode_usage(body: &[u8]) -> Result<Option<Usage>, GatewayError> {
+    let req: CompletionRequest = json(body)?;
+    Ok(req.token_usage.map(|t| Usage {
+        prompt_tokens: t.prompt_tokens,
+        completion_tokens: t.completion_tokens,
+        cost_usd: req.total_cost_usd.as_ref().and_then(|c| c.per_token()),
+        source: UsageSource::Glama,
+    }))
+}
+
+/// The whole body, or [`GatewayError::TooLarge`] as soon as it passes `limit` (the rest is
+/// never read: dropping the response closes the connection).
+async fn read_capped(resp: Response, limit: usize, what: &'static str) -> Result<Vec<u8>, GatewayError> {
+    match read_prefix(resp, limit).await? {
+        (body, false) => Ok(body),
+        (_, true) => Err(GatewayError::TooLarge { what, limit }),
+    }
+}
+
+/// At most `limit` bytes of the body, and whether there was more.
+async fn read_prefix(mut resp: Response, limit: usize) -> Result<(Vec<u8>, bool), GatewayError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(GatewayError::from_reqwest)? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
 }
 
 /// Passes a 2xx through; turns anything else into a [`GatewayError`] with Glama's own words.
@@ -303,19 +385,27 @@ async fn check(resp: Response) -> Result<Response, GatewayError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = resp.text().await.unwrap_or_default();
-    let message = match serde_json::from_str::<serde_json::Value>(&body) {
-        Ok(v) => stream::error_text(v.get("error").unwrap_or(&v)),
-        Err(_) => {
-            let trimmed: String = body.trim().chars().take(300).collect();
-            if trimmed.is_empty() {
-                status.canonical_reason().unwrap_or("no details").to_string()
-            } else {
-                trimmed
-            }
-        }
-    };
     let code = status.as_u16();
+    if status.is_redirection() {
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .map(|v| readable(&String::from_utf8_lossy(v.as_bytes())))
+            .unwrap_or_else(|| "nowhere".into());
+        return Err(GatewayError::Redirected { status: code, location });
+    }
+    // An error body is read only so far: its words are cut to a line or two anyway.
+    let (body, _) = read_prefix(resp, limits::ERROR_BODY).await.unwrap_or_default();
+    let body = String::from_utf8_lossy(&body);
+    let message = match serde_json::from_str::<serde_json::Value>(&body) {
+        Ok(v) => readable(&stream::error_text(v.get("error").unwrap_or(&v))),
+        Err(_) => readable(&body),
+    };
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("no details").to_string()
+    } else {
+        message
+    };
     let lower = message.to_lowercase();
     Err(match code {
         401 => GatewayError::Unauthorized,
@@ -363,8 +453,103 @@ mod tests {
     }
 
     #[test]
+    fn readable_cuts_on_a_character_boundary() {
+        let long = "é".repeat(1000);
+        let cut = readable(&long);
+        assert_eq!(cut.chars().count(), limits::MESSAGE_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(readable("  short  "), "short");
+    }
+
+    #[test]
     fn kinds_are_stable() {
         assert_eq!(GatewayError::Unauthorized.kind(), "key_rejected");
         assert_eq!(GatewayError::Timeout.kind(), "timeout");
+    }
+
+    mod decoders {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// JSON-ish text: the decoders' likely inputs, odd shapes included.
+        fn jsonish() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                Just("null".to_string()),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| serde_json::json!(n).to_string()),
+                "\\PC{0,12}".prop_map(|s| serde_json::json!(s).to_string()),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                let key = prop_oneof![
+                    Just("id"),
+                    Just("data"),
+                    Just("pricePerToken"),
+                    Just("input"),
+                    Just("output"),
+                    Just("capabilities"),
+                    Just("maxTokensInput"),
+                    Just("tokenUsage"),
+                    Just("promptTokens"),
+                    Just("completionTokens"),
+                    Just("totalCostUsd"),
+                    Just("x"),
+                ];
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                    proptest::collection::vec((key, inner), 0..6).prop_map(|v| {
+                        let fields: Vec<String> = v.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                        format!("{{{}}}", fields.join(","))
+                    }),
+                ]
+            })
+        }
+
+        fn check_models(models: &[ModelInfo]) {
+            for m in models {
+                assert!(!m.id.is_empty());
+                for price in [m.input_per_million, m.output_per_million].into_iter().flatten() {
+                    assert!(price.is_finite() && price >= 0.0, "{price}");
+                }
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+                if let Ok(m) = decode_rich_models(&body) { check_models(&m) }
+                if let Ok(m) = decode_openai_models(&body) { check_models(&m) }
+                let _ = decode_usage(&body);
+            }
+
+            #[test]
+            fn any_json_shape(body in jsonish()) {
+                match decode_rich_models(body.as_bytes()) {
+                    Ok(m) => check_models(&m),
+                    Err(e) => prop_assert_eq!(e.kind(), "bad_response"),
+                }
+                match decode_openai_models(body.as_bytes()) {
+                    Ok(m) => check_models(&m),
+                    Err(e) => prop_assert_eq!(e.kind(), "bad_response"),
+                }
+                match decode_usage(body.as_bytes()) {
+                    Ok(Some(u)) => prop_assert!(u.cost_usd.is_none_or(|c| c.is_finite() && c >= 0.0)),
+                    Ok(None) => {}
+                    Err(e) => prop_assert_eq!(e.kind(), "bad_response"),
+                }
+            }
+        }
+
+        #[test]
+        fn shapes_read() {
+            let rich = br#"[{"id":"a","pricePerToken":{"input":"0.000001","output":1e308}},{"id":""},{"id":"b","capabilities":null}]"#;
+            let models = decode_rich_models(rich).unwrap();
+            assert_eq!(models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+            assert_eq!(models[0].input_per_million, Some(1.0));
+            let usage = decode_usage(br#"{"tokenUsage":{"promptTokens":3},"totalCostUsd":"-1"}"#)
+                .unwrap()
+                .unwrap();
+            assert_eq!((usage.prompt_tokens, usage.cost_usd), (Some(3), None));
+            assert_eq!(decode_usage(b"{}").unwrap(), None);
+        }
     }
 }

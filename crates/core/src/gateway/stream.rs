@@ -1,13 +1,19 @@
 //! A streamed chat completion: SSE frames (parsed by `eventsource-stream`) to text deltas.
+//!
+//! `eventsource-stream` buffers an event without limit (and re-scans its buffer on each
+//! chunk), and the read timeout never fires while bytes keep coming. So the bytes pass through
+//! [`EventSizeCap`] first: past [`limits::STREAM_EVENT`] bytes in one event the stream ends
+//! with [`GatewayError::TooLarge`], and the text received before it is kept.
 
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use eventsource_stream::{EventStreamError, Eventsource};
 use futures_util::{Stream, StreamExt};
 
 use super::types::{ChatChunk, StreamUsage};
-use super::GatewayError;
+use super::{limits, readable, GatewayError};
 
 /// What one SSE event of a chat stream means to us.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +26,118 @@ pub enum StreamItem {
     },
 }
 
+/// Why the bytes of a stream stopped.
+#[derive(Debug)]
+enum ReadError {
+    Transport(String),
+    EventTooLarge,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Transport(e) => f.write_str(e),
+            ReadError::EventTooLarge => write!(f, "an event is larger than {} bytes", limits::STREAM_EVENT),
+        }
+    }
+}
+
 type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>>;
-type EventStream = eventsource_stream::EventStream<ByteStream>;
+type EventStream = eventsource_stream::EventStream<EventSizeCap>;
+
+/// Passes bytes through while no SSE event is longer than `limit`; past it, yields the bytes
+/// before the overflow, then [`ReadError::EventTooLarge`], then ends (the source is dropped
+/// unread). Counts on bytes alone, one pass, whatever the chunking.
+struct EventSizeCap {
+    source: ByteStream,
+    limit: usize,
+    /// Bytes of the event being received (its lines, without their line ends).
+    event: usize,
+    /// Bytes of the line being received; a line end after an empty line ends the event.
+    line: usize,
+    /// The last byte was `\r` (so a following `\n` belongs to the same line end).
+    after_cr: bool,
+    state: CapState,
+}
+
+enum CapState {
+    Open,
+    /// The overflow is reported on the next poll.
+    Overflowed,
+    Ended,
+}
+
+impl EventSizeCap {
+    fn new(source: ByteStream, limit: usize) -> Self {
+        Self {
+            source,
+            limit,
+            event: 0,
+            line: 0,
+            after_cr: false,
+            state: CapState::Open,
+        }
+    }
+
+    /// How many bytes of `chunk` fit before an event passes the limit (`None`: all of them).
+    fn fit(&mut self, chunk: &[u8]) -> Option<usize> {
+        for (at, &byte) in chunk.iter().enumerate() {
+            let after_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
+            match byte {
+                b'\n' if after_cr => {}
+                b'\r' | b'\n' => {
+                    if self.line == 0 {
+                        self.event = 0;
+                    }
+                    self.line = 0;
+                }
+                _ => {
+                    self.line += 1;
+                    self.event += 1;
+                    if self.event > self.limit {
+                        return Some(at);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Stream for EventSizeCap {
+    type Item = Result<Bytes, ReadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.state {
+            CapState::Ended => return Poll::Ready(None),
+            CapState::Overflowed => {
+                self.state = CapState::Ended;
+                return Poll::Ready(Some(Err(ReadError::EventTooLarge)));
+            }
+            CapState::Open => {}
+        }
+        match self.source.as_mut().poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                self.state = CapState::Ended;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.state = CapState::Ended;
+                Poll::Ready(Some(Err(ReadError::Transport(e))))
+            }
+            Poll::Ready(Some(Ok(chunk))) => match self.fit(&chunk) {
+                None => Poll::Ready(Some(Ok(chunk))),
+                Some(fits) => {
+                    self.state = CapState::Overflowed;
+                    // Release the source now: its connection closes, nothing more is read.
+                    self.source = Box::pin(futures_util::stream::empty());
+                    Poll::Ready(Some(Ok(chunk.slice(..fits))))
+                }
+            },
+        }
+    }
+}
 
 /// The events of one streamed answer. Ends with `None` after `[DONE]` (or after a
 /// `finish_reason` when the server closes without `[DONE]`); a connection that drops before
@@ -41,7 +157,7 @@ impl ChatEvents {
     {
         let bytes: ByteStream = Box::pin(bytes.map(|r| r.map_err(|e| e.to_string())));
         Self {
-            events: bytes.eventsource(),
+            events: EventSizeCap::new(bytes, limits::STREAM_EVENT).eventsource(),
             finished: false,
             done: false,
         }
@@ -59,7 +175,14 @@ impl ChatEvents {
                     self.done = true;
                     // After a finish_reason the answer is whole; a connection cut before
                     // `[DONE]` loses nothing.
-                    return (!self.finished).then_some(Err(GatewayError::Dropped(e)));
+                    let error = match e {
+                        ReadError::Transport(e) => GatewayError::Dropped(e),
+                        ReadError::EventTooLarge => GatewayError::TooLarge {
+                            what: "a stream event",
+                            limit: limits::STREAM_EVENT,
+                        },
+                    };
+                    return (!self.finished).then_some(Err(error));
                 }
                 Some(Err(e)) => {
                     self.done = true;
@@ -99,7 +222,7 @@ impl ChatEvents {
             };
             if let Some(error) = chunk.error {
                 self.done = true;
-                return Some(Err(GatewayError::StreamError(error_text(&error))));
+                return Some(Err(GatewayError::StreamError(readable(&error_text(&error)))));
             }
             if chunk
                 .choices
@@ -133,8 +256,8 @@ impl ChatEvents {
 /// The words of an error event's data, whatever its shape.
 fn error_message(data: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(data) {
-        Ok(v) => error_text(v.get("error").unwrap_or(&v)),
-        Err(_) if !data.is_empty() => data.to_string(),
+        Ok(v) => readable(&error_text(v.get("error").unwrap_or(&v))),
+        Err(_) if !data.is_empty() => readable(data),
         Err(_) => "the gateway reported an error".into(),
     }
 }
@@ -296,5 +419,164 @@ mod tests {
         assert_eq!(events.next().await.unwrap().unwrap(), StreamItem::Text("so far".into()));
         assert!(matches!(events.next().await, Some(Err(GatewayError::Dropped(_)))));
         assert!(events.next().await.is_none());
+    }
+
+    /// A source that sends `head`, then `data: ` and an endless line in 64 KB pieces (up to
+    /// `total` bytes), counting what was pulled from it.
+    fn endless_event(
+        head: String,
+        total: usize,
+        pulled: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) -> impl Stream<Item = Result<Bytes, String>> + Send + 'static {
+        let piece = Bytes::from(vec![b'a'; 64 * 1024]);
+        let first = Bytes::from(format!("{head}data: "));
+        futures_util::stream::iter(std::iter::once(first).chain(std::iter::repeat(piece))).scan(
+            0usize,
+            move |sent, b| {
+                *sent += b.len();
+                pulled.fetch_add(b.len(), std::sync::atomic::Ordering::Relaxed);
+                futures_util::future::ready((*sent <= total).then_some(Ok(b)))
+            },
+        )
+    }
+
+    /// Before the cap, the whole 16 MB was pulled and buffered, re-scanned on every piece,
+    /// and the answer ended as "dropped".
+    #[tokio::test]
+    async fn an_endless_event_ends_the_answer_at_the_cap_keeping_the_text() {
+        let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let head = format!("data: {}\n\n", chunk("kept so far"));
+        let mut events = ChatEvents::new(endless_event(head, 16 * 1024 * 1024, pulled.clone()));
+        assert_eq!(
+            events.next().await.unwrap().unwrap(),
+            StreamItem::Text("kept so far".into())
+        );
+        let error = events.next().await.unwrap().unwrap_err();
+        assert_eq!(
+            error,
+            GatewayError::TooLarge {
+                what: "a stream event",
+                limit: limits::STREAM_EVENT
+            }
+        );
+        assert_eq!(error.kind(), "too_large");
+        assert!(error.to_string().contains("larger than 1024 KB"), "{error}");
+        assert!(events.next().await.is_none());
+        let pulled = pulled.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(pulled < limits::STREAM_EVENT + 128 * 1024, "pulled {pulled} bytes");
+    }
+
+    #[tokio::test]
+    async fn many_lines_count_as_one_event_and_blank_lines_reset() {
+        // Short lines, but one event of 1.5 MB: refused.
+        let line = format!(": {}\r\n", "x".repeat(1000));
+        let raw = line.repeat(1500);
+        let (_, error, _) = run(raw.as_bytes(), &[]).await;
+        assert!(matches!(error, Some(GatewayError::TooLarge { .. })), "{error:?}");
+        // 1.5 MB in events of 1 KB each: fine, whatever the line ends.
+        for eol in ["\n", "\r\n", "\r"] {
+            let mut raw = String::new();
+            for _ in 0..1500 {
+                raw.push_str(&format!(": {}{eol}{eol}", "x".repeat(1000)));
+            }
+            // (With lone `\r` line ends `eventsource-stream` cannot see the last event end
+            // until more bytes come, so the answer is made whole by its finish_reason.)
+            raw.push_str(&format!(
+                "data: {}{eol}{eol}data: {{\"choices\":[{{\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}{eol}{eol}data: [DONE]{eol}{eol}",
+                chunk("ok")
+            ));
+            let (text, error, _) = run(raw.as_bytes(), &[7, 1001, 4096]).await;
+            assert_eq!(text, "ok", "eol={eol:?}");
+            assert!(error.is_none(), "eol={eol:?}: {error:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_error_event_is_cut_to_a_readable_length() {
+        let raw = format!("event: error\ndata: {}\n\n", "y".repeat(10_000));
+        let (_, error, _) = run(raw.as_bytes(), &[]).await;
+        match error {
+            Some(GatewayError::StreamError(m)) => assert!(m.chars().count() <= limits::MESSAGE_CHARS + 1),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn sse_line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "\\PC{0,30}".prop_map(|s| format!("data: {s}")),
+                "[a-z ]{0,12}".prop_map(|s| format!("data: {}", chunk(&s))),
+                Just("data: [DONE]".to_string()),
+                Just("event: error".to_string()),
+                Just(": keep-alive".to_string()),
+                Just(String::new()),
+                Just("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}".to_string()),
+                Just("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}".to_string()),
+                Just("data: {\"error\":{\"error\":{\"message\":7}}}".to_string()),
+            ]
+        }
+
+        fn outcome_is_sane(items: Vec<Result<StreamItem, GatewayError>>) -> Result<(), TestCaseError> {
+            // After an error nothing follows, and an error always has words.
+            let errors = items.iter().filter(|i| i.is_err()).count();
+            prop_assert!(errors <= 1);
+            if let Some(Err(e)) = items.last() {
+                prop_assert!(!e.to_string().is_empty());
+            } else {
+                prop_assert_eq!(errors, 0);
+            }
+            Ok(())
+        }
+
+        async fn collect(pieces: Vec<Vec<u8>>) -> Vec<Result<StreamItem, GatewayError>> {
+            let stream = futures_util::stream::iter(pieces.into_iter().map(|p| Ok::<_, String>(Bytes::from(p))));
+            let mut events = ChatEvents::new(stream);
+            let mut items = Vec::new();
+            while let Some(item) = events.next().await {
+                items.push(item);
+                prop_assume_not_too_many(&items);
+            }
+            items
+        }
+
+        fn prop_assume_not_too_many(items: &[Result<StreamItem, GatewayError>]) {
+            assert!(items.len() < 10_000, "a finite input gives finitely many items");
+        }
+
+        fn block_on<F: std::future::Future>(f: F) -> F::Output {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(f)
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_any_cuts(pieces in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..8)) {
+                outcome_is_sane(block_on(collect(pieces)))?;
+            }
+
+            #[test]
+            fn sse_like_lines_any_cuts(
+                lines in proptest::collection::vec(sse_line(), 0..16),
+                eol in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+                cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+            ) {
+                let raw: Vec<u8> = lines.iter().flat_map(|l| format!("{l}{eol}").into_bytes()).collect();
+                let mut at: Vec<usize> = cuts.iter().map(|i| i.index(raw.len() + 1)).collect();
+                at.sort_unstable();
+                let mut pieces = Vec::new();
+                let mut last = 0;
+                for c in at {
+                    pieces.push(raw[last..c].to_vec());
+                    last = c;
+                }
+                pieces.push(raw[last..].to_vec());
+                outcome_is_sane(block_on(collect(pieces)))?;
+            }
+        }
     }
 }

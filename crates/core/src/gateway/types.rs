@@ -156,7 +156,12 @@ pub struct ModelInfo {
 
 impl From<RichModel> for ModelInfo {
     fn from(m: RichModel) -> Self {
-        let per_million = |p: Option<&PriceValue>| p.and_then(PriceValue::per_token).map(|v| v * 1e6);
+        // A huge per-token price would overflow to infinity per million: no price is better.
+        let per_million = |p: Option<&PriceValue>| {
+            p.and_then(PriceValue::per_token)
+                .map(|v| v * 1e6)
+                .filter(|v| v.is_finite())
+        };
         let price = m.price_per_token.as_ref();
         Self {
             input_per_million: per_million(price.and_then(|p| p.input.as_ref())),

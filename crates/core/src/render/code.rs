@@ -13,7 +13,7 @@ use syntect::html::{line_tokens_to_classed_spans, ClassStyle};
 use syntect::parsing::{ParseState, ScopeStack, ScopeStackOp, SyntaxSet};
 
 use super::markdown::options;
-use super::sanitize::{clean, escape};
+use super::sanitize::{clean, escape_html};
 
 const STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
@@ -91,7 +91,7 @@ impl Highlighter {
             None => {
                 // A syntax that fails on this line: show it plain, keep the spans as they were.
                 self.stack = before;
-                html.push_str(&escape(line));
+                html.push_str(&escape_html(line));
             }
         }
         html.push_str(&"</span>".repeat(self.stack.len()));

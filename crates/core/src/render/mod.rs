@@ -1,7 +1,7 @@
 //! Model markdown to safe HTML, incrementally while the answer streams.
 //!
 //! Model output is hostile input. Raw HTML in it is shown as text, never parsed as markup;
-//! images become links (nothing is fetched); only http(s) and mailto links survive; and every
+//! images become links (nothing is fetched); only http(s) links survive (what `open_link` opens on click); and every
 //! piece of HTML goes through `ammonia` anyway, so a renderer bug cannot smuggle markup through.
 //!
 //! A message is rendered one top-level block at a time (`blocks`), and link reference
@@ -28,6 +28,7 @@ mod table;
 mod shapes;
 
 pub use replica::Replica;
+pub use sanitize::escape_html;
 pub use stream::{IncrementalRenderer, Op, RenderUpdate};
 
 use blocks::{chunk_starts, top_level_blocks};
@@ -64,6 +65,26 @@ pub fn warm_up() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Render and click agree: `open_link` opens http(s) only, so nothing else is a link.
+    /// Before, `mailto:` rendered as a link that was refused on click.
+    #[test]
+    fn only_links_that_open_are_links() {
+        for md in ["[mail me](mailto:a@b.example?subject=x)", "<mailto:a@b.example>", "[t](tel:+100)"] {
+            let html = render_markdown(md);
+            assert!(!html.contains("href"), "{md}: {html}");
+        }
+        // The words stay.
+        assert!(render_markdown("[mail me](mailto:a@b.example)").contains("mail me"));
+    }
+
+    #[test]
+    fn the_one_escaper_covers_text_and_attributes() {
+        assert_eq!(
+            escape_html("<a href=\"x\" title='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
 
     const SAMPLE: &str = "# Title\n\nSome *text* with `code` and a [link](https://example.com).\n\n\
         - item one\n- item two\n\n  continued\n- [x] done\n\n\

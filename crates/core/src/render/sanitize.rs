@@ -9,8 +9,20 @@ pub(super) fn clean(html: &str) -> String {
     sanitizer().clean(html).to_string()
 }
 
-pub(super) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// The app's one HTML escaper (text and attribute values alike).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub(super) fn sanitizer() -> &'static ammonia::Builder<'static> {
@@ -49,7 +61,9 @@ pub(super) fn sanitizer() -> &'static ammonia::Builder<'static> {
         .collect();
         let mut b = ammonia::Builder::empty();
         b.tags(tags)
-            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            // The same rule `open_link` applies on click: a `mailto:` link would hand text the
+            // model chose to another app, so it is shown as text, not as a link that does nothing.
+            .url_schemes(["http", "https"].into_iter().collect())
             // A relative link would resolve against the app's own origin: drop it.
             .url_relative(ammonia::UrlRelative::Deny)
             .link_rel(Some("noopener noreferrer nofollow"))
