@@ -545,6 +545,10 @@ mod tests {
             let models = decode_rich_models(rich).unwrap();
             assert_eq!(models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
             assert_eq!(models[0].input_per_million, Some(1.0));
+            assert_eq!(
+                models[0].output_per_million, None,
+                "1e308 per token overflows per million"
+            );
             let usage = decode_usage(br#"{"tokenUsage":{"promptTokens":3},"totalCostUsd":"-1"}"#)
                 .unwrap()
                 .unwrap();
