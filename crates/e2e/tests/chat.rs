@@ -344,7 +344,7 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
              const shown = m.querySelector('.committed').cloneNode(true); \
              for (const w of shown.querySelectorAll('.code-block')) { w.querySelector('.copy-code').remove(); w.replaceWith(...w.childNodes); } \
              const invoke = window.__TAURI__.core.invoke; \
-             return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(ms => { \
+             return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(p => p.messages).then(ms => { \
                const whole = document.createElement('div'); \
                whole.innerHTML = ms[ms.length - 1].html; \
                return { text: ms[ms.length - 1].text, shown: shown.innerHTML, whole: whole.innerHTML, adds: window.__adds, \
