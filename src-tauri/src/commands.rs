@@ -159,7 +159,10 @@ pub async fn rename_chat(
 pub async fn delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<(), AppError> {
     // A chat deleted while it streams stops; Undo brings back what it had.
     state.chats.stop(&conversation_id);
-    Ok(state.store.run(move |db| conversations::delete(db, &conversation_id)).await?)
+    Ok(state
+        .store
+        .run(move |db| conversations::delete(db, &conversation_id))
+        .await?)
 }
 
 #[tauri::command]
@@ -171,7 +174,11 @@ pub async fn undo_delete_chat(state: State<'_, AppState>, conversation_id: Strin
 }
 
 #[tauri::command]
-pub async fn set_chat_model(state: State<'_, AppState>, conversation_id: String, model: String) -> Result<(), AppError> {
+pub async fn set_chat_model(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    model: String,
+) -> Result<(), AppError> {
     Ok(state
         .store
         .run(move |db| conversations::set_model(db, &conversation_id, &model))

@@ -46,10 +46,21 @@ pub async fn choose_open(app: &AppHandle) -> Option<PathBuf> {
 pub fn file_name(title: &str) -> String {
     let cleaned: String = title
         .chars()
-        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                ' '
+            } else {
+                c
+            }
+        })
         .take(80)
         .collect();
-    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Words of dots alone (`..`) go: a name never climbs out of the chosen folder.
+    let cleaned = cleaned
+        .split_whitespace()
+        .filter(|w| !w.chars().all(|c| c == '.'))
+        .collect::<Vec<_>>()
+        .join(" ");
     let cleaned = cleaned.trim_start_matches('.');
     if cleaned.is_empty() {
         "Glama Chat".into()
@@ -87,7 +98,10 @@ pub async fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, AppError> 
             .read_to_end(&mut bytes)
             .map_err(|e| AppError::File(shown.clone(), e.to_string()))?;
         if bytes.len() as u64 > limit {
-            return Err(AppError::File(shown, format!("it is larger than {} MB", limit / 1024 / 1024)));
+            return Err(AppError::File(
+                shown,
+                format!("it is larger than {} MB", limit / 1024 / 1024),
+            ));
         }
         Ok(bytes)
     })

@@ -9,8 +9,8 @@ use glama_core::store::{search, Store};
 
 const WORDS: &[&str] = &[
     "the", "model", "answer", "database", "render", "stream", "token", "window", "search", "memory", "question",
-    "function", "return", "value", "error", "index", "table", "query", "result", "string", "vector", "thread",
-    "async", "rust", "python", "deploy", "server", "client", "cache", "budget", "kiwi", "orbit", "lattice",
+    "function", "return", "value", "error", "index", "table", "query", "result", "string", "vector", "thread", "async",
+    "rust", "python", "deploy", "server", "client", "cache", "budget", "kiwi", "orbit", "lattice",
 ];
 const CJK: &[&str] = &["我们", "数据", "存在", "本地", "东京", "天気", "検索", "速度"];
 
@@ -86,7 +86,10 @@ fn archive(conversations: Vec<ArchivedConversation>) -> Archive {
 }
 
 fn row(figure: &str, measured: String, budget: &str, pass: bool) {
-    println!("BENCH\t{figure}\t{measured}\t{budget}\t{}", if pass { "pass" } else { "miss" });
+    println!(
+        "BENCH\t{figure}\t{measured}\t{budget}\t{}",
+        if pass { "pass" } else { "miss" }
+    );
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -116,15 +119,30 @@ fn main() {
     };
     let first = open();
     let cached = median((0..20).map(|_| open()).collect());
-    row("history: open 5,000-message chat (first page, rendered)", ms(first), "≤ 300 ms", first.as_millis() <= 300);
-    row("history: open 5,000-message chat (first page, cached)", ms(cached), "≤ 300 ms", cached.as_millis() <= 300);
+    row(
+        "history: open 5,000-message chat (first page, rendered)",
+        ms(first),
+        "≤ 300 ms",
+        first.as_millis() <= 300,
+    );
+    row(
+        "history: open 5,000-message chat (first page, cached)",
+        ms(cached),
+        "≤ 300 ms",
+        cached.as_millis() <= 300,
+    );
     drop(store);
 
     // Size on disk of 10,000 messages (file and WAL, after a checkpoint).
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).store;
     let ten = archive((0..100).map(|i| conversation(&mut rng, i, 100)).collect());
-    let source_bytes: usize = ten.conversations.iter().flat_map(|c| &c.messages).map(|m| m.content.len()).sum();
+    let source_bytes: usize = ten
+        .conversations
+        .iter()
+        .flat_map(|c| &c.messages)
+        .map(|m| m.content.len())
+        .sum();
     store.call(move |db| archive::import(db, &ten)).unwrap();
     // Render every answer once, as opening each chat would, so the HTML cache is counted.
     store
@@ -143,7 +161,11 @@ fn main() {
         .sum();
     row(
         "history: size on disk of 10,000 messages",
-        format!("{:.1} MB ({:.1} MB of text)", size as f64 / 1e6, source_bytes as f64 / 1e6),
+        format!(
+            "{:.1} MB ({:.1} MB of text)",
+            size as f64 / 1e6,
+            source_bytes as f64 / 1e6
+        ),
         "(reported)",
         true,
     );
@@ -156,7 +178,15 @@ fn main() {
         let part = archive((0..100).map(|i| conversation(&mut rng, batch * 100 + i, 100)).collect());
         store.call(move |db| archive::import(db, &part)).unwrap();
     }
-    let queries = ["kiwi", "database query", "数据", "\"return value\"", "rend", "orbit OR lattice", "async -rust"];
+    let queries = [
+        "kiwi",
+        "database query",
+        "数据",
+        "\"return value\"",
+        "rend",
+        "orbit OR lattice",
+        "async -rust",
+    ];
     for q in queries {
         let times: Vec<Duration> = (0..7)
             .map(|_| {
@@ -167,6 +197,11 @@ fn main() {
             })
             .collect();
         let m = median(times);
-        row(&format!("history: search 100,000 messages for {q}"), ms(m), "≤ 50 ms", m.as_millis() <= 50);
+        row(
+            &format!("history: search 100,000 messages for {q}"),
+            ms(m),
+            "≤ 50 ms",
+            m.as_millis() <= 50,
+        );
     }
 }

@@ -248,7 +248,9 @@ async fn unauthorized_and_payment_required() {
 /// The messages of a conversation, as the store holds them.
 fn stored(store: &Store, c: &str) -> Vec<messages::Message> {
     let c = c.to_string();
-    store.call(move |db| Ok(messages::page(db, &c, Page::Latest, 100)?.messages)).unwrap()
+    store
+        .call(move |db| Ok(messages::page(db, &c, Page::Latest, 100)?.messages))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -278,7 +280,10 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     assert_eq!(status, MessageStatus::Done);
     assert_eq!(
         fake.stats().last_chat_messages,
-        [("system".into(), "You are a pirate.".into()), ("user".into(), "first".into())],
+        [
+            ("system".into(), "You are a pirate.".into()),
+            ("user".into(), "first".into())
+        ],
         "the system prompt goes first"
     );
     let usage = events
@@ -292,9 +297,17 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     assert!(usage.cost_usd.unwrap() > 0.0);
     assert!(usage.completion_tokens.unwrap() > 0);
     let msgs = stored(&store, &c);
-    assert_eq!(msgs[1].usage.as_ref().unwrap().cost_usd, usage.cost_usd, "usage is saved");
+    assert_eq!(
+        msgs[1].usage.as_ref().unwrap().cost_usd,
+        usage.cost_usd,
+        "usage is saved"
+    );
     assert_eq!(msgs[1].text, fake_gateway::reply_for("first"));
-    assert_eq!(msgs[1].html, glama_core::render::render_markdown(&msgs[1].text), "HTML cached");
+    assert_eq!(
+        msgs[1].html,
+        glama_core::render::render_markdown(&msgs[1].text),
+        "HTML cached"
+    );
 
     let status = chats
         .ask(&gateway, Some(key.clone()), &c, MODEL, Ask::Regenerate, &mut |_| {})
@@ -349,7 +362,14 @@ async fn an_answer_is_saved_as_it_streams() {
         let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
         tokio::spawn(async move {
             chats
-                .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text: "go".into() }, &mut |_| {})
+                .ask(
+                    &gateway,
+                    Some(key),
+                    &c,
+                    MODEL,
+                    Ask::Send { text: "go".into() },
+                    &mut |_| {},
+                )
                 .await
         })
     };
@@ -367,7 +387,10 @@ async fn an_answer_is_saved_as_it_streams() {
             break;
         }
     }
-    assert!(seen.len() >= 2 && seen[1] > seen[0], "partial saves while streaming: {seen:?}");
+    assert!(
+        seen.len() >= 2 && seen[1] > seen[0],
+        "partial saves while streaming: {seen:?}"
+    );
     assert!(reply.starts_with(&stored(&store, &c)[1].text));
     assert_eq!(running.await.unwrap().unwrap(), MessageStatus::Done);
     assert_eq!(stored(&store, &c)[1].text, reply);
@@ -388,13 +411,27 @@ async fn a_busy_conversation_refuses_a_second_question() {
         let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
         tokio::spawn(async move {
             chats
-                .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text: "one".into() }, &mut |_| {})
+                .ask(
+                    &gateway,
+                    Some(key),
+                    &c,
+                    MODEL,
+                    Ask::Send { text: "one".into() },
+                    &mut |_| {},
+                )
                 .await
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let err = chats
-        .ask(&gateway, Some(key.clone()), &c, MODEL, Ask::Send { text: "two".into() }, &mut |_| {})
+        .ask(
+            &gateway,
+            Some(key.clone()),
+            &c,
+            MODEL,
+            Ask::Send { text: "two".into() },
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, glama_core::chat::ChatError::Busy));
@@ -421,7 +458,14 @@ async fn a_full_disk_refuses_the_question_before_it_is_sent() {
         .unwrap();
     let long_question = "a question worth keeping ".repeat(4000);
     let err = chats
-        .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text: long_question }, &mut |_| {})
+        .ask(
+            &gateway,
+            Some(key),
+            &c,
+            MODEL,
+            Ask::Send { text: long_question },
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "disk_full");

@@ -387,13 +387,25 @@ fn adopt_orphans() {
 
 /// The app's processes (not zombies) in process group `pgid`.
 fn app_pids(pgid: i32) -> Vec<i32> {
-    let name = app_binary().file_name().unwrap().to_string_lossy().chars().take(15).collect::<String>();
+    let name = app_binary()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .chars()
+        .take(15)
+        .collect::<String>();
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
         // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after the last ')'.
-        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
         let comm = head.split_once('(').map(|(_, c)| c).unwrap_or("");
         let fields: Vec<&str> = rest.split_whitespace().collect();
         if comm == name && fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str()) {

@@ -39,13 +39,24 @@ async fn sidebar(app: &App) -> Vec<Value> {
 
 async fn new_chat_by_keyboard(app: &App) {
     let before = sidebar(app).await.len();
-    app.by_testid("composer-input").await.send_keys("\u{E009}n\u{E000}").await.unwrap(); // Ctrl+N
+    app.by_testid("composer-input")
+        .await
+        .send_keys("\u{E009}n\u{E000}")
+        .await
+        .unwrap(); // Ctrl+N
     app.wait_js(
         "a new chat",
-        &format!("return document.querySelectorAll('[data-testid=conversation-item]').length === {}", before + 1),
+        &format!(
+            "return document.querySelectorAll('[data-testid=conversation-item]').length === {}",
+            before + 1
+        ),
     )
     .await;
-    app.wait_js("an empty chat", "return document.querySelectorAll('[data-testid=message]').length === 0").await;
+    app.wait_js(
+        "an empty chat",
+        "return document.querySelectorAll('[data-testid=message]').length === 0",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -64,35 +75,72 @@ async fn chats_drafts_and_system_prompts_survive_a_relaunch() {
     assert_eq!(sent.last().unwrap(), &("user".into(), "second chat question".into()));
 
     // A draft left in the composer.
-    app.by_testid("composer-input").await.send_keys("an unsent thought").await.unwrap();
+    app.by_testid("composer-input")
+        .await
+        .send_keys("an unsent thought")
+        .await
+        .unwrap();
     let shown = sidebar(&app).await;
     assert_eq!(shown.len(), 2);
-    assert_eq!(shown[0]["title"], "second chat question", "newest activity first: {shown:?}");
+    assert_eq!(
+        shown[0]["title"], "second chat question",
+        "newest activity first: {shown:?}"
+    );
     assert_eq!(shown[0]["active"], true);
     assert_eq!(shown[1]["title"], "first chat question");
     // Give the draft's save (after a pause in typing) time to land, then quit.
-    app.wait_js("the draft saved", "return window.__TAURI__.core.invoke('list_chats').then(c => c[0].draft === 'an unsent thought')").await;
+    app.wait_js(
+        "the draft saved",
+        "return window.__TAURI__.core.invoke('list_chats').then(c => c[0].draft === 'an unsent thought')",
+    )
+    .await;
     let window_messages = app.messages().await;
     app.quit().await;
 
     let app = session.launch(&[]).await;
-    app.wait_js("the last chat open", "return document.querySelectorAll('[data-testid=message]').length === 2").await;
-    assert_eq!(sidebar(&app).await, shown, "the same chats, in the same order, the same one open");
+    app.wait_js(
+        "the last chat open",
+        "return document.querySelectorAll('[data-testid=message]').length === 2",
+    )
+    .await;
+    assert_eq!(
+        sidebar(&app).await,
+        shown,
+        "the same chats, in the same order, the same one open"
+    );
     let again = app.messages().await;
     assert_eq!(
-        again.iter().map(|m| (&m["role"], &m["text"], &m["status"])).collect::<Vec<_>>(),
-        window_messages.iter().map(|m| (&m["role"], &m["text"], &m["status"])).collect::<Vec<_>>()
+        again
+            .iter()
+            .map(|m| (&m["role"], &m["text"], &m["status"]))
+            .collect::<Vec<_>>(),
+        window_messages
+            .iter()
+            .map(|m| (&m["role"], &m["text"], &m["status"]))
+            .collect::<Vec<_>>()
     );
     assert_eq!(
-        app.js("return document.querySelector('[data-testid=composer-input]').value", vec![]).await,
+        app.js(
+            "return document.querySelector('[data-testid=composer-input]').value",
+            vec![]
+        )
+        .await,
         json!("an unsent thought")
     );
     assert_eq!(
-        app.js("return document.querySelector('[data-testid=system-prompt-input]').value", vec![]).await,
+        app.js(
+            "return document.querySelector('[data-testid=system-prompt-input]').value",
+            vec![]
+        )
+        .await,
         json!("Answer like a pirate.")
     );
     // Switching chats shows each one's own prompt and draft.
-    app.js("document.querySelectorAll('[data-testid=conversation-item] .open')[1].click()", vec![]).await;
+    app.js(
+        "document.querySelectorAll('[data-testid=conversation-item] .open')[1].click()",
+        vec![],
+    )
+    .await;
     app.wait_js("the first chat", "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('first chat question'))").await;
     assert_eq!(
         app.js("return [document.querySelector('[data-testid=system-prompt-input]').value, document.querySelector('[data-testid=composer-input]').value]", vec![]).await,
@@ -119,28 +167,61 @@ async fn rename_delete_and_undo() {
     app.js("document.querySelectorAll('[data-testid=conversation-item]')[1].querySelector('[data-testid=rename-button]').click()", vec![]).await;
     let field = app.by_testid("rename-input").await;
     // Not WebDriver's clear(): it blurs the field, which saves the rename as it stands.
-    app.js("document.querySelector('[data-testid=rename-input]').value = ''", vec![]).await;
+    app.js(
+        "document.querySelector('[data-testid=rename-input]').value = ''",
+        vec![],
+    )
+    .await;
     field.send_keys("Renamed chat\u{E007}").await.unwrap();
     app.wait_js("the new name", "return [...document.querySelectorAll('[data-testid=conversation-item]')].some(li => li.innerText.includes('Renamed chat'))").await;
-    let held = app.js("return window.__TAURI__.core.invoke('list_chats').then(c => c.map(x => x.title))", vec![]).await;
+    let held = app
+        .js(
+            "return window.__TAURI__.core.invoke('list_chats').then(c => c.map(x => x.title))",
+            vec![],
+        )
+        .await;
     assert_eq!(held, json!(["delete me", "Renamed chat"]));
 
     // Delete the open chat: it goes, the other opens, Undo brings it back with its messages.
     let deleted = sidebar(&app).await[0]["id"].clone();
     app.js("document.querySelectorAll('[data-testid=conversation-item]')[0].querySelector('[data-testid=delete-button]').click()", vec![]).await;
-    app.wait_js("one chat left", "return document.querySelectorAll('[data-testid=conversation-item]').length === 1").await;
-    app.wait_js("the other chat open", "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('keep me'))").await;
+    app.wait_js(
+        "one chat left",
+        "return document.querySelectorAll('[data-testid=conversation-item]').length === 1",
+    )
+    .await;
+    app.wait_js(
+        "the other chat open",
+        "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('keep me'))",
+    )
+    .await;
     app.click("undo-button").await;
-    app.wait_js("the chat back", "return document.querySelectorAll('[data-testid=conversation-item]').length === 2").await;
-    app.wait_js("its messages back", "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('delete me'))").await;
+    app.wait_js(
+        "the chat back",
+        "return document.querySelectorAll('[data-testid=conversation-item]').length === 2",
+    )
+    .await;
+    app.wait_js(
+        "its messages back",
+        "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('delete me'))",
+    )
+    .await;
     assert_eq!(sidebar(&app).await[0]["id"], deleted);
 
     // Deleted for good: gone after a relaunch too.
     app.js("document.querySelectorAll('[data-testid=conversation-item]')[0].querySelector('[data-testid=delete-button]').click()", vec![]).await;
-    app.wait_js("one chat left", "return document.querySelectorAll('[data-testid=conversation-item]').length === 1").await;
+    app.wait_js(
+        "one chat left",
+        "return document.querySelectorAll('[data-testid=conversation-item]').length === 1",
+    )
+    .await;
     app.quit().await;
     let app = session.launch(&[]).await;
-    app.wait_js("the chats", "return document.querySelectorAll('[data-testid=conversation-item]').length >= 1").await;
+    app.wait_js(
+        "the chats",
+        "return document.querySelectorAll('[data-testid=conversation-item]').length >= 1",
+    )
+    .await;
     let titles: Vec<Value> = sidebar(&app).await.iter().map(|c| c["title"].clone()).collect();
     assert_eq!(titles, [json!("Renamed chat")]);
     app.quit().await;
@@ -156,8 +237,16 @@ async fn search_finds_words_and_chinese_and_opens_the_message() {
     exchange(&app, "an unrelated chat about kiwis").await;
 
     // Ctrl+K reaches the search field.
-    app.by_testid("composer-input").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
-    app.wait_js("search focused", "return document.activeElement === document.querySelector('[data-testid=search-input]')").await;
+    app.by_testid("composer-input")
+        .await
+        .send_keys("\u{E009}k\u{E000}")
+        .await
+        .unwrap();
+    app.wait_js(
+        "search focused",
+        "return document.activeElement === document.querySelector('[data-testid=search-input]')",
+    )
+    .await;
     app.by_testid("search-input").await.send_keys("数据").await.unwrap();
     let result = app
         .wait_js("a result", "const r = document.querySelectorAll('[data-testid=search-result]'); return r.length > 0 && [...r].map(x => x.innerHTML)")
@@ -173,13 +262,25 @@ async fn search_finds_words_and_chinese_and_opens_the_message() {
     search.clear().await.unwrap();
     search.send_keys("GIRAFF").await.unwrap();
     app.wait_js("one result for giraffes", "const r = document.querySelectorAll('[data-testid=search-result]'); return r.length >= 1 && r[0].innerText.includes('我们把数据存在本地') && r[0].innerText.toLowerCase().includes('giraffe')").await;
-    app.js("document.querySelector('[data-testid=search-result] button').click()", vec![]).await;
+    app.js(
+        "document.querySelector('[data-testid=search-result] button').click()",
+        vec![],
+    )
+    .await;
     let found = app
-        .wait_js("the message shown", "const m = document.querySelector('.message.found'); return !!m && m.innerText")
+        .wait_js(
+            "the message shown",
+            "const m = document.querySelector('.message.found'); return !!m && m.innerText",
+        )
         .await;
     assert!(found.as_str().unwrap().to_lowercase().contains("giraffe"), "{found}");
     let active = sidebar(&app).await;
-    assert!(active.iter().any(|c| c["active"] == true && c["title"] == "我们把数据存在本地"), "{active:?}");
+    assert!(
+        active
+            .iter()
+            .any(|c| c["active"] == true && c["title"] == "我们把数据存在本地"),
+        "{active:?}"
+    );
 
     // Odd queries neither crash nor error.
     for q in ["\"unclosed", "-", "OR", "a:b(", "'; DROP TABLE messages;--", "*"] {
@@ -196,7 +297,8 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     let session = {
         let mut s = Session::start().await;
         let file = s.dir.join("export.json");
-        s.app_env.push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
+        s.app_env
+            .push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
         s
     };
     let app = connected(&session).await;
@@ -212,7 +314,13 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     app.wait_banner("Saved to").await;
     let md = std::fs::read_to_string(&file).unwrap();
     assert!(md.starts_with("# a second chat\n"), "{md}");
-    assert!(md.contains(&format!("**Assistant:**\n\n{}", fake_gateway::reply_for("a second chat").trim_end())), "{md}");
+    assert!(
+        md.contains(&format!(
+            "**Assistant:**\n\n{}",
+            fake_gateway::reply_for("a second chat").trim_end()
+        )),
+        "{md}"
+    );
 
     // Every chat as JSON, compared with what the window shows for each.
     app.js("document.getElementById('banner-close').click()", vec![]).await;
@@ -225,7 +333,11 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     let chats = exported["conversations"].as_array().unwrap();
     assert_eq!(chats.len(), 2);
     for (i, chat) in chats.iter().enumerate() {
-        app.js(&format!("document.querySelectorAll('[data-testid=conversation-item] .open')[{i}].click()"), vec![]).await;
+        app.js(
+            &format!("document.querySelectorAll('[data-testid=conversation-item] .open')[{i}].click()"),
+            vec![],
+        )
+        .await;
         app.wait_js("the chat open", &format!("return document.querySelectorAll('[data-testid=conversation-item]')[{i}].dataset.active === 'true' && document.querySelectorAll('[data-testid=message]').length === {}", chat["messages"].as_array().unwrap().len())).await;
         let shown = app.messages().await;
         for (m, s) in chat["messages"].as_array().unwrap().iter().zip(&shown) {
@@ -235,7 +347,15 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
                 assert_eq!(m["content"], s["text"]);
             } else {
                 // The window shows the rendered markdown; the file keeps the source.
-                let source = app.js(&format!("return document.querySelector('[data-message-id=\"{}\"]').dataset.source", m["id"].as_str().unwrap()), vec![]).await;
+                let source = app
+                    .js(
+                        &format!(
+                            "return document.querySelector('[data-message-id=\"{}\"]').dataset.source",
+                            m["id"].as_str().unwrap()
+                        ),
+                        vec![],
+                    )
+                    .await;
                 assert_eq!(m["content"], source);
             }
         }
@@ -244,22 +364,33 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     // Into a fresh profile: the chats appear once, even when imported twice.
     let fresh = {
         let mut s = Session::start().await;
-        s.app_env.push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
+        s.app_env
+            .push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
         s
     };
     app.quit().await;
     let other = fresh.launch(&[]).await;
     other.click("import-button").await;
     other.wait_banner("Imported 2 chats").await;
-    other.js("document.getElementById('banner-close').click()", vec![]).await;
+    other
+        .js("document.getElementById('banner-close').click()", vec![])
+        .await;
     other.click("import-button").await;
     other.wait_banner("2 chats already here").await;
     // Two imported (the empty chat made at start is the third).
     let titles: Vec<Value> = sidebar(&other).await.iter().map(|c| c["title"].clone()).collect();
-    assert!(titles.contains(&json!("Export me, **please**")) && titles.contains(&json!("a second chat")), "{titles:?}");
+    assert!(
+        titles.contains(&json!("Export me, **please**")) && titles.contains(&json!("a second chat")),
+        "{titles:?}"
+    );
     assert_eq!(titles.len(), 3, "{titles:?}");
     other.js("[...document.querySelectorAll('[data-testid=conversation-item]')].find(li => li.innerText.includes('Export me')).querySelector('.open').click()", vec![]).await;
-    other.wait_js("its messages", "return document.querySelectorAll('[data-testid=message]').length === 4").await;
+    other
+        .wait_js(
+            "its messages",
+            "return document.querySelectorAll('[data-testid=message]').length === 4",
+        )
+        .await;
     let texts: Vec<Value> = other.messages().await.iter().map(|m| m["id"].clone()).collect();
     let ids: Vec<Value> = chats.iter().find(|c| c["title"] == "Export me, **please**").unwrap()["messages"]
         .as_array()
@@ -294,7 +425,12 @@ async fn a_crash_mid_answer_keeps_the_text_marked_interrupted_and_retry_works() 
     let app = session.launch(&[]).await;
     let answer = app.wait_last_answer("interrupted").await;
     let kept = answer["text"].as_str().unwrap().trim().to_string();
-    assert!(kept.len() as u64 >= shown - 10, "kept {} of the {} shown before the crash", kept.len(), shown);
+    assert!(
+        kept.len() as u64 >= shown - 10,
+        "kept {} of the {} shown before the crash",
+        kept.len(),
+        shown
+    );
     assert!(reply.starts_with(kept.split_whitespace().next().unwrap()));
     assert!(kept.len() < reply.len(), "cut before the end");
     app.by_testid("interrupted-note").await;
@@ -302,8 +438,15 @@ async fn a_crash_mid_answer_keeps_the_text_marked_interrupted_and_retry_works() 
     app.wait_models().await;
     app.click("retry-button").await;
     let done = app.wait_last_answer("done").await;
-    assert_eq!(done["text"].as_str().unwrap().trim(), fake_gateway::reply_for("tell me a long story"));
-    assert_eq!(app.messages().await.len(), 2, "the retry replaced the interrupted answer");
+    assert_eq!(
+        done["text"].as_str().unwrap().trim(),
+        fake_gateway::reply_for("tell me a long story")
+    );
+    assert_eq!(
+        app.messages().await.len(),
+        2,
+        "the retry replaced the interrupted answer"
+    );
     app.quit().await;
 }
 
@@ -324,7 +467,11 @@ async fn a_damaged_history_file_is_moved_aside_and_the_app_says_so() {
     assert_eq!(aside.len(), 1);
     assert_eq!(std::fs::read(aside[0].path()).unwrap(), garbage, "kept byte for byte");
     // And the app works: a chat is there to type in.
-    app.wait_js("a chat", "return document.querySelectorAll('[data-testid=conversation-item]').length === 1").await;
+    app.wait_js(
+        "a chat",
+        "return document.querySelectorAll('[data-testid=conversation-item]').length === 1",
+    )
+    .await;
     app.quit().await;
 }
 
@@ -338,7 +485,14 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
             use glama_core::store::{conversations, messages};
             let c = conversations::create(db, "openai/gpt-4o")?.id;
             for i in 0..300 {
-                let b = messages::begin_answer(db, &c, "openai/gpt-4o", &messages::Ask::Send { text: format!("question {i}") })?;
+                let b = messages::begin_answer(
+                    db,
+                    &c,
+                    "openai/gpt-4o",
+                    &messages::Ask::Send {
+                        text: format!("question {i}"),
+                    },
+                )?;
                 let text = format!("answer {i}\n\n```rust\nfn f{i}() {{}}\n```");
                 messages::finish_answer(
                     db,
@@ -359,10 +513,26 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     let app = session.launch(&[]).await;
-    app.wait_js("the newest answer", "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('answer 299'))").await;
-    let loaded = app.js("return document.querySelectorAll('[data-testid=message]').length", vec![]).await.as_u64().unwrap();
+    app.wait_js(
+        "the newest answer",
+        "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.innerText.includes('answer 299'))",
+    )
+    .await;
+    let loaded = app
+        .js(
+            "return document.querySelectorAll('[data-testid=message]').length",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .unwrap();
     assert!(loaded < 200, "a page, not all 600: {loaded}");
-    let at_bottom = app.js("const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight < 60", vec![]).await;
+    let at_bottom = app
+        .js(
+            "const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight < 60",
+            vec![],
+        )
+        .await;
     assert_eq!(at_bottom, json!(true), "opened at its end");
     // Scroll to the top until the first question is there.
     app.wait_js(
@@ -370,10 +540,20 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
         "const l = document.getElementById('messages'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll')); return [...document.querySelectorAll('[data-testid=message] .body')].some(b => b.textContent === 'question 0')",
     )
     .await;
-    let all = app.js("return document.querySelectorAll('[data-testid=message]').length", vec![]).await;
+    let all = app
+        .js(
+            "return document.querySelectorAll('[data-testid=message]').length",
+            vec![],
+        )
+        .await;
     assert_eq!(all, json!(600));
     // Code blocks of cached HTML are decorated like streamed ones.
-    let copies = app.js("return document.querySelectorAll('[data-testid=copy-code]').length", vec![]).await;
+    let copies = app
+        .js(
+            "return document.querySelectorAll('[data-testid=copy-code]').length",
+            vec![],
+        )
+        .await;
     assert_eq!(copies, json!(300));
     app.quit().await;
 }

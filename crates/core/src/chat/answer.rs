@@ -7,11 +7,11 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::messages::{ErrorView, MessageStatus};
 use crate::gateway::types::{ChatMessage, Usage, UsageSource};
 use crate::gateway::{Gateway, GatewayError, StreamItem};
 use crate::render::{IncrementalRenderer, RenderUpdate};
 use crate::secret::ApiKey;
+use crate::store::messages::{ErrorView, MessageStatus};
 
 /// How patient an answer is.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +79,10 @@ pub enum AnswerEvent {
     },
     Usage(Usage),
     /// The answer was shown but could not be saved (a full disk, say).
-    NotSaved { kind: String, message: String },
+    NotSaved {
+        kind: String,
+        message: String,
+    },
 }
 
 /// How an answer ended.

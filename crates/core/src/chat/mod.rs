@@ -96,7 +96,9 @@ impl Chats {
 
         let begun = {
             let (c, m) = (conversation_id.to_string(), model.to_string());
-            self.store.run(move |db| messages::begin_answer(db, &c, &m, &ask)).await?
+            self.store
+                .run(move |db| messages::begin_answer(db, &c, &m, &ask))
+                .await?
         };
         let message_id = begun.message_id.clone();
         emit(AnswerEvent::Started {
@@ -144,7 +146,9 @@ impl Chats {
         };
         let saved = {
             let id = message_id.clone();
-            self.store.run(move |db| messages::finish_answer(db, &id, &finish)).await
+            self.store
+                .run(move |db| messages::finish_answer(db, &id, &finish))
+                .await
         };
         emit(AnswerEvent::Finished {
             status,

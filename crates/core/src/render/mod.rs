@@ -70,7 +70,11 @@ mod tests {
     /// Before, `mailto:` rendered as a link that was refused on click.
     #[test]
     fn only_links_that_open_are_links() {
-        for md in ["[mail me](mailto:a@b.example?subject=x)", "<mailto:a@b.example>", "[t](tel:+100)"] {
+        for md in [
+            "[mail me](mailto:a@b.example?subject=x)",
+            "<mailto:a@b.example>",
+            "[t](tel:+100)",
+        ] {
             let html = render_markdown(md);
             assert!(!html.contains("href"), "{md}: {html}");
         }

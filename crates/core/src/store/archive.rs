@@ -222,14 +222,27 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
                 MessageStatus::Streaming => MessageStatus::Interrupted,
                 s => s,
             };
-            messages::insert(&tx, &m.id, &c.id, seq, m.role, &m.content, status, m.model.as_deref(), m.created_at)?;
+            messages::insert(
+                &tx,
+                &m.id,
+                &c.id,
+                seq,
+                m.role,
+                &m.content,
+                status,
+                m.model.as_deref(),
+                m.created_at,
+            )?;
             if let Some(e) = &m.error {
                 tx.execute(
                     "UPDATE messages SET error_kind = ?2, error_text = ?3, request_id = ?4 WHERE id = ?1",
                     params![m.id, e.kind, e.message, m.request_id],
                 )?;
             } else if m.request_id.is_some() {
-                tx.execute("UPDATE messages SET request_id = ?2 WHERE id = ?1", params![m.id, m.request_id])?;
+                tx.execute(
+                    "UPDATE messages SET request_id = ?2 WHERE id = ?1",
+                    params![m.id, m.request_id],
+                )?;
             }
             if let Some(u) = &m.usage {
                 messages::set_usage(
@@ -300,7 +313,14 @@ mod tests {
                 let c = conversations::create(db, "model-a")?.id;
                 conversations::set_system_prompt(db, &c, "Be terse.")?;
                 conversations::save_draft(db, &c, "unsent words")?;
-                let b = begin_answer(db, &c, "model-a", &Ask::Send { text: "Capital of France?".into() })?;
+                let b = begin_answer(
+                    db,
+                    &c,
+                    "model-a",
+                    &Ask::Send {
+                        text: "Capital of France?".into(),
+                    },
+                )?;
                 finish_answer(
                     db,
                     &b.message_id,
@@ -315,7 +335,12 @@ mod tests {
                 set_usage(
                     db,
                     &b.message_id,
-                    &Usage { prompt_tokens: Some(9), completion_tokens: Some(2), cost_usd: Some(0.5), source: UsageSource::Glama },
+                    &Usage {
+                        prompt_tokens: Some(9),
+                        completion_tokens: Some(2),
+                        cost_usd: Some(0.5),
+                        source: UsageSource::Glama,
+                    },
                 )?;
                 let d = conversations::create(db, "model-b")?.id;
                 let b = begin_answer(db, &d, "model-b", &Ask::Send { text: "你好".into() })?;
@@ -325,7 +350,10 @@ mod tests {
                     &Finish {
                         text: String::new(),
                         status: MessageStatus::Error,
-                        error: Some(ErrorView { kind: "payment".into(), message: "Out of credit.".into() }),
+                        error: Some(ErrorView {
+                            kind: "payment".into(),
+                            message: "Out of credit.".into(),
+                        }),
                         request_id: None,
                         html: String::new(),
                     },
@@ -346,13 +374,28 @@ mod tests {
         let to = Store::in_memory();
         let parsed = parse(&bytes).unwrap();
         let first = to.call(move |db| import(db, &parsed)).unwrap();
-        assert_eq!(first, ImportReport { imported: 2, already_here: 0 });
+        assert_eq!(
+            first,
+            ImportReport {
+                imported: 2,
+                already_here: 0
+            }
+        );
         let parsed = parse(&bytes).unwrap();
         let second = to.call(move |db| import(db, &parsed)).unwrap();
-        assert_eq!(second, ImportReport { imported: 0, already_here: 2 });
+        assert_eq!(
+            second,
+            ImportReport {
+                imported: 0,
+                already_here: 2
+            }
+        );
 
         let again = to.call(|db| export(db, None)).unwrap();
-        assert_eq!(again.conversations, archive.conversations, "nothing lost, nothing doubled");
+        assert_eq!(
+            again.conversations, archive.conversations,
+            "nothing lost, nothing doubled"
+        );
         let found = to.call(|db| search::search(db, "paris", 10)).unwrap();
         assert_eq!(found.len(), 1, "imported messages are searchable");
         let count: i64 = to
@@ -387,7 +430,11 @@ mod tests {
     fn markdown_shows_who_said_what() {
         let store = seeded();
         let archive = store.call(|db| export(db, None)).unwrap();
-        let france = archive.conversations.iter().find(|c| c.title == "Capital of France?").unwrap();
+        let france = archive
+            .conversations
+            .iter()
+            .find(|c| c.title == "Capital of France?")
+            .unwrap();
         let md = markdown(france);
         assert!(md.starts_with("# Capital of France?\n"), "{md}");
         assert!(md.contains("**You:**\n\nCapital of France?"), "{md}");

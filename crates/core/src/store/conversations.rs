@@ -181,7 +181,10 @@ mod tests {
                 let a = create(db, "model-a")?;
                 let b = create(db, "model-b")?;
                 assert_eq!(active(db)?, Some(b.id.clone()));
-                db.execute("UPDATE conversations SET updated_at = updated_at + 1000 WHERE id = ?1", [&a.id])?;
+                db.execute(
+                    "UPDATE conversations SET updated_at = updated_at + 1000 WHERE id = ?1",
+                    [&a.id],
+                )?;
                 let all = list(db)?;
                 assert_eq!(all.iter().map(|c| &c.id).collect::<Vec<_>>(), [&a.id, &b.id]);
                 assert_eq!(all[0].model, "model-a");
@@ -198,7 +201,10 @@ mod tests {
                     ("Answer in French.", "half a thought", "model-c")
                 );
                 assert!(matches!(get(db, "nope"), Err(StoreError::NoSuchConversation)));
-                assert!(matches!(save_draft(db, "nope", "x"), Err(StoreError::NoSuchConversation)));
+                assert!(matches!(
+                    save_draft(db, "nope", "x"),
+                    Err(StoreError::NoSuchConversation)
+                ));
                 Ok(())
             })
             .unwrap();

@@ -157,7 +157,9 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
     let older = |before: i64, n: usize| -> Result<(Vec<(i64, Message, bool)>, bool)> {
         let mut rows = query(
             db,
-            &format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+            &format!(
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
+            ),
             params![conversation_id, before, n as i64 + 1],
         )?;
         let more = rows.len() > n;
@@ -168,7 +170,9 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
     let newer = |after: i64, n: usize| -> Result<(Vec<(i64, Message, bool)>, bool)> {
         let mut rows = query(
             db,
-            &format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3"),
+            &format!(
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3"
+            ),
             params![conversation_id, after, n as i64 + 1],
         )?;
         let more = rows.len() > n;
@@ -300,7 +304,17 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
         Ask::Send { text } => {
             let text = non_empty(text)?;
             let id = new_id();
-            insert(&tx, &id, conversation_id, last_seq + 1, Author::User, text, MessageStatus::Done, None, now)?;
+            insert(
+                &tx,
+                &id,
+                conversation_id,
+                last_seq + 1,
+                Author::User,
+                text,
+                MessageStatus::Done,
+                None,
+                now,
+            )?;
             retitle(&tx, text, last_seq + 1)?;
             // What was typed is now a message: the draft is spent.
             tx.execute("UPDATE conversations SET draft = '' WHERE id = ?1", [conversation_id])?;
@@ -549,16 +563,32 @@ mod tests {
                 let c = conversations::create(db, "m")?.id;
                 conversations::save_draft(db, &c, "What is 2+2?")?;
                 conversations::set_system_prompt(db, &c, "Be brief.")?;
-                let begun = begin_answer(db, &c, "model-x", &Ask::Send { text: "What is 2+2?".into() })?;
+                let begun = begin_answer(
+                    db,
+                    &c,
+                    "model-x",
+                    &Ask::Send {
+                        text: "What is 2+2?".into(),
+                    },
+                )?;
                 assert_eq!(
                     begun.history,
                     [
-                        ChatMessage { role: Role::System, content: "Be brief.".into() },
-                        ChatMessage { role: Role::User, content: "What is 2+2?".into() },
+                        ChatMessage {
+                            role: Role::System,
+                            content: "Be brief.".into()
+                        },
+                        ChatMessage {
+                            role: Role::User,
+                            content: "What is 2+2?".into()
+                        },
                     ]
                 );
                 let conv = conversations::get(db, &c)?;
-                assert_eq!((conv.title.as_str(), conv.draft.as_str(), conv.model.as_str()), ("What is 2+2?", "", "model-x"));
+                assert_eq!(
+                    (conv.title.as_str(), conv.draft.as_str(), conv.model.as_str()),
+                    ("What is 2+2?", "", "model-x")
+                );
                 // The row exists before any byte of the answer, and grows.
                 let p = page(db, &c, Page::Latest, 10)?;
                 assert_eq!(p.messages[1].status, MessageStatus::Streaming);
@@ -580,7 +610,12 @@ mod tests {
                 set_usage(
                     db,
                     &begun.message_id,
-                    &Usage { prompt_tokens: Some(5), completion_tokens: Some(3), cost_usd: Some(0.0001), source: UsageSource::Glama },
+                    &Usage {
+                        prompt_tokens: Some(5),
+                        completion_tokens: Some(3),
+                        cost_usd: Some(0.0001),
+                        source: UsageSource::Glama,
+                    },
                 )?;
                 let m = &page(db, &c, Page::Latest, 10)?.messages[1];
                 assert_eq!(m.text, "It is **4**.");
@@ -599,7 +634,10 @@ mod tests {
         Store::in_memory()
             .call(|db| {
                 let c = conversations::create(db, "m")?.id;
-                assert!(matches!(begin_answer(db, &c, "m", &Ask::Regenerate), Err(StoreError::Invalid(_))));
+                assert!(matches!(
+                    begin_answer(db, &c, "m", &Ask::Regenerate),
+                    Err(StoreError::Invalid(_))
+                ));
                 assert!(matches!(
                     begin_answer(db, &c, "m", &Ask::Send { text: " \n".into() }),
                     Err(StoreError::Invalid("Type a message first."))
@@ -610,7 +648,12 @@ mod tests {
                 assert_eq!(regen.history.last().unwrap().content, "q2");
                 assert_eq!(regen.history.len(), 3);
                 let texts = |db: &Connection| -> Vec<String> {
-                    page(db, &c, Page::Latest, 50).unwrap().messages.into_iter().map(|m| m.text).collect()
+                    page(db, &c, Page::Latest, 50)
+                        .unwrap()
+                        .messages
+                        .into_iter()
+                        .map(|m| m.text)
+                        .collect()
                 };
                 assert_eq!(texts(db), ["q1", "a1", "q2", ""]);
                 assert!(!texts(db).contains(&"a2".to_string()), "{:?}", second);
@@ -622,7 +665,10 @@ mod tests {
                     &Finish {
                         text: String::new(),
                         status: MessageStatus::Error,
-                        error: Some(ErrorView { kind: "server".into(), message: "Glama had a problem.".into() }),
+                        error: Some(ErrorView {
+                            kind: "server".into(),
+                            message: "Glama had a problem.".into(),
+                        }),
                         request_id: None,
                         html: String::new(),
                     },
@@ -631,20 +677,55 @@ mod tests {
 
                 // Editing the first question drops what followed and renames the chat.
                 let q1 = first.user_message_id.unwrap();
-                let edited = begin_answer(db, &c, "m", &Ask::Edit { message_id: q1.clone(), text: "Q1 again".into() })?;
-                assert_eq!(edited.history.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["Q1 again"]);
+                let edited = begin_answer(
+                    db,
+                    &c,
+                    "m",
+                    &Ask::Edit {
+                        message_id: q1.clone(),
+                        text: "Q1 again".into(),
+                    },
+                )?;
+                assert_eq!(
+                    edited.history.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+                    ["Q1 again"]
+                );
                 assert_eq!(conversations::get(db, &c)?.title, "Q1 again");
                 assert!(matches!(
-                    begin_answer(db, &c, "m", &Ask::Edit { message_id: edited.message_id.clone(), text: "x".into() }),
+                    begin_answer(
+                        db,
+                        &c,
+                        "m",
+                        &Ask::Edit {
+                            message_id: edited.message_id.clone(),
+                            text: "x".into()
+                        }
+                    ),
                     Err(StoreError::Invalid("Only your own messages can be edited."))
                 ));
                 assert!(matches!(
-                    begin_answer(db, &c, "m", &Ask::Edit { message_id: "gone".into(), text: "x".into() }),
+                    begin_answer(
+                        db,
+                        &c,
+                        "m",
+                        &Ask::Edit {
+                            message_id: "gone".into(),
+                            text: "x".into()
+                        }
+                    ),
                     Err(StoreError::NoSuchMessage)
                 ));
                 // A renamed chat keeps its name.
                 conversations::rename(db, &c, "Mine")?;
-                begin_answer(db, &c, "m", &Ask::Edit { message_id: q1, text: "Q1 third".into() })?;
+                begin_answer(
+                    db,
+                    &c,
+                    "m",
+                    &Ask::Edit {
+                        message_id: q1,
+                        text: "Q1 third".into(),
+                    },
+                )?;
                 assert_eq!(conversations::get(db, &c)?.title, "Mine");
                 Ok(())
             })
@@ -701,7 +782,10 @@ mod tests {
                 assert!(around.has_older && around.has_newer);
                 let after = page(db, &c, Page::After(around.messages.last().unwrap().seq), 20)?;
                 assert_eq!(after.messages[0].seq, around.messages.last().unwrap().seq + 1);
-                assert!(matches!(page(db, &c, Page::Around("nope".into()), 20), Err(StoreError::NoSuchMessage)));
+                assert!(matches!(
+                    page(db, &c, Page::Around("nope".into()), 20),
+                    Err(StoreError::NoSuchMessage)
+                ));
                 Ok(())
             })
             .unwrap();
@@ -717,7 +801,9 @@ mod tests {
                 let m = page(db, &c, Page::Latest, 10)?.messages.pop().unwrap();
                 assert!(m.html.contains("<em>hi</em>"));
                 let cached: Option<String> =
-                    db.query_row("SELECT html FROM messages WHERE id = ?1", [&begun.message_id], |r| r.get(0))?;
+                    db.query_row("SELECT html FROM messages WHERE id = ?1", [&begun.message_id], |r| {
+                        r.get(0)
+                    })?;
                 assert_eq!(cached, Some(m.html));
                 Ok(())
             })

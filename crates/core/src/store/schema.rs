@@ -91,7 +91,13 @@ mod tests {
             assert_eq!(hits.len(), 1, "from version {start}");
             assert_eq!(search::search(&c, "数据", 10).unwrap().len(), 1);
             assert_eq!(conversations::list(&c).unwrap()[0].title, "old chat");
-            assert_eq!(messages::page(&c, "c1", messages::Page::Latest, 10).unwrap().messages.len(), 1);
+            assert_eq!(
+                messages::page(&c, "c1", messages::Page::Latest, 10)
+                    .unwrap()
+                    .messages
+                    .len(),
+                1
+            );
         }
     }
 

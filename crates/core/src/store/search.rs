@@ -248,10 +248,7 @@ const LENGTH: usize = 140;
 
 /// A short stretch of `text` around the first of `marks` found, with every mark flagged.
 pub fn snippet(text: &str, marks: &[String]) -> Vec<SnippetPart> {
-    let chars: Vec<char> = text
-        .chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .collect();
+    let chars: Vec<char> = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
     let folded: Vec<char> = chars.iter().map(|c| fold(*c)).collect();
     let needles: Vec<Vec<char>> = marks
         .iter()
@@ -328,7 +325,13 @@ mod tests {
                     finish_answer(
                         db,
                         &begun.message_id,
-                        &Finish { html: render_markdown(&a), text: a, status: MessageStatus::Done, error: None, request_id: None },
+                        &Finish {
+                            html: render_markdown(&a),
+                            text: a,
+                            status: MessageStatus::Done,
+                            error: None,
+                            request_id: None,
+                        },
                     )?;
                 }
                 Ok(())
@@ -354,8 +357,16 @@ mod tests {
 
     fn corpus() -> Store {
         store_with(&[
-            ("rust", "How do I sort a Vec in Rust?", "Use `v.sort()` or `sort_by_key`. The database crate is rusqlite."),
-            ("chinese", "我们把数据存在本地", "好的，数据会保存在本地的 SQLite 文件里。"),
+            (
+                "rust",
+                "How do I sort a Vec in Rust?",
+                "Use `v.sort()` or `sort_by_key`. The database crate is rusqlite.",
+            ),
+            (
+                "chinese",
+                "我们把数据存在本地",
+                "好的，数据会保存在本地的 SQLite 文件里。",
+            ),
             ("japanese", "東京の天気はどうですか", "東京は晴れです。"),
             ("korean", "데이터를 저장했어요", "네, 저장했습니다."),
             ("emoji", "I love 🦀 and ✓ marks", "🦀 is Ferris."),
@@ -395,10 +406,46 @@ mod tests {
     fn odd_queries_neither_crash_nor_error() {
         let s = corpus();
         for q in [
-            "\"", "\"\"", "\"unclosed phrase", "*", "**", "-", "--", "- -", "OR", "OR OR", "AND", "NOT", "NEAR(a b)",
-            "(", ")", "()", "f(x)", "a:b", "col:sort", "^sort", "'", "';--", "Robert'); DROP TABLE messages;--",
-            "\u{0}", "\\", "%", "_", "sort*", "*sort", "{sort}", "[sort]", "sort +", "𝔘𝔫𝔦", "\u{202e}", "\u{200b}",
-            "🦀🦀🦀", "🏳️‍🌈", "ß", "İ", "",
+            "\"",
+            "\"\"",
+            "\"unclosed phrase",
+            "*",
+            "**",
+            "-",
+            "--",
+            "- -",
+            "OR",
+            "OR OR",
+            "AND",
+            "NOT",
+            "NEAR(a b)",
+            "(",
+            ")",
+            "()",
+            "f(x)",
+            "a:b",
+            "col:sort",
+            "^sort",
+            "'",
+            "';--",
+            "Robert'); DROP TABLE messages;--",
+            "\u{0}",
+            "\\",
+            "%",
+            "_",
+            "sort*",
+            "*sort",
+            "{sort}",
+            "[sort]",
+            "sort +",
+            "𝔘𝔫𝔦",
+            "\u{202e}",
+            "\u{200b}",
+            "🦀🦀🦀",
+            "🏳️‍🌈",
+            "ß",
+            "İ",
+            "",
         ] {
             titles(&s, q);
         }
@@ -406,7 +453,11 @@ mod tests {
         assert_eq!(titles(&s, "DROP TABLE"), ["sql"]);
         assert_eq!(titles(&s, "Robert'); DROP TABLE messages;--"), ["sql"]);
         assert!(titles(&s, "*").is_empty());
-        assert_eq!(titles(&s, "-sort"), ["rust"], "only a leading dash: looked for as the word");
+        assert_eq!(
+            titles(&s, "-sort"),
+            ["rust"],
+            "only a leading dash: looked for as the word"
+        );
         // The tables are still there.
         assert_eq!(titles(&s, "sort"), ["rust"]);
     }
@@ -419,7 +470,11 @@ mod tests {
         assert_eq!(titles(&s, "本"), ["chinese"], "one character");
         assert_eq!(titles(&s, "東京"), ["japanese"]);
         assert_eq!(titles(&s, "天気"), ["japanese"]);
-        assert_eq!(titles(&s, "데이터"), ["korean"], "a Korean word with a particle attached");
+        assert_eq!(
+            titles(&s, "데이터"),
+            ["korean"],
+            "a Korean word with a particle attached"
+        );
         assert!(titles(&s, "据数").is_empty(), "characters in order");
         assert_eq!(titles(&s, "SQLite 数据"), ["chinese"], "mixed scripts");
     }
@@ -436,16 +491,29 @@ mod tests {
         let s = store_with(&[(
             "t",
             "question",
-            &format!("{} the <b>needle</b> is here {}", "hay ".repeat(40), "straw ".repeat(40)),
+            &format!(
+                "{} the <b>needle</b> is here {}",
+                "hay ".repeat(40),
+                "straw ".repeat(40)
+            ),
         )]);
         let hit = s.call(|db| Ok(search(db, "NEEDLE", 10)?.remove(0))).unwrap();
         let marked: Vec<_> = hit.snippet.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
         assert_eq!(marked, ["needle"]);
         let whole: String = hit.snippet.iter().map(|p| p.text.as_str()).collect();
         assert!(whole.starts_with('…') && whole.ends_with('…'), "{whole}");
-        assert!(whole.contains("<b>needle</b>"), "text as it is: the window sets it as text");
+        assert!(
+            whole.contains("<b>needle</b>"),
+            "text as it is: the window sets it as text"
+        );
         assert!(whole.chars().count() <= LENGTH + 2);
-        assert_eq!(snippet("我们把数据存在本地", &["数据".into()])[1], SnippetPart { text: "数据".into(), hit: true });
+        assert_eq!(
+            snippet("我们把数据存在本地", &["数据".into()])[1],
+            SnippetPart {
+                text: "数据".into(),
+                hit: true
+            }
+        );
     }
 
     #[test]
@@ -459,7 +527,13 @@ mod tests {
             finish_answer(
                 db,
                 &begun.message_id,
-                &Finish { text: "zebra done".into(), status: MessageStatus::Stopped, error: None, request_id: None, html: String::new() },
+                &Finish {
+                    text: "zebra done".into(),
+                    status: MessageStatus::Stopped,
+                    error: None,
+                    request_id: None,
+                    html: String::new(),
+                },
             )?;
             assert_eq!(search(db, "zebra", 10)?.len(), 1);
             conversations::delete(db, &c)?;
