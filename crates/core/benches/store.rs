@@ -28,7 +28,22 @@ impl Rng {
     }
 }
 
-/// A message like the ones people and models write: prose, sometimes code, sometimes CJK.
+/// A made-up word for vocabulary rank `n` (beyond the common words above).
+fn rare_word(n: u64) -> String {
+    const SYLLABLES: &[&str] = &["ka", "lo", "mi", "ren", "tus", "vo", "zel", "pra", "qui", "dan", "sor", "ex"];
+    let mut n = n;
+    let mut w = String::new();
+    loop {
+        w.push_str(SYLLABLES[(n % SYLLABLES.len() as u64) as usize]);
+        n /= SYLLABLES.len() as u64;
+        if n == 0 {
+            break w;
+        }
+    }
+}
+
+/// A message like the ones people and models write: prose over a Zipf-like vocabulary of
+/// 20,000 words (the common words above most often), sometimes code, sometimes CJK.
 fn text(rng: &mut Rng, words: usize) -> String {
     let mut out = String::new();
     for i in 0..words {
@@ -39,7 +54,13 @@ fn text(rng: &mut Rng, words: usize) -> String {
             out.push_str(rng.pick(CJK));
             out.push_str(rng.pick(CJK));
         } else {
-            out.push_str(rng.pick(WORDS));
+            let u = (rng.next() % 1_000_000) as f64 / 1e6;
+            let rank = (u.powf(4.0) * 20_000.0) as u64;
+            if rank < WORDS.len() as u64 {
+                out.push_str(WORDS[rank as usize]);
+            } else {
+                out.push_str(&rare_word(rank));
+            }
         }
     }
     if rng.next() % 4 == 0 {
