@@ -2,11 +2,13 @@
 import { initConnection, onStatus } from './connection.js';
 import { initModels, loadModels } from './models.js';
 import { initChat } from './chat.js';
+import { initSettings } from './settings.js';
 
 async function boot() {
   initChat();
   await initModels();
   await initConnection();
+  await initSettings();
   let loaded = false;
   onStatus((s) => {
     if (s.state === 'connected' && !loaded) {

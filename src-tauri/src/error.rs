@@ -20,6 +20,8 @@ pub enum AppError {
     UnsafeLink,
     #[error("Could not open the browser: {0}")]
     Browser(String),
+    #[error("Could not delete {path}: {message}")]
+    DeleteData { path: String, message: String },
 }
 
 impl AppError {
@@ -32,6 +34,7 @@ impl AppError {
             AppError::Settings(_) => "settings",
             AppError::UnsafeLink => "unsafe_link",
             AppError::Browser(_) => "browser",
+            AppError::DeleteData { .. } => "delete_data",
         }
     }
 }

@@ -55,3 +55,16 @@ impl AppState {
         })
     }
 }
+
+impl AppState {
+    /// Delete all data: forgets every conversation and runs `remove` (which deletes the app's
+    /// folders) while nothing of ours holds a file in them.
+    ///
+    /// THE ONE PLACE TO CLOSE THE STORE (issue 7): close the SQLite connection here before
+    /// `remove()` (an open database would be written again, and on Windows its files cannot be
+    /// deleted while open), then open a new, empty store after it.
+    pub fn with_conversations_closed<T>(&self, remove: impl FnOnce() -> T) -> T {
+        self.chats.clear();
+        remove()
+    }
+}

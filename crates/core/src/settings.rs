@@ -66,6 +66,19 @@ impl SettingsFile {
     }
 }
 
+impl SettingsFile {
+    /// Back to the defaults, in memory only: Delete all data removes the file with its folder,
+    /// and the next change writes a new one.
+    pub fn reset(&self) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Settings::default();
+    }
+
+    /// Where the file lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

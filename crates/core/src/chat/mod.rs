@@ -4,6 +4,7 @@ pub mod answer;
 pub mod conversation;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use tokio_util::sync::CancellationToken;
@@ -60,6 +61,9 @@ pub struct Chats {
     conversations: Mutex<Vec<Conversation>>,
     running: Mutex<HashMap<u64, CancellationToken>>,
     policy: AnswerPolicy,
+    /// The highest id handed out before the last [`Chats::clear`]: ids are never reused, so a
+    /// late update from an answer that was running then finds nothing to change.
+    cleared_up_to: AtomicU64,
 }
 
 impl Chats {
@@ -76,7 +80,13 @@ impl Chats {
 
     pub fn new_conversation(&self, model: &str) -> ConversationSummary {
         let mut all = self.conversations();
-        let id = all.iter().map(|c| c.id).max().unwrap_or(0) + 1;
+        let id = all
+            .iter()
+            .map(|c| c.id)
+            .max()
+            .unwrap_or(0)
+            .max(self.cleared_up_to.load(Ordering::Relaxed))
+            + 1;
         let c = Conversation::new(id, model.to_string());
         let summary = c.summary();
         all.push(c);
@@ -92,6 +102,18 @@ impl Chats {
         let all = self.conversations();
         let c = all.iter().find(|c| c.id == id).ok_or(ChatError::NoSuchConversation)?;
         Ok(c.messages.iter().map(MessageView::from).collect())
+    }
+
+    /// Stops every answer and forgets every conversation (Delete all data).
+    pub fn clear(&self) {
+        for token in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            token.cancel();
+        }
+        let mut all = self.conversations();
+        if let Some(last) = all.iter().map(|c| c.id).max() {
+            self.cleared_up_to.fetch_max(last, Ordering::Relaxed);
+        }
+        all.clear();
     }
 
     /// Stops the answer streaming in `conversation_id`, if any; its text so far is kept.
