@@ -10,9 +10,15 @@ BUILD_PACKAGES="build-essential pkg-config libwebkit2gtk-4.1-dev"
 # and a session bus (single-instance needs one).
 RUN_PACKAGES="xdg-utils desktop-file-utils dbus dbus-bin"
 # What testing needs: a virtual display, the WebDriver for WebKitGTK, a real keyring, secret-tool.
-TEST_PACKAGES="xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon"
+TEST_PACKAGES="xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon libglib2.0-bin"
+# What packaging needs beyond building: the Tauri CLI (on Node.js) writes the .deb and the .rpm
+# itself (no rpmbuild); `rpm` lists what the .rpm holds.
+PACKAGE_PACKAGES="rpm"
 
 TAURI_DRIVER_VERSION="2.1.0"
+# The Tauri CLI from npm: a prebuilt binary, seconds to install (`cargo install tauri-cli` takes
+# about 10 minutes here). Same minor as the tauri crate.
+TAURI_CLI_VERSION="2.12.5"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -45,5 +51,18 @@ install_tauri_driver() {
   if ! command -v tauri-driver >/dev/null || ! cargo install --list | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
     say "installing tauri-driver $TAURI_DRIVER_VERSION"
     cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet
+  fi
+}
+
+# install_tauri_cli: puts the pinned Tauri CLI in .tools/ (Node.js from Debian when missing) and
+# sets TAURI to it.
+install_tauri_cli() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  local dir="$ROOT/.tools"
+  TAURI="$dir/node_modules/.bin/tauri"
+  if [ "$("$TAURI" --version 2>/dev/null)" != "tauri-cli $TAURI_CLI_VERSION" ]; then
+    say "installing the Tauri CLI $TAURI_CLI_VERSION (npm)"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@tauri-apps/cli@$TAURI_CLI_VERSION" >/dev/null
   fi
 }

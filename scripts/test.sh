@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs them all: unit and integration tests (with a real
-# keyring on a private session bus) and the end-to-end tests in a real window under Xvfb.
+# keyring on a private session bus), the end-to-end tests in a real window under Xvfb, and the
+# installed-app test, which installs the .deb that this script builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_rust
-install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
+install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES $PACKAGE_PACKAGES
 install_tauri_driver
 cd "$ROOT"
+
+# The release build happens once, here: package.sh bundles it as .deb and .rpm, and the
+# installed-app test (crates/e2e/tests/installed.rs) installs that .deb.
+bash scripts/package.sh
 
 say "building"
 cargo build --workspace --bins --tests
@@ -14,7 +19,7 @@ cargo build --workspace --bins --tests
 # set. The session bus and unlocked gnome-keyring are for the vault and connector tests; each
 # end-to-end test starts its own bus, keyring, folders and fake gateway, and they share the
 # Xvfb display, one test at a time.
-say "all tests: unit, integration (real keyring), end to end (real window under Xvfb)"
+say "all tests: unit, integration (real keyring), end to end (real window under Xvfb), the installed .deb"
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   dbus-run-session -- bash "$ROOT/scripts/with-keyring.sh" \
   cargo test --workspace -- --test-threads=1

@@ -7,6 +7,7 @@ import { initModels, loadModels } from './models.js';
 import { initChat, openConversation, newChat, conversationDeleted, openId } from './chat.js';
 import { initSidebar, setConversations, refresh, focusSearch } from './sidebar.js';
 import { initArchive } from './archive.js';
+import { initSettings } from './settings.js';
 
 function shortcuts() {
   document.addEventListener('keydown', (e) => {
@@ -40,6 +41,7 @@ async function boot() {
   await initModels();
   await initConnection();
   await openAtStart();
+  await initSettings();
   let loaded = false;
   onStatus((s) => {
     if (s.state === 'connected' && !loaded) {

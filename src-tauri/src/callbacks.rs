@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn declared_scheme_is_the_identifier() {
         let conf: serde_json::Value =
-            serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json is JSON");
+            serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON");
         assert_eq!(
             conf["plugins"]["deep-link"]["desktop"]["schemes"],
             serde_json::json!([conf["identifier"]])

@@ -29,6 +29,8 @@ pub enum AppError {
     UnsafeLink,
     #[error("Could not open the browser: {0}")]
     Browser(String),
+    #[error("Could not delete {path}: {message}")]
+    DeleteData { path: String, message: String },
 }
 
 impl AppError {
@@ -45,6 +47,7 @@ impl AppError {
             AppError::File(..) => "file",
             AppError::UnsafeLink => "unsafe_link",
             AppError::Browser(_) => "browser",
+            AppError::DeleteData { .. } => "delete_data",
         }
     }
 }

@@ -4,6 +4,7 @@
 mod browser;
 mod callbacks;
 mod commands;
+mod data;
 mod error;
 mod files;
 mod notices;
@@ -69,6 +70,8 @@ pub fn run() {
             commands::ask,
             commands::stop_answer,
             commands::open_link,
+            data::about,
+            data::delete_all_data,
         ])
         .run(tauri::generate_context!())
         .expect("Glama Chat failed to start");

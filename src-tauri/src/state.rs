@@ -86,3 +86,16 @@ impl AppState {
         })
     }
 }
+
+impl AppState {
+    /// Delete all data: forgets every conversation and runs `remove` (which deletes the app's
+    /// folders) while nothing of ours holds a file in them.
+    ///
+    /// Stops every answer and closes the history file while `remove()` runs (an open database
+    /// would be written again, and on Windows its files cannot be deleted while open), then
+    /// opens a new, empty one.
+    pub fn with_conversations_closed<T: Send + 'static>(&self, remove: impl FnOnce() -> T + Send + 'static) -> T {
+        self.chats.stop_all();
+        self.store.with_file_closed(remove)
+    }
+}

@@ -130,6 +130,19 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+impl SettingsFile {
+    /// Back to the defaults, in memory only: Delete all data removes the file with its folder,
+    /// and the next change writes a new one.
+    pub fn reset(&self) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Settings::default();
+    }
+
+    /// Where the file lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,23 +21,26 @@ use serde_json::{json, Value};
 /// The app identifier, URL scheme and keyring service name.
 pub const APP_ID: &str = "ai.glama.chat";
 
-fn workspace_root() -> PathBuf {
+/// The repository's top folder (where `Cargo.toml` and `tauri.conf.json` are).
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
         .expect("workspace root")
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR`, else `target/` at the workspace root.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
 /// The built app: `GLAMA_CHAT_BIN`, else `target/debug/glama-chat`.
 pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("GLAMA_CHAT_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| workspace_root().join("target"));
-            target.join("debug/glama-chat")
-        });
+        .unwrap_or_else(|| target_dir().join("debug/glama-chat"));
     assert!(
         path.exists(),
         "{} is missing: build it first (cargo build -p glama-chat)",
@@ -86,6 +89,19 @@ pub struct SessionOptions {
     pub keyring: bool,
     /// `FAKE_BROWSER_MODE`: `deliver`, `capture` or `fail`.
     pub browser_mode: &'static str,
+    /// The app to run: [`app_binary`] when `None` (an installed copy for the package test).
+    pub app: Option<PathBuf>,
+    /// How the fake browser hands a custom-scheme callback to the app.
+    pub handover: Handover,
+}
+
+/// How a custom-scheme callback link reaches the app from the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    /// Launch the app's binary with the link, as the desktop would.
+    Launch,
+    /// `gio open LINK`: the desktop's own opener picks the handler from the installed entries.
+    Desktop,
 }
 
 impl Default for SessionOptions {
@@ -93,6 +109,8 @@ impl Default for SessionOptions {
         Self {
             keyring: true,
             browser_mode: "deliver",
+            app: None,
+            handover: Handover::Launch,
         }
     }
 }
@@ -224,6 +242,11 @@ impl Session {
         ]
     }
 
+    /// The binary this session runs.
+    pub fn app(&self) -> PathBuf {
+        self.options.app.clone().unwrap_or_else(app_binary)
+    }
+
     /// What the app is started with: the session, the fake gateway, the fake browser.
     fn app_env(&self) -> Vec<(String, String)> {
         let mut env = self.base_env();
@@ -232,7 +255,15 @@ impl Session {
             ("BROWSER".into(), fake_browser().display().to_string()),
             ("FAKE_BROWSER_LOG".into(), self.browser_log_path().display().to_string()),
             ("FAKE_BROWSER_MODE".into(), self.options.browser_mode.into()),
-            ("GLAMA_E2E_APP".into(), app_binary().display().to_string()),
+            ("GLAMA_E2E_APP".into(), self.app().display().to_string()),
+            (
+                "FAKE_BROWSER_HANDOVER".into(),
+                match self.options.handover {
+                    Handover::Launch => "launch",
+                    Handover::Desktop => "desktop",
+                }
+                .into(),
+            ),
         ]);
         env.extend(self.app_env.iter().cloned());
         env
@@ -254,7 +285,7 @@ impl Session {
     /// Opens `url` the way the OS hands a link to the app: a launch of the binary with the URL
     /// (a running instance receives it through single-instance, and the launch exits).
     pub fn open_with_app(&self, url: &str) {
-        let status = Command::new(app_binary())
+        let status = Command::new(self.app())
             .arg(url)
             .envs(self.base_env())
             .env("GLAMA_GATEWAY_URL", self.gateway.url())
@@ -266,6 +297,17 @@ impl Session {
     /// The app's data folder (where the chat history lives).
     pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data").join(APP_ID)
+    }
+
+    /// The desktop entry that handles `mime` for this session's user (`xdg-mime query default`),
+    /// or an empty string.
+    pub fn default_handler(&self, mime: &str) -> String {
+        let out = Command::new(need("xdg-mime"))
+            .envs(self.base_env())
+            .args(["query", "default", mime])
+            .output()
+            .expect("xdg-mime");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// The keyring account of the API key for this session's gateway.
@@ -352,10 +394,7 @@ impl Session {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert(
-            "tauri:options".into(),
-            json!({"application": app_binary(), "args": args}),
-        );
+        caps.insert("tauri:options".into(), json!({"application": self.app(), "args": args}));
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))

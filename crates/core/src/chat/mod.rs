@@ -59,6 +59,13 @@ impl Chats {
         }
     }
 
+    /// Stops every answer (Delete all data).
+    pub fn stop_all(&self) {
+        for token in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            token.cancel();
+        }
+    }
+
     /// Stops the answer streaming in `conversation_id`, if any; its text so far is kept.
     pub fn stop(&self, conversation_id: &str) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());

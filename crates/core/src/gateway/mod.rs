@@ -178,6 +178,11 @@ impl Gateway {
         Self { base, http, timeouts }
     }
 
+    /// The gateway in use (shown in About).
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.base.as_str().trim_end_matches('/'))
     }

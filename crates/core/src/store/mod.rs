@@ -203,6 +203,26 @@ impl Store {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Closes the file, runs `remove` (Delete all data removes the file with its folder), then
+    /// opens a new, empty file at the same place. Jobs sent meanwhile wait their turn.
+    pub fn with_file_closed<T: Send + 'static>(&self, remove: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = self.path.clone();
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |conn| {
+            *conn = memory();
+            let result = remove();
+            if let Some(path) = path {
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                *conn = open_file(&path).unwrap_or_else(|_| memory());
+            }
+            let _ = tx.send(result);
+        });
+        let _ = self.jobs.send(job);
+        rx.recv().expect("the store thread runs every job it is sent")
+    }
+
     /// Queues `f` without waiting (saving an answer as it streams). Runs before any job sent later.
     pub fn queue(&self, f: impl FnOnce(&mut Connection) + Send + 'static) {
         let _ = self.jobs.send(Box::new(f));

@@ -3,12 +3,15 @@
 //!
 //! For Glama's authorize page it does what a browser and a person who clicks "Allow" would:
 //! fetch the page, read the redirect, and follow it. A loopback callback is fetched over HTTP;
-//! a custom-scheme callback is handed to the app the way the OS does, by launching the app's
-//! binary with the URL (the running instance receives it through single-instance).
+//! a custom-scheme callback is handed to the app the way the OS does: by launching the app's
+//! binary with the URL, or, as real browsers do, through the desktop's opener (`gio open`),
+//! which finds the handler among the installed desktop entries. Either way the running
+//! instance receives it through single-instance.
 //!
 //! Environment: `FAKE_BROWSER_LOG` (a file; one line per step), `FAKE_BROWSER_MODE`
 //! (`deliver`, the default; `capture`: stop after reading the callback URL; `fail`: exit 1 as a
-//! browser that cannot start), `GLAMA_E2E_APP` (the app binary).
+//! browser that cannot start), `FAKE_BROWSER_HANDOVER` (`launch`, the default, runs
+//! `GLAMA_E2E_APP URL`; `desktop` runs `gio open URL`).
 
 use std::io::Write;
 use std::process::{Command, ExitCode};
@@ -66,6 +69,11 @@ fn main() -> ExitCode {
                 log(&format!("page {status} {body}"));
             }
             Err(e) => log(&format!("error {e}")),
+        }
+    } else if std::env::var("FAKE_BROWSER_HANDOVER").as_deref() == Ok("desktop") {
+        match Command::new("gio").args(["open", &callback]).status() {
+            Ok(status) => log(&format!("delivered-by-desktop exit {}", status.code().unwrap_or(-1))),
+            Err(e) => log(&format!("delivered-by-desktop error {e}")),
         }
     } else {
         let app = std::env::var("GLAMA_E2E_APP").expect("GLAMA_E2E_APP names the app binary");
