@@ -8,21 +8,25 @@
 # and this script collects the rows. Every bench of glama-core runs (render, store, …).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_rust
-install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
+install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES curl
 install_tauri_driver
 cd "$ROOT"
 
 rows="$(mktemp)"
 trap 'rm -f "$rows"' EXIT
 
-say "building the app and the test browser (release)"
-cargo build --release -p glama-chat -p e2e --bins
+# What people install: the binary the Tauri CLI builds (with its `custom-protocol` feature),
+# and its .deb. The blank window is built the same way, for the app figures to compare with.
+bash scripts/package.sh --bundles deb
+say "building the blank window and the test browser (release)"
+cargo build --release -p blank-window --features tauri/custom-protocol
+cargo build --release -p e2e --bins
 
 say "glama-core benches (release)"
 cargo bench -p glama-core --bench '*' | tee "$rows"
 
 say "app benches in the real window (release build, Xvfb)"
-GLAMA_CHAT_BIN="$ROOT/target/release/glama-chat" \
+GLAMA_CHAT_BIN="$ROOT/target/release/glama-chat" BLANK_WINDOW_BIN="$ROOT/target/release/blank-window" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   cargo bench -p e2e --bench app | tee -a "$rows"
 
@@ -36,9 +40,7 @@ size_row() {
   }' | tee -a "$rows"
 }
 size_row "size, release binary" target/release/glama-chat 15
-# The .deb only when one was built (cargo tauri build --bundles deb; see README, Packaging).
-deb="$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -n 1 || true)"
-if [ -n "$deb" ]; then size_row "size, .deb" "$deb" 8; fi
+size_row "size, .deb" "$(ls -t target/release/bundle/deb/*.deb | head -n 1)" 8
 
 say "results"
 # Columns padded by characters, not bytes (µ, ≤ and CJK names are several bytes).

@@ -353,13 +353,22 @@ impl Session {
 
     /// Launches the app (with `args`) in a WebDriver session.
     pub async fn launch(&self, args: &[&str]) -> App {
+        self.launch_until(
+            args,
+            "return document.readyState === 'complete' && !!document.querySelector('[data-testid=connection-status]')",
+        )
+        .await
+    }
+
+    /// Launches the app (with `args`) and waits until `ready` (a script) returns true.
+    pub async fn launch_until(&self, args: &[&str], ready: &str) -> App {
         // Starting a session can fail while the machine is busy (the driver proxy answers
         // before WebKitWebDriver does); a failed attempt's processes are killed before the next.
         let mut last_error = String::new();
         for _ in 0..3 {
             match self.try_launch(args).await {
                 Ok(app) => {
-                    app.wait_js("the window to load", "return document.readyState === 'complete' && !!document.querySelector('[data-testid=connection-status]')").await;
+                    app.wait_js("the window to load", ready).await;
                     return app;
                 }
                 Err(e) => last_error = e,
@@ -382,6 +391,8 @@ impl Session {
         let mut app = App {
             client: None,
             driver: Some(driver),
+            name: self.app().file_name().unwrap().to_string_lossy().into_owned(),
+            launched_at: std::time::SystemTime::now(),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         for p in [port, native_port] {
@@ -395,6 +406,8 @@ impl Session {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
         caps.insert("tauri:options".into(), json!({"application": self.app(), "args": args}));
+        // The new session starts the app.
+        app.launched_at = std::time::SystemTime::now();
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -424,16 +437,17 @@ fn adopt_orphans() {
     });
 }
 
-/// The app's processes (not zombies) in process group `pgid`.
-fn app_pids(pgid: i32) -> Vec<i32> {
-    let name = app_binary()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .chars()
-        .take(15)
-        .collect::<String>();
-    let mut pids = Vec::new();
+/// A live process: `/proc/PID/stat`'s name, parent and process group.
+struct Proc {
+    pid: i32,
+    comm: String,
+    ppid: i32,
+    pgrp: i32,
+}
+
+/// Every process that is not a zombie.
+fn processes() -> Vec<Proc> {
+    let mut all = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
             continue;
@@ -445,13 +459,29 @@ fn app_pids(pgid: i32) -> Vec<i32> {
         let Some((head, rest)) = stat.rsplit_once(')') else {
             continue;
         };
-        let comm = head.split_once('(').map(|(_, c)| c).unwrap_or("");
+        let comm = head.split_once('(').map(|(_, c)| c).unwrap_or("").to_string();
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        if comm == name && fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str()) {
-            pids.push(pid);
+        let number = |i: usize| fields.get(i).and_then(|f| f.parse().ok()).unwrap_or(0);
+        if fields.first() != Some(&"Z") {
+            all.push(Proc {
+                pid,
+                comm,
+                ppid: number(1),
+                pgrp: number(2),
+            });
         }
     }
-    pids
+    all
+}
+
+/// The processes named `name` (as `/proc` shortens it) in process group `pgid`.
+fn app_pids(pgid: i32, name: &str) -> Vec<i32> {
+    let name: String = name.chars().take(15).collect();
+    processes()
+        .into_iter()
+        .filter(|p| p.comm == name && p.pgrp == pgid)
+        .map(|p| p.pid)
+        .collect()
 }
 
 /// Kills a process group and reaps every member that was ours.
@@ -485,6 +515,10 @@ fn tauri_driver() -> PathBuf {
 pub struct App {
     client: Option<Client>,
     driver: Option<Child>,
+    /// The binary's file name (how its process is found).
+    name: String,
+    /// When the WebDriver session that starts the app was requested.
+    pub launched_at: std::time::SystemTime,
 }
 
 /// How long a wait may take before the test fails.
@@ -507,8 +541,8 @@ impl App {
     /// Kills the app with SIGKILL, as a crash or a power cut would end it, and waits until
     /// it is gone. The WebDriver session dies with it: launch again for a new one.
     pub async fn kill_app(mut self) {
-        let pgid = self.driver.as_ref().expect("a running driver").id() as i32;
-        let pids = app_pids(pgid);
+        let pgid = self.pgid();
+        let pids = app_pids(pgid, &self.name);
         assert!(!pids.is_empty(), "no app process in group {pgid}");
         for &pid in &pids {
             unsafe {
@@ -516,12 +550,29 @@ impl App {
             }
         }
         let deadline = Instant::now() + WAIT;
-        while !app_pids(pgid).is_empty() {
+        while !app_pids(pgid, &self.name).is_empty() {
             assert!(Instant::now() < deadline, "the app outlived SIGKILL");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.client.take();
         self.kill_driver();
+    }
+
+    fn pgid(&self) -> i32 {
+        self.driver.as_ref().expect("a running driver").id() as i32
+    }
+
+    /// The app's process and all its descendants (WebKit's web and network processes).
+    pub fn process_tree(&self) -> Vec<i32> {
+        let all = processes();
+        let mut tree = app_pids(self.pgid(), &self.name);
+        let mut i = 0;
+        while i < tree.len() {
+            let parent = tree[i];
+            tree.extend(all.iter().filter(|p| p.ppid == parent).map(|p| p.pid));
+            i += 1;
+        }
+        tree
     }
 
     fn kill_driver(&mut self) {

@@ -220,16 +220,22 @@ pub fn search(db: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHi
     let Some((expr, marks)) = fts_query(query) else {
         return Ok(Vec::new());
     };
+    // The index ranks and cuts alone first (a common word matches thousands of messages, and
+    // joining every one of them before the cut was most of the time); chats deleted moments
+    // ago and not purged yet take a little of the margin.
     let mut st = db.prepare_cached(
-        "SELECT m.conversation_id, c.title, m.id, m.content, m.created_at
-         FROM messages_fts f
+        "WITH best AS (
+           SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?3
+         )
+         SELECT m.conversation_id, c.title, m.id, m.content, m.created_at
+         FROM best f
          JOIN messages m ON m.num = f.rowid
          JOIN conversations c ON c.id = m.conversation_id
-         WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL
+         WHERE c.deleted_at IS NULL
          ORDER BY f.rank, m.created_at DESC
          LIMIT ?2",
     )?;
-    let rows = st.query_map(params![expr, limit as i64], |r| {
+    let rows = st.query_map(params![expr, limit as i64, limit as i64 + 100], |r| {
         let content: String = r.get(3)?;
         Ok(SearchHit {
             conversation_id: r.get(0)?,
