@@ -30,7 +30,9 @@ impl Rng {
 
 /// A made-up word for vocabulary rank `n` (beyond the common words above).
 fn rare_word(n: u64) -> String {
-    const SYLLABLES: &[&str] = &["ka", "lo", "mi", "ren", "tus", "vo", "zel", "pra", "qui", "dan", "sor", "ex"];
+    const SYLLABLES: &[&str] = &[
+        "ka", "lo", "mi", "ren", "tus", "vo", "zel", "pra", "qui", "dan", "sor", "ex",
+    ];
     let mut n = n;
     let mut w = String::new();
     loop {

@@ -56,10 +56,11 @@ async fn run(
         key,
         MODEL,
         &ask(prompt),
+        None,
         &cancel,
         &fast_policy(),
         &mut |e| events.push(e),
-        &mut |_| {},
+        &mut |_, _| {},
     )
     .await;
     let mut page = glama_core::render::Replica::default();

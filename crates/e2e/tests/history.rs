@@ -499,10 +499,8 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
                     &b.message_id,
                     &messages::Finish {
                         html: glama_core::render::render_markdown(&text),
-                        text,
-                        status: messages::MessageStatus::Done,
-                        error: None,
-                        request_id: None,
+                        text: text.clone(),
+                        ..messages::Finish::plain("", messages::MessageStatus::Done)
                     },
                 )?;
             }

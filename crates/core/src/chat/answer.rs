@@ -1,5 +1,5 @@
 //! Streaming one answer: retries only before any byte of an answer, stop, one-frame
-//! coalescing, usage.
+//! coalescing, reasoning kept apart from the answer, how it ended, usage.
 
 use std::time::Duration;
 
@@ -7,11 +7,19 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::types::{ChatMessage, Usage, UsageSource};
+use super::think::{Part, ThinkSplitter};
+use crate::gateway::types::{ChatMessage, FinishReason, Usage, UsageSource};
 use crate::gateway::{Gateway, GatewayError, StreamItem};
 use crate::render::{IncrementalRenderer, RenderUpdate};
 use crate::secret::ApiKey;
-use crate::store::messages::{ErrorView, MessageStatus};
+use crate::store::messages::{ErrorView, MessageStatus, Resume, StopReason};
+
+/// The most reasoning kept for one answer; past it the rest is dropped with a note (a model
+/// that never stops thinking cannot grow memory without bound).
+pub const MAX_REASONING_BYTES: usize = 1024 * 1024;
+/// The most of a refusal kept.
+pub const MAX_REFUSAL_BYTES: usize = 16 * 1024;
+const REASONING_CUT_NOTE: &str = "\n\n*(The rest of the reasoning was not kept: it passed 1 MB.)*";
 
 /// How patient an answer is.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +71,12 @@ pub enum AnswerEvent {
         message_id: String,
     },
     Delta(RenderUpdate),
+    /// The reasoning grew: applied like `Delta`, to the reasoning's own element.
+    Reasoning(RenderUpdate),
+    /// The reasoning ended (the answer began, or the stream did); `ms` is how long it took.
+    Thought {
+        ms: u64,
+    },
     Retrying {
         in_secs: u64,
         attempt: u32,
@@ -74,6 +88,10 @@ pub enum AnswerEvent {
         status: MessageStatus,
         error: Option<ErrorView>,
         text: String,
+        /// Cut at the output limit, or filtered.
+        stop_reason: Option<StopReason>,
+        /// The model declined, in these words.
+        refusal: Option<String>,
         #[serde(skip)]
         cause: Option<GatewayError>,
     },
@@ -88,42 +106,57 @@ pub enum AnswerEvent {
 /// How an answer ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerOutcome {
+    /// The whole answer (a continued one's earlier text included).
     pub text: String,
+    /// The whole reasoning, likewise.
+    pub reasoning: String,
+    /// How long the model reasoned, all requests of the answer together.
+    pub reasoning_ms: Option<u64>,
     pub status: MessageStatus,
     pub error: Option<GatewayError>,
     pub request_id: Option<String>,
     pub stream_usage: Option<Usage>,
+    /// The stream's finish reason, if it sent one.
+    pub finish: Option<FinishReason>,
+    pub refusal: Option<String>,
+}
+
+impl AnswerOutcome {
+    /// What the window is told of a stop that was not a plain one.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        match self.finish {
+            Some(FinishReason::Length) => Some(StopReason::Length),
+            Some(FinishReason::ContentFilter) => Some(StopReason::ContentFilter),
+            _ => None,
+        }
+    }
 }
 
 /// Streams one answer into `emit`, ending with `Finished`. The text received is kept
 /// whatever happens; nothing is retried once a byte of the answer has arrived. `save` is
-/// handed the text so far whenever some of it is `policy.save_every` old and unsaved.
+/// handed the text and reasoning so far whenever some of it is `policy.save_every` old and
+/// unsaved. With `resume` the answer goes on from what it holds (it is shown again first).
 #[allow(clippy::too_many_arguments)]
 pub async fn stream_answer(
     gateway: &Gateway,
     key: &ApiKey,
     model: &str,
     history: &[ChatMessage],
+    resume: Option<&Resume>,
     cancel: &CancellationToken,
     policy: &AnswerPolicy,
     emit: &mut (dyn FnMut(AnswerEvent) + Send),
-    save: &mut (dyn FnMut(&str) + Send),
+    save: &mut (dyn FnMut(&str, &str) + Send),
 ) -> AnswerOutcome {
-    let mut outcome = AnswerOutcome {
-        text: String::new(),
-        status: MessageStatus::Error,
-        error: None,
-        request_id: None,
-        stream_usage: None,
-    };
+    let mut answer = Growing::new(resume);
+    if resume.is_some() {
+        answer.flush(emit);
+    }
     let (mut rate_limited, mut server_failed) = (0u32, 0u32);
     let mut stream = loop {
         let started = tokio::select! {
             biased;
-            _ = cancel.cancelled() => {
-                outcome.status = MessageStatus::Stopped;
-                return outcome;
-            }
+            _ = cancel.cancelled() => return answer.ended_early(MessageStatus::Stopped, None, emit),
             r = gateway.chat_stream(key, model, history) => r,
         };
         let wait = match &started {
@@ -147,80 +180,270 @@ pub async fn stream_answer(
             (Ok(stream), _) => break stream,
             (Err(_), Some((delay, attempt, reason))) => {
                 if !countdown(delay, attempt, reason, cancel, emit).await {
-                    outcome.status = MessageStatus::Stopped;
-                    return outcome;
+                    return answer.ended_early(MessageStatus::Stopped, None, emit);
                 }
             }
-            (Err(e), None) => {
-                outcome.error = Some(e);
-                return outcome;
-            }
+            (Err(e), None) => return answer.ended_early(MessageStatus::Error, Some(e), emit),
         }
     };
+    let mut outcome = answer.outcome(MessageStatus::Error);
     outcome.request_id = stream.request_id.take();
 
-    let mut renderer = IncrementalRenderer::new();
     let mut pending = false;
     let mut last_flush = Instant::now();
     // When the oldest unsaved text arrived, if any.
     let mut unsaved_since: Option<Instant> = None;
-    let flush = |renderer: &mut IncrementalRenderer, emit: &mut (dyn FnMut(AnswerEvent) + Send)| {
-        emit(AnswerEvent::Delta(renderer.update()));
-    };
-    loop {
+    let status = loop {
         tokio::select! {
             biased;
-            _ = cancel.cancelled() => {
-                // Dropping the stream closes the connection: the server sees us go.
-                outcome.status = MessageStatus::Stopped;
-                break;
-            }
+            // Dropping the stream closes the connection: the server sees us go.
+            _ = cancel.cancelled() => break MessageStatus::Stopped,
             item = stream.events.next() => match item {
-                None => {
-                    outcome.status = MessageStatus::Done;
-                    break;
+                None => break MessageStatus::Done,
+                Some(Ok(StreamItem::Usage { prompt_tokens, completion_tokens, reasoning_tokens })) => {
+                    outcome.stream_usage = Some(Usage {
+                        prompt_tokens,
+                        completion_tokens,
+                        reasoning_tokens,
+                        cost_usd: None,
+                        source: UsageSource::Stream,
+                    });
                 }
-                Some(Ok(StreamItem::Text(t))) => {
-                    renderer.push(&t);
+                Some(Ok(StreamItem::Finish(reason))) => answer.finish = Some(reason),
+                Some(Ok(StreamItem::Refusal(words))) => answer.refuse(&words),
+                Some(Ok(item)) => {
+                    answer.take(item, emit);
                     pending = true;
                     // Checked here too: a stream that never pauses starves the timers below.
                     if unsaved_since.get_or_insert_with(Instant::now).elapsed() >= policy.save_every {
-                        save(renderer.source());
+                        answer.save(save);
                         unsaved_since = None;
                     }
                     if last_flush.elapsed() >= policy.frame {
-                        flush(&mut renderer, emit);
+                        answer.flush(emit);
                         pending = false;
                         last_flush = Instant::now();
                     }
                 }
-                Some(Ok(StreamItem::Usage { prompt_tokens, completion_tokens })) => {
-                    outcome.stream_usage = Some(Usage { prompt_tokens, completion_tokens, cost_usd: None, source: UsageSource::Stream });
-                }
                 Some(Err(e)) => {
                     outcome.error = Some(e);
-                    outcome.status = MessageStatus::Error;
-                    break;
+                    break MessageStatus::Error;
                 }
             },
             _ = tokio::time::sleep_until(last_flush + policy.frame), if pending => {
-                flush(&mut renderer, emit);
+                answer.flush(emit);
                 pending = false;
                 last_flush = Instant::now();
             }
             _ = tokio::time::sleep_until(unsaved_since.unwrap_or_else(Instant::now) + policy.save_every),
                 if unsaved_since.is_some() => {
-                save(renderer.source());
+                answer.save(save);
                 unsaved_since = None;
             }
         }
-    }
+    };
     drop(stream);
-    // Always: the last update also settles what only the end of the text can (a definition
-    // on the last line), so the window ends with exactly a whole render.
-    emit(AnswerEvent::Delta(renderer.finish()));
-    outcome.text = renderer.source().to_string();
-    outcome
+    answer.end(emit);
+    let ended = answer.outcome(status);
+    AnswerOutcome {
+        error: outcome.error,
+        request_id: outcome.request_id,
+        stream_usage: outcome.stream_usage,
+        ..ended
+    }
+}
+
+/// An answer as it grows: its text and reasoning, each with its renderer, and the clock of
+/// the reasoning.
+struct Growing {
+    text: IncrementalRenderer,
+    reasoning: IncrementalRenderer,
+    splitter: ThinkSplitter,
+    /// What the page has not been sent yet.
+    text_new: bool,
+    reasoning_new: bool,
+    /// Reasoning from an earlier request of this answer: new reasoning starts a new paragraph.
+    reasoning_before: bool,
+    reasoning_cut: bool,
+    /// Milliseconds reasoned by earlier requests of this answer.
+    earlier_ms: Option<u64>,
+    /// When this request's reasoning began, and (once the answer began) how long it took.
+    thinking_since: Option<Instant>,
+    thought: Option<Duration>,
+    finish: Option<FinishReason>,
+    refusal: String,
+    resumed: bool,
+}
+
+impl Growing {
+    fn new(resume: Option<&Resume>) -> Self {
+        let mut g = Growing {
+            text: IncrementalRenderer::new(),
+            reasoning: IncrementalRenderer::new(),
+            splitter: ThinkSplitter::new(),
+            text_new: false,
+            reasoning_new: false,
+            reasoning_before: false,
+            reasoning_cut: false,
+            earlier_ms: None,
+            thinking_since: None,
+            thought: None,
+            finish: None,
+            refusal: String::new(),
+            resumed: resume.is_some(),
+        };
+        if let Some(r) = resume {
+            g.text.push(&r.text);
+            g.reasoning.push(&r.reasoning);
+            g.text_new = !r.text.is_empty();
+            g.reasoning_new = !r.reasoning.is_empty();
+            g.reasoning_before = !r.reasoning.is_empty();
+            g.earlier_ms = r.reasoning_ms;
+        }
+        g
+    }
+
+    /// Takes a text or reasoning delta.
+    fn take(&mut self, item: StreamItem, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        match item {
+            StreamItem::Text(t) => {
+                for part in self.splitter.push(&t) {
+                    self.take_part(part, emit);
+                }
+            }
+            StreamItem::Reasoning(r) => self.take_part(Part::Reasoning(r), emit),
+            _ => {}
+        }
+    }
+
+    fn take_part(&mut self, part: Part, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        match part {
+            Part::Reasoning(r) => {
+                self.thinking_since.get_or_insert_with(Instant::now);
+                if self.reasoning_cut {
+                    return;
+                }
+                if std::mem::take(&mut self.reasoning_before) {
+                    self.reasoning.push("\n\n");
+                }
+                let room = MAX_REASONING_BYTES.saturating_sub(self.reasoning.source().len());
+                if r.len() > room {
+                    self.reasoning.push(cut_at(&r, room));
+                    self.reasoning.push(REASONING_CUT_NOTE);
+                    self.reasoning_cut = true;
+                } else {
+                    self.reasoning.push(&r);
+                }
+                self.reasoning_new = true;
+            }
+            Part::Text(t) => {
+                self.stop_thinking(emit);
+                self.text.push(&t);
+                self.text_new = true;
+            }
+        }
+    }
+
+    /// The answer began (or ended): the reasoning is over, and the page folds it away.
+    fn stop_thinking(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        if let (Some(since), None) = (self.thinking_since, self.thought) {
+            self.thought = Some(since.elapsed());
+            // What reasoning there is reaches the page before it is folded.
+            self.flush_reasoning(emit);
+            emit(AnswerEvent::Thought {
+                ms: self.reasoning_ms().unwrap_or(0),
+            });
+        }
+    }
+
+    fn refuse(&mut self, words: &str) {
+        let room = MAX_REFUSAL_BYTES.saturating_sub(self.refusal.len());
+        self.refusal.push_str(cut_at(words, room));
+    }
+
+    fn reasoning_ms(&self) -> Option<u64> {
+        let now = self.thought.map(|d| d.as_millis() as u64);
+        match (self.earlier_ms, now) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        }
+    }
+
+    fn flush_reasoning(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        if std::mem::take(&mut self.reasoning_new) {
+            emit(AnswerEvent::Reasoning(self.reasoning.update()));
+        }
+    }
+
+    /// Sends the page what changed since the last flush.
+    fn flush(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        self.flush_reasoning(emit);
+        if std::mem::take(&mut self.text_new) {
+            emit(AnswerEvent::Delta(self.text.update()));
+        }
+    }
+
+    fn save(&self, save: &mut (dyn FnMut(&str, &str) + Send)) {
+        save(self.text.source(), self.reasoning.source());
+    }
+
+    /// The stream is over: what the splitter held is sorted, and the page gets the last
+    /// updates, which settle what only the end of the text can (a definition on the last
+    /// line), so it ends with exactly a whole render.
+    fn end(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        for part in self.splitter.finish() {
+            self.take_part(part, emit);
+        }
+        self.stop_thinking(emit);
+        if !self.reasoning.source().is_empty() {
+            emit(AnswerEvent::Reasoning(self.reasoning.finish()));
+        }
+        emit(AnswerEvent::Delta(self.text.finish()));
+        self.text_new = false;
+        self.reasoning_new = false;
+    }
+
+    /// No stream came (stopped, or refused): a continued answer is shown whole again.
+    fn ended_early(
+        &mut self,
+        status: MessageStatus,
+        error: Option<GatewayError>,
+        emit: &mut (dyn FnMut(AnswerEvent) + Send),
+    ) -> AnswerOutcome {
+        if self.resumed {
+            self.end(emit);
+        }
+        AnswerOutcome {
+            error,
+            ..self.outcome(status)
+        }
+    }
+
+    fn outcome(&self, status: MessageStatus) -> AnswerOutcome {
+        AnswerOutcome {
+            text: self.text.source().to_string(),
+            reasoning: self.reasoning.source().to_string(),
+            reasoning_ms: self.reasoning_ms(),
+            status,
+            error: None,
+            request_id: None,
+            stream_usage: None,
+            finish: self.finish.clone(),
+            refusal: (!self.refusal.trim().is_empty()).then(|| self.refusal.clone()),
+        }
+    }
+}
+
+/// The longest start of `s` of at most `max` bytes, on a character boundary.
+fn cut_at(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut at = max;
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    &s[..at]
 }
 
 /// Waits out a retry delay, telling the window each second; `false` if stopped meanwhile.
@@ -251,6 +474,7 @@ async fn countdown(
 }
 
 /// Usage and cost from Glama (polled until settled), else the stream's own usage chunk.
+/// Glama's record does not count reasoning tokens apart; the stream's count is kept.
 pub async fn settle_usage(
     gateway: &Gateway,
     key: &ApiKey,
@@ -263,7 +487,12 @@ pub async fn settle_usage(
                 tokio::time::sleep(policy.usage_poll_interval).await;
             }
             match gateway.completion_usage(key, id).await {
-                Ok(Some(usage)) => return Some(usage),
+                Ok(Some(usage)) => {
+                    return Some(Usage {
+                        reasoning_tokens: outcome.stream_usage.as_ref().and_then(|u| u.reasoning_tokens),
+                        ..usage
+                    })
+                }
                 Ok(None) => continue,
                 Err(_) => break,
             }
