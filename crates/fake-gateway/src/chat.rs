@@ -11,7 +11,7 @@ use axum::Json;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::state::{token, ChatScenario, Completion, ModelsScenario, State, ENDLESS_BYTES};
+use crate::state::{token, ChatScenario, Completion, ModelsScenario, ReasoningForm, State, ENDLESS_BYTES};
 
 /// `(id, input $/token, output $/token, capabilities, context)`.
 const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
@@ -223,7 +223,11 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .map(|c| c.chars().count())
         .sum();
     let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
-    let completion_tokens = (reply.chars().count() as u64).div_ceil(4).max(1);
+    let reasoning_tokens = scenario
+        .reasoning
+        .as_ref()
+        .map_or(0, |r| (r.chars().count() as u64).div_ceil(4));
+    let completion_tokens = (reply.chars().count() as u64).div_ceil(4).max(1) + reasoning_tokens;
     let cost = prompt_tokens as f64 * input_price.parse::<f64>().unwrap_or(0.0)
         + completion_tokens as f64 * output_price.parse::<f64>().unwrap_or(0.0);
     let id = format!("cr_{}", token(9));
@@ -251,7 +255,7 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         );
         return endless(&state, StatusCode::OK, "text/event-stream", Bytes::from(head), b"a");
     }
-    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens);
+    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens, reasoning_tokens);
     let pieces = cut_anywhere(&sse.bytes);
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
     let guard = StreamGuard {
@@ -311,17 +315,48 @@ struct Sse {
     truncated: bool,
 }
 
-/// The whole SSE body: a role chunk, a few characters per chunk, keep-alive comments,
-/// the finish chunk, the usage chunk (empty `choices`), `[DONE]`.
-fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion_tokens: u64) -> Sse {
+/// The whole SSE body: a role chunk, the reasoning (if scripted), a few characters per chunk,
+/// keep-alive comments, a refusal (if scripted), the finish chunk, the usage chunk (empty
+/// `choices`), `[DONE]`. Every chunk carries what OpenAI's do: `usage`, `refusal` and
+/// `logprobs` null, `content` null on the last one, and fields clients do not know.
+fn sse_body(
+    reply: &str,
+    scenario: &ChatScenario,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    reasoning_tokens: u64,
+) -> Sse {
     let mut out = String::from(": keep-alive\n\n");
     let event = |v: Value| format!("data: {v}\n\n");
-    out.push_str(&event(
-        json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]}),
-    ));
-    let chars: Vec<char> = reply.chars().collect();
-    let mut sent = 0;
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chunk", "object": "chat.completion.chunk", "system_fingerprint": "fp_fake", "usage": null,
+               "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]})
+    };
+    out.push_str(&event(chunk(
+        json!({"role": "assistant", "content": "", "refusal": null}),
+        Value::Null,
+    )));
     let mut rng = rand::thread_rng();
+    let mut content = reply.to_string();
+    if let Some(reasoning) = &scenario.reasoning {
+        let field = match scenario.reasoning_form {
+            ReasoningForm::ReasoningContent => Some("reasoning_content"),
+            ReasoningForm::Reasoning => Some("reasoning"),
+            ReasoningForm::ThinkTag => None,
+        };
+        match field {
+            Some(field) => {
+                let chars: Vec<char> = reasoning.chars().collect();
+                for piece in chars.chunks(3) {
+                    let text: String = piece.iter().collect();
+                    out.push_str(&event(chunk(json!({"content": null, field: text}), Value::Null)));
+                }
+            }
+            None => content = format!("<think>{reasoning}</think>\n\n{reply}"),
+        }
+    }
+    let chars: Vec<char> = content.chars().collect();
+    let mut sent = 0;
     for (n, piece) in chars.chunks(3).enumerate() {
         if scenario.error_after_chars.is_some_and(|at| sent >= at) {
             out.push_str("event: error\ndata: {\"error\":{\"message\":\"The upstream model failed mid-answer\"}}\n\n");
@@ -337,8 +372,9 @@ fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion
             };
         }
         let text: String = piece.iter().collect();
+        let finish = if rng.gen_bool(0.5) { Value::Null } else { json!("") };
+        let line = chunk(json!({"content": text, "refusal": null}), finish);
         // Vary the framing: with and without the space after `data:`.
-        let line = json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": if rng.gen_bool(0.5) { Value::Null } else { json!("") }}]});
         if n % 2 == 0 {
             out.push_str(&event(line));
         } else {
@@ -349,10 +385,22 @@ fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion
         }
         sent += piece.len();
     }
+    if let Some(refusal) = &scenario.refusal {
+        let chars: Vec<char> = refusal.chars().collect();
+        for piece in chars.chunks(5) {
+            let text: String = piece.iter().collect();
+            out.push_str(&event(chunk(json!({"content": null, "refusal": text}), Value::Null)));
+        }
+    }
+    let finish = scenario.finish_reason.as_deref().unwrap_or("stop");
+    out.push_str(&event(chunk(json!({"content": null}), json!(finish))));
     out.push_str(&event(
-        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+        json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [], "usage": {
+        "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": null,
+        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens, "audio_tokens": null}}}),
     ));
-    out.push_str(&event(json!({"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}})));
     out.push_str("data: [DONE]\n\n");
     Sse {
         bytes: out.into_bytes(),

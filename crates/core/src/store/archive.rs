@@ -471,6 +471,75 @@ mod tests {
         assert_eq!(count, 4);
     }
 
+    /// An answer with reasoning, cut at the output limit, and a refusal, through export,
+    /// import and markdown.
+    #[test]
+    fn reasoning_stop_reasons_and_refusals_travel() {
+        let from = Store::in_memory();
+        from.call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            let b = begin_answer(db, &c, "m", &Ask::Send { text: "q".into() })?;
+            finish_answer(
+                db,
+                &b.message_id,
+                &Finish {
+                    reasoning: "Think **hard**.\n\nThen answer.".into(),
+                    reasoning_ms: Some(4200),
+                    stop_reason: Some(StopReason::Length),
+                    ..Finish::plain("A cut answ", MessageStatus::Done)
+                },
+            )?;
+            let b = begin_answer(db, &c, "m", &Ask::Send { text: "q2".into() })?;
+            finish_answer(
+                db,
+                &b.message_id,
+                &Finish {
+                    refusal: Some("I won't.".into()),
+                    ..Finish::plain("", MessageStatus::Done)
+                },
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let archive = from.call(|db| export(db, None)).unwrap();
+        assert_eq!(archive.version, 2);
+        let answer = &archive.conversations[0].messages[1];
+        assert_eq!(answer.reasoning, "Think **hard**.\n\nThen answer.");
+        assert_eq!(answer.stop_reason, Some(StopReason::Length));
+        let bytes = serde_json::to_vec(&archive).unwrap();
+        let to = Store::in_memory();
+        let parsed = parse(&bytes).unwrap();
+        to.call(move |db| import(db, &parsed)).unwrap();
+        let again = to.call(|db| export(db, None)).unwrap();
+        assert_eq!(again.conversations, archive.conversations);
+        let md = markdown(&archive.conversations[0]);
+        assert!(
+            md.contains("> _Thought for 5 s:_\n>\n> Think **hard**.\n>\n> Then answer.\n\nA cut answ\n\n_(cut off at the model's output limit)_"),
+            "{md}"
+        );
+        assert!(md.contains("_(the model declined: I won't.)_"), "{md}");
+    }
+
+    /// A file written before reasoning existed (version 1) imports as it is.
+    #[test]
+    fn a_version_1_export_still_imports() {
+        let v1 = br#"{"format":"glama-chat","version":1,"exportedAt":5,"conversations":[{"id":"c-old","title":"old",
+            "createdAt":1,"updatedAt":2,"messages":[
+              {"id":"m1","role":"user","content":"hi","status":"done","createdAt":1},
+              {"id":"m2","role":"assistant","content":"hello","status":"done","model":"m",
+               "usage":{"promptTokens":1,"completionTokens":2,"costUsd":0.1},"createdAt":2}]}]}"#;
+        let parsed = parse(v1).unwrap();
+        let to = Store::in_memory();
+        to.call(move |db| import(db, &parsed)).unwrap();
+        let m = to
+            .call(|db| Ok(messages::page(db, "c-old", Page::Latest, 10)?.messages))
+            .unwrap();
+        assert_eq!(m[1].text, "hello");
+        assert_eq!(m[1].reasoning, "");
+        assert_eq!(m[1].stop_reason, None);
+        assert_eq!(m[1].usage.as_ref().unwrap().completion_tokens, Some(2));
+    }
+
     #[test]
     fn refuses_what_is_not_an_export() {
         for (bytes, words) in [
