@@ -489,8 +489,8 @@ async fn ask_in(chats: &Chats, gateway: &Gateway, key: &ApiKey, c: &str, ask: As
 fn reasoning_page(events: &[AnswerEvent]) -> String {
     let mut page = glama_core::render::Replica::default();
     for e in events {
-        if let AnswerEvent::Reasoning(u) = e {
-            page.apply(u.clone());
+        if let AnswerEvent::Reasoning { update, .. } = e {
+            page.apply(update.clone());
         }
     }
     page.html()

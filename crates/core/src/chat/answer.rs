@@ -71,8 +71,13 @@ pub enum AnswerEvent {
         message_id: String,
     },
     Delta(RenderUpdate),
-    /// The reasoning grew: applied like `Delta`, to the reasoning's own element.
-    Reasoning(RenderUpdate),
+    /// The reasoning grew: `update` is applied like `Delta`, to the reasoning's own element.
+    /// `live` while the model is reasoning now (not when an answer's earlier reasoning is
+    /// shown again, or settled at the end).
+    Reasoning {
+        update: RenderUpdate,
+        live: bool,
+    },
     /// The reasoning ended (the answer began, or the stream did); `ms` is how long it took.
     Thought {
         ms: u64,
@@ -347,9 +352,9 @@ impl Growing {
     /// The answer began (or ended): the reasoning is over, and the page folds it away.
     fn stop_thinking(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
         if let (Some(since), None) = (self.thinking_since, self.thought) {
-            self.thought = Some(since.elapsed());
             // What reasoning there is reaches the page before it is folded.
             self.flush_reasoning(emit);
+            self.thought = Some(since.elapsed());
             emit(AnswerEvent::Thought {
                 ms: self.reasoning_ms().unwrap_or(0),
             });
@@ -371,7 +376,10 @@ impl Growing {
 
     fn flush_reasoning(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
         if std::mem::take(&mut self.reasoning_new) {
-            emit(AnswerEvent::Reasoning(self.reasoning.update()));
+            emit(AnswerEvent::Reasoning {
+                update: self.reasoning.update(),
+                live: self.thinking_since.is_some() && self.thought.is_none(),
+            });
         }
     }
 
@@ -396,7 +404,10 @@ impl Growing {
         }
         self.stop_thinking(emit);
         if !self.reasoning.source().is_empty() {
-            emit(AnswerEvent::Reasoning(self.reasoning.finish()));
+            emit(AnswerEvent::Reasoning {
+                update: self.reasoning.finish(),
+                live: false,
+            });
         }
         emit(AnswerEvent::Delta(self.text.finish()));
         self.text_new = false;
