@@ -511,3 +511,70 @@ pub async fn settle_usage(
     }
     outcome.stream_usage.clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_past_the_cap_is_dropped_with_a_note() {
+        let mut emit = |_: AnswerEvent| {};
+        let mut g = Growing::new(None);
+        let piece = "é".repeat(150_000); // 300 KB
+        for _ in 0..5 {
+            g.take(StreamItem::Reasoning(piece.clone()), &mut emit);
+        }
+        g.take(StreamItem::Text("the answer".into()), &mut emit);
+        let out = g.outcome(MessageStatus::Done);
+        assert!(out.reasoning.len() <= MAX_REASONING_BYTES + REASONING_CUT_NOTE.len());
+        assert!(out.reasoning.ends_with(REASONING_CUT_NOTE));
+        assert_eq!(out.text, "the answer");
+    }
+
+    #[test]
+    fn reasoning_is_live_until_the_answer_begins_then_folds_once() {
+        let mut events = Vec::new();
+        let mut emit = |e: AnswerEvent| events.push(e);
+        let mut g = Growing::new(Some(&Resume {
+            text: "Before. ".into(),
+            reasoning: "Earlier thoughts.".into(),
+            reasoning_ms: Some(1500),
+            usage: None,
+        }));
+        // Shown again as it was: not live.
+        g.flush(&mut emit);
+        g.take(StreamItem::Text("<think>more".into()), &mut emit);
+        g.flush(&mut emit);
+        g.take(StreamItem::Text("</think>\n\nAfter.".into()), &mut emit);
+        g.end(&mut emit);
+        let lives: Vec<bool> = events
+            .iter()
+            .filter_map(|e| match e {
+                AnswerEvent::Reasoning { live, .. } => Some(*live),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lives, [false, true, false]);
+        let thoughts: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                AnswerEvent::Thought { ms } => Some(*ms),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(thoughts.len(), 1);
+        assert!(thoughts[0] >= 1500, "earlier time counts: {thoughts:?}");
+        let out = g.outcome(MessageStatus::Done);
+        assert_eq!(out.text, "Before. After.");
+        assert_eq!(out.reasoning, "Earlier thoughts.\n\nmore");
+    }
+
+    #[test]
+    fn a_refusal_is_capped_on_a_character_boundary() {
+        let mut g = Growing::new(None);
+        g.refuse(&"ü".repeat(MAX_REFUSAL_BYTES));
+        let refusal = g.outcome(MessageStatus::Done).refusal.unwrap();
+        assert!(refusal.len() <= MAX_REFUSAL_BYTES);
+        assert!(refusal.chars().all(|c| c == 'ü'));
+    }
+}

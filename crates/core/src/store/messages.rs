@@ -920,7 +920,7 @@ mod tests {
             .call(|db| {
                 let c = conversations::create(db, "m")?.id;
                 let begun = begin_answer(db, &c, "m", &Ask::Send { text: "tell me".into() })?;
-                save_partial(db, &begun.message_id, "Once upon a time", "")?;
+                save_partial(db, &begun.message_id, "Once upon a time", "Thinking *so far*")?;
                 Ok((c, begun.message_id))
             })
             .unwrap();
@@ -935,6 +935,8 @@ mod tests {
         assert_eq!(m.status, MessageStatus::Interrupted);
         assert_eq!(m.text, "Once upon a time");
         assert!(m.html.contains("Once upon a time"));
+        assert_eq!(m.reasoning, "Thinking *so far*", "partial reasoning is kept too");
+        assert!(m.reasoning_html.contains("<em>so far</em>"), "{}", m.reasoning_html);
     }
 
     #[test]
