@@ -57,6 +57,38 @@ Markdown with **bold**, *italic*, ~~strikethrough~~, `inline code` and a [link](
 > Raw HTML is shown, never run: <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n\
 ![an image is a link, never a fetch](https://example.com/cat.png)\n";
 
+/// `/think`, `/think-tag`, `/cut` and `/refuse` answer as reasoning, cut-off and refusing
+/// models do; anything else is the plain echo.
+fn demo_scenario(prompt: &str) -> ChatScenario {
+    let thinking = "The person wants to see reasoning. I will *think* a little, slowly, then answer.\n\n\
+                    1. Reasoning streams first.\n2. The answer follows.";
+    let slow = Some(Duration::from_millis(8));
+    match prompt.trim() {
+        "/think" => ChatScenario {
+            reasoning: Some(thinking.into()),
+            piece_delay: slow,
+            ..Default::default()
+        },
+        "/think-tag" => ChatScenario {
+            reasoning: Some(thinking.into()),
+            reasoning_form: ReasoningForm::ThinkTag,
+            piece_delay: slow,
+            ..Default::default()
+        },
+        "/cut" => ChatScenario {
+            reply: Some("This answer is long, and the model's output limit cuts it in the midd".into()),
+            finish_reason: Some("length".into()),
+            ..Default::default()
+        },
+        "/refuse" => ChatScenario {
+            reply: Some(String::new()),
+            refusal: Some("I can't help with that.".into()),
+            ..Default::default()
+        },
+        _ => ChatScenario::default(),
+    }
+}
+
 fn bearer_ok(state: &State, headers: &HeaderMap) -> bool {
     let key = headers
         .get(header::AUTHORIZATION)
@@ -160,8 +192,10 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         s.stats.last_chat_user_agent = h("user-agent");
         s.stats.last_chat_metadata = h("x-glama-metadata");
-        s.chat_script.pop_front().unwrap_or_default()
+        s.chat_script.pop_front()
     };
+    let scripted = scenario.is_some();
+    let scenario = scenario.unwrap_or_default();
     if !bearer_ok(&state, &headers) {
         return unauthorized();
     }
@@ -216,6 +250,8 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .and_then(|m| m["content"].as_str())
         .unwrap_or("")
         .to_string();
+    // Unscripted (the offline demo), a few prompts show how real models end their answers.
+    let scenario = if scripted { scenario } else { demo_scenario(&prompt) };
     let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
     let prompt_chars: usize = messages
         .iter()
