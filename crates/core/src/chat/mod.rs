@@ -2,6 +2,7 @@
 //! gateway → here → (store, render) → window.
 
 pub mod answer;
+mod growing;
 pub mod think;
 
 use std::collections::HashMap;
