@@ -276,7 +276,7 @@ function markLast() {
       );
     } else if (node.dataset.role === 'assistant') {
       actions.append(button('Copy', 'copy-message', () => copyText(messageText(node))));
-      if (isLast && node.dataset.status !== 'streaming' && node.dataset.stop === 'length') {
+      if (isLast && canContinue(node)) {
         actions.append(button('Continue', 'continue-button',
           () => ask({ kind: 'continue', messageId: node.dataset.messageId }, null, node)));
       }
@@ -289,6 +289,12 @@ function markLast() {
       actions.append(button('Retry', 'retry-button', () => ask({ kind: 'regenerate' })));
     }
   });
+}
+
+/** An answer with text that ended before its end: cut at the output limit, stopped, interrupted. */
+function canContinue(node) {
+  const cut = node.dataset.stop === 'length' || ['stopped', 'interrupted'].includes(node.dataset.status);
+  return cut && node.dataset.status !== 'streaming' && (node.dataset.source ?? '').trim() !== '';
 }
 
 function messageText(node) {
@@ -332,8 +338,9 @@ function finishNode(node, status, error, stopReason = null, refusal = null) {
   const hasText = (node.dataset.source ?? '').trim() !== '';
   if (refusal) note(node, 'refusal-note', 'refusal-note').textContent = `The model declined: ${refusal}`;
   if (stopReason === 'length') {
-    note(node, 'cut-note', 'cut-note').textContent =
-      "Cut off — the answer reached the model's output limit. Continue asks the model to go on.";
+    note(node, 'cut-note', 'cut-note').textContent = hasText
+      ? "Cut off — the answer reached the model's output limit. Continue asks the model to go on."
+      : "The model's output limit was reached while it was still thinking. Regenerate to try again.";
   }
   if (stopReason === 'content_filter') {
     note(node, 'filtered-note', 'filtered-note').textContent = hasText

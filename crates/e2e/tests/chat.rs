@@ -643,3 +643,50 @@ async fn filtered_and_refused_answers_are_said_in_words() {
     );
     app.quit().await;
 }
+
+#[tokio::test]
+async fn a_stopped_answer_can_be_continued_too() {
+    let (session, app) = connected().await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some("Lorem ipsum dolor sit amet. ".repeat(200)),
+        piece_delay: Some(Duration::from_millis(10)),
+        ..Default::default()
+    });
+    app.send("a long one").await;
+    app.wait_js("some streamed text", "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); return m.dataset.status === 'streaming' && m.innerText.includes('Lorem ipsum')").await;
+    app.click("stop-button").await;
+    let stopped = app.wait_last_answer("stopped").await;
+    let partial = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=message]')].pop().dataset.source",
+            vec![],
+        )
+        .await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(" THE END".into()),
+        ..Default::default()
+    });
+    app.click("continue-button").await;
+    let done = app.wait_last_answer("done").await;
+    assert_eq!(done["id"], stopped["id"], "the same message");
+    assert_eq!(app.messages().await.len(), 2);
+    let source = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=message]')].pop().dataset.source",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        source.as_str().unwrap(),
+        format!("{} THE END", partial.as_str().unwrap())
+    );
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('[data-testid=continue-button], .stopped-note').length",
+            vec![]
+        )
+        .await,
+        json!(0)
+    );
+    app.quit().await;
+}

@@ -246,6 +246,7 @@ mod tests {
             reasoning: "Earlier thoughts.".into(),
             reasoning_ms: Some(1500),
             usage: None,
+            stop_reason: None,
         }));
         // Shown again as it was: not live.
         g.flush(&mut emit);

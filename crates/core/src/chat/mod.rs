@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::gateway::{Gateway, GatewayError};
 use crate::render::render_markdown;
 use crate::secret::ApiKey;
+use crate::store::messages::render_reasoning;
 use crate::store::messages::{self, ErrorView, Finish, MessageStatus};
-use crate::store::messages::{render_reasoning, StopReason};
 use crate::store::{Store, StoreError};
 pub use answer::{AnswerEvent, AnswerPolicy};
 pub use messages::Ask;
@@ -150,10 +150,9 @@ impl Chats {
                 .await
                 .unwrap_or_default();
         // A continuation that did not reach its own end leaves the answer as cut as it was.
-        let stop_reason = match (outcome.stop_reason(), &begun.resume, &outcome.finish) {
-            (Some(reason), _, _) => Some(reason),
-            (None, Some(_), None) => Some(StopReason::Length),
-            _ => None,
+        let stop_reason = match (&begun.resume, &outcome.finish) {
+            (Some(resume), None) => resume.stop_reason,
+            _ => outcome.stop_reason(),
         };
         let finish = Finish {
             text: outcome.text.clone(),

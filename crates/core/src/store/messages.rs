@@ -307,16 +307,16 @@ pub enum Ask {
     Regenerate,
     /// Replace one of the person's messages, drop what followed, answer again.
     Edit { message_id: String, text: String },
-    /// Go on with the conversation's last answer (cut at the model's output limit), appending
-    /// to that same message.
+    /// Go on with the conversation's last answer (cut at the model's output limit, or stopped
+    /// or interrupted), appending to that same message.
     Continue { message_id: String },
 }
 
 /// What the model is asked after the answer so far, to continue it. A user turn rather than
 /// an assistant prefill: prefill is not part of OpenAI's API and many providers refuse a
 /// conversation that ends with the assistant.
-pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off by the output limit. Continue it exactly \
-where it stopped, even mid-word or mid-sentence: do not repeat anything, and add no preamble or comment.";
+pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it exactly where it stopped, \
+even mid-word or mid-sentence: do not repeat anything, and add no preamble or comment.";
 
 /// An answer being continued: what it holds already.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -325,6 +325,8 @@ pub struct Resume {
     pub reasoning: String,
     pub reasoning_ms: Option<u64>,
     pub usage: Option<Usage>,
+    /// Why it had stopped (kept when the continuation ends before its own end).
+    pub stop_reason: Option<StopReason>,
 }
 
 /// An answer row, created before the request goes out.
@@ -527,6 +529,7 @@ fn begin_continue(
             reasoning: m.reasoning,
             reasoning_ms: m.reasoning_ms,
             usage: m.usage,
+            stop_reason: m.stop_reason,
         }),
     })
 }
@@ -907,6 +910,79 @@ mod tests {
                     },
                 )?;
                 assert_eq!(conversations::get(db, &c)?.title, "Mine");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn continue_goes_on_with_the_last_answer_without_its_reasoning() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                conversations::set_system_prompt(db, &c, "Be long.")?;
+                let first = ask_and_finish(db, &c, "q1", "a1");
+                let b = begin_answer(db, &c, "model-b", &Ask::Send { text: "q2".into() })?;
+                finish_answer(
+                    db,
+                    &b.message_id,
+                    &Finish {
+                        reasoning: "secret thoughts".into(),
+                        stop_reason: Some(StopReason::Length),
+                        ..Finish::plain("a2 cut", MessageStatus::Done)
+                    },
+                )?;
+                let go_on = |db: &mut Connection, id: &str| {
+                    begin_answer(
+                        db,
+                        &c,
+                        "other-model",
+                        &Ask::Continue {
+                            message_id: id.to_string(),
+                        },
+                    )
+                };
+                // Not an earlier answer, not a question.
+                for id in [first.message_id.clone(), b.user_message_id.clone().unwrap()] {
+                    assert!(matches!(go_on(db, &id), Err(StoreError::Invalid(_))));
+                }
+                assert!(matches!(go_on(db, "gone"), Err(StoreError::NoSuchMessage)));
+                let begun = go_on(db, &b.message_id)?;
+                assert_eq!(begun.message_id, b.message_id, "the same message");
+                assert_eq!(begun.model, "model-b", "the answer's own model");
+                let sent: Vec<(Role, &str)> = begun.history.iter().map(|m| (m.role, m.content.as_str())).collect();
+                assert_eq!(
+                    sent,
+                    [
+                        (Role::System, "Be long."),
+                        (Role::User, "q1"),
+                        (Role::Assistant, "a1"),
+                        (Role::User, "q2"),
+                        (Role::Assistant, "a2 cut"),
+                        (Role::User, CONTINUE_PROMPT),
+                    ]
+                );
+                let resume = begun.resume.unwrap();
+                assert_eq!(
+                    (resume.text.as_str(), resume.reasoning.as_str(), resume.stop_reason),
+                    ("a2 cut", "secret thoughts", Some(StopReason::Length))
+                );
+                let m = page(db, &c, Page::Latest, 10)?.messages.pop().unwrap();
+                assert_eq!((m.status, m.stop_reason), (MessageStatus::Streaming, None));
+                // While it streams it cannot be continued again.
+                assert!(matches!(go_on(db, &b.message_id), Err(StoreError::Invalid(_))));
+                // An answer with no text (cut while thinking) has nothing to go on from.
+                let b3 = begin_answer(db, &c, "m", &Ask::Send { text: "q3".into() })?;
+                finish_answer(
+                    db,
+                    &b3.message_id,
+                    &Finish {
+                        reasoning: "only thoughts".into(),
+                        stop_reason: Some(StopReason::Length),
+                        ..Finish::plain("", MessageStatus::Done)
+                    },
+                )?;
+                assert!(matches!(go_on(db, &b3.message_id), Err(StoreError::Invalid(_))));
                 Ok(())
             })
             .unwrap();
