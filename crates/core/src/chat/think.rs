@@ -222,4 +222,33 @@ mod tests {
             ("\n".to_string(), "Hi".to_string())
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// However the content is cut, it is sorted as if it came whole, and nothing is
+            /// lost but the tags and the blank lines after the block.
+            #[test]
+            fn any_cuts_sort_like_the_whole(
+                whole in "[ \n]{0,2}(<think>)?[<>/thinkéü🦀 a\n]{0,40}(</think>)?[<>/thinké a\n]{0,20}",
+                cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+            ) {
+                let mut at: Vec<usize> = cuts.iter().map(|i| i.index(whole.len() + 1)).collect();
+                at.retain(|&i| whole.is_char_boundary(i));
+                at.sort_unstable();
+                let mut pieces = Vec::new();
+                let mut last = 0;
+                for c in at {
+                    pieces.push(&whole[last..c]);
+                    last = c;
+                }
+                pieces.push(&whole[last..]);
+                let (reasoning, text) = split(&pieces);
+                prop_assert_eq!((reasoning.clone(), text.clone()), split(&[&whole]));
+                prop_assert!(reasoning.len() + text.len() <= whole.len());
+            }
+        }
+    }
 }

@@ -668,6 +668,9 @@ mod tests {
                 Just(": keep-alive".to_string()),
                 Just(String::new()),
                 Just("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}".to_string()),
+                Just("data: {\"choices\":[{\"delta\":{\"content\":null,\"reasoning_content\":\"hm\"}}],\"usage\":null}".to_string()),
+                Just("data: {\"choices\":[{\"delta\":{\"refusal\":\"no\"},\"finish_reason\":\"content_filter\"}]}".to_string()),
+                Just("data: {\"choices\":[{\"delta\":{\"reasoning\":{\"x\":1},\"content\":\"<think>\"},\"logprobs\":null}]}".to_string()),
                 Just("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}".to_string()),
                 Just("data: {\"error\":{\"error\":{\"message\":7}}}".to_string()),
             ]
