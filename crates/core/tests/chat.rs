@@ -699,3 +699,49 @@ async fn a_filtered_or_refused_answer_says_so() {
     assert_eq!(m.refusal.as_deref(), Some("I can't help with that."));
     assert_eq!(m.text, "");
 }
+
+/// Reasoning can run for minutes before any answer text: it is saved as it streams too.
+#[tokio::test]
+async fn reasoning_is_saved_as_it_streams() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Arc::new(Chats::new(store.clone(), fast_policy()));
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    let reasoning = "Still thinking. ".repeat(100);
+    fake.script_chat(ChatScenario {
+        reply: Some("Done.".into()),
+        reasoning: Some(reasoning.clone()),
+        piece_delay: Some(Duration::from_millis(1)),
+        ..Default::default()
+    });
+    let running = {
+        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
+        tokio::spawn(async move {
+            chats
+                .ask(
+                    &gateway,
+                    Some(key),
+                    &c,
+                    MODEL,
+                    Ask::Send { text: "go".into() },
+                    &mut |_| {},
+                )
+                .await
+        })
+    };
+    let mut seen = None;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let msgs = stored(&store, &c);
+        if msgs.len() == 2 && msgs[1].status == MessageStatus::Streaming && !msgs[1].reasoning.is_empty() {
+            seen = Some(msgs[1].clone());
+            break;
+        }
+    }
+    let seen = seen.expect("partial reasoning saved while streaming");
+    assert!(reasoning.starts_with(&seen.reasoning), "{:?}", seen.reasoning);
+    assert_eq!(seen.text, "", "the reasoning is not the answer");
+    assert_eq!(running.await.unwrap().unwrap(), MessageStatus::Done);
+    let m = stored(&store, &c).pop().unwrap();
+    assert_eq!((m.reasoning.as_str(), m.text.as_str()), (reasoning.as_str(), "Done."));
+}
