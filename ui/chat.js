@@ -26,6 +26,8 @@ let newestSeq = null;
 let hasOlder = false;
 let hasNewer = false;
 let loadingPage = false;
+// The running "Thinking… N s" of the answer streaming now.
+let thinkingTimer = null;
 
 export function openId() {
   return conversationId;
@@ -163,8 +165,14 @@ function nodeFor(m) {
   else {
     node.querySelector('.committed').innerHTML = m.html;
     node.dataset.source = m.text;
+    if (m.reasoning) {
+      const details = node.querySelector('.reasoning');
+      details.querySelector('.reasoning-body').innerHTML = m.reasoningHtml;
+      details.querySelector('summary').textContent = thoughtLabel(m.reasoningMs);
+      details.hidden = false;
+    }
     decorate(node);
-    finishNode(node, m.status, m.error);
+    finishNode(node, m.status, m.error, m.stopReason, m.refusal);
     if (m.usage) showUsage(node, m.usage);
   }
   return node;
@@ -227,12 +235,22 @@ function messageNode(role, status) {
   who.textContent = role === 'user' ? 'You' : role === 'assistant' ? 'Assistant' : 'Error';
   node.appendChild(who);
   if (role === 'assistant') {
+    // The model's reasoning, folded above the answer; Rust renders it like the answer.
+    const reasoning = document.createElement('details');
+    reasoning.className = 'reasoning';
+    reasoning.setAttribute('data-testid', 'reasoning');
+    reasoning.hidden = true;
+    const summary = document.createElement('summary');
+    summary.setAttribute('data-testid', 'reasoning-summary');
+    const reasoningBody = document.createElement('div');
+    reasoningBody.className = 'reasoning-body';
+    reasoning.append(summary, reasoningBody);
     const content = document.createElement('div');
     content.className = 'content';
     const committed = document.createElement('div');
     committed.className = 'committed';
     content.append(committed);
-    node.appendChild(content);
+    node.append(reasoning, content);
   } else {
     const body = document.createElement('div');
     body.className = 'body';
@@ -258,6 +276,10 @@ function markLast() {
       );
     } else if (node.dataset.role === 'assistant') {
       actions.append(button('Copy', 'copy-message', () => copyText(messageText(node))));
+      if (isLast && canContinue(node)) {
+        actions.append(button('Continue', 'continue-button',
+          () => ask({ kind: 'continue', messageId: node.dataset.messageId }, null, node)));
+      }
       if (isLast && node.dataset.status !== 'streaming') {
         const retry = ['error', 'interrupted'].includes(node.dataset.status);
         actions.append(button(retry ? 'Retry' : 'Regenerate', retry ? 'retry-button' : 'regenerate-button',
@@ -267,6 +289,12 @@ function markLast() {
       actions.append(button('Retry', 'retry-button', () => ask({ kind: 'regenerate' })));
     }
   });
+}
+
+/** An answer with text that ended before its end: cut at the output limit, stopped, interrupted. */
+function canContinue(node) {
+  const cut = node.dataset.stop === 'length' || ['stopped', 'interrupted'].includes(node.dataset.status);
+  return cut && node.dataset.status !== 'streaming' && (node.dataset.source ?? '').trim() !== '';
 }
 
 function messageText(node) {
@@ -299,9 +327,26 @@ function note(node, className, testid) {
   return el;
 }
 
-function finishNode(node, status, error) {
+/** Notes a finished answer can carry; all are cleared when it is continued. */
+const END_NOTES = ['stopped-note', 'interrupted-note', 'error-note', 'cut-note', 'filtered-note', 'refusal-note', 'usage'];
+
+function finishNode(node, status, error, stopReason = null, refusal = null) {
   node.dataset.status = status;
+  if (stopReason) node.dataset.stop = stopReason;
+  else delete node.dataset.stop;
   node.querySelector('.retrying')?.remove();
+  const hasText = (node.dataset.source ?? '').trim() !== '';
+  if (refusal) note(node, 'refusal-note', 'refusal-note').textContent = `The model declined: ${refusal}`;
+  if (stopReason === 'length') {
+    note(node, 'cut-note', 'cut-note').textContent = hasText
+      ? "Cut off — the answer reached the model's output limit. Continue asks the model to go on."
+      : "The model's output limit was reached while it was still thinking. Regenerate to try again.";
+  }
+  if (stopReason === 'content_filter') {
+    note(node, 'filtered-note', 'filtered-note').textContent = hasText
+      ? "Stopped by the provider's content filter — the answer so far is kept."
+      : "The provider's content filter blocked this answer.";
+  }
   if (status === 'stopped') note(node, 'stopped-note').textContent = 'Stopped — the answer so far is kept.';
   if (status === 'interrupted') {
     note(node, 'interrupted-note', 'interrupted-note').textContent =
@@ -314,9 +359,45 @@ function showUsage(node, u) {
   const line = note(node, 'usage', 'usage');
   const parts = [];
   if (u.promptTokens != null) parts.push(`${u.promptTokens} tokens in`);
-  if (u.completionTokens != null) parts.push(`${u.completionTokens} out`);
+  if (u.completionTokens != null) {
+    parts.push(u.reasoningTokens ? `${u.completionTokens} out (${u.reasoningTokens} reasoning)` : `${u.completionTokens} out`);
+  }
   if (u.costUsd != null) parts.push(`$${u.costUsd.toFixed(6)}`);
   line.textContent = parts.join(' · ');
+}
+
+/** "Thought for 12 s" (or "1 min 5 s"), once the reasoning is over. */
+function thoughtLabel(ms) {
+  if (ms == null) return 'Thoughts';
+  return `Thought for ${secondsText(Math.max(1, Math.ceil(ms / 1000)))}`;
+}
+
+function secondsText(secs) {
+  return secs < 60 ? `${secs} s` : `${Math.floor(secs / 60)} min ${secs % 60} s`;
+}
+
+/** Reasoning streams: the section opens, and its summary counts the seconds. */
+function startThinking(node) {
+  if (thinkingTimer) return;
+  const details = node.querySelector('.reasoning');
+  const summary = details.querySelector('summary');
+  const since = Date.now();
+  const tick = () => { summary.textContent = `Thinking… ${secondsText(Math.floor((Date.now() - since) / 1000))}`; };
+  details.hidden = false;
+  details.open = true;
+  tick();
+  thinkingTimer = setInterval(tick, 1000);
+  live.textContent = 'Thinking…';
+}
+
+/** The reasoning is over: the count stops, and the section folds (a click opens it again). */
+function stopThinking(node, ms) {
+  clearInterval(thinkingTimer);
+  thinkingTimer = null;
+  const details = node.querySelector('.reasoning');
+  if (details.hidden) return;
+  if (ms != null) details.querySelector('summary').textContent = thoughtLabel(ms);
+  details.open = false;
 }
 
 /** Adds a Copy button to each code block (Rust sends bare `pre.code`). */
@@ -379,11 +460,24 @@ function removeAfter(node) {
   }
 }
 
+/** A cut-off answer about to be continued: Rust sends it again whole, so it starts empty. */
+function reopen(node) {
+  node.dataset.status = 'streaming';
+  delete node.dataset.stop;
+  for (const cls of END_NOTES) node.querySelector(`.${cls}`)?.remove();
+  for (const cls of ['committed', 'reasoning-body']) {
+    const fresh = document.createElement('div');
+    fresh.className = cls;
+    node.querySelector(`.${cls}`).replaceWith(fresh);
+  }
+}
+
 /**
- * Starts an answer: `{kind: 'send', text}`, `{kind: 'regenerate'}` or `{kind: 'edit', messageId, text}`.
- * `editedNode` is the user message being edited.
+ * Starts an answer: `{kind: 'send', text}`, `{kind: 'regenerate'}`, `{kind: 'edit', messageId, text}`
+ * or `{kind: 'continue', messageId}`. `editedNode` is the user message being edited;
+ * `continuedNode` the answer being continued.
  */
-async function ask(request, editedNode = null) {
+async function ask(request, editedNode = null, continuedNode = null) {
   if (streaming || conversationId === null) return;
   // Request → answer on screen, read by the stream-overhead benchmark (one pair of marks).
   performance.clearMarks('glama:ask');
@@ -402,6 +496,8 @@ async function ask(request, editedNode = null) {
     userNode = messageNode('user');
     userNode.querySelector('.body').textContent = request.text;
     list.appendChild(userNode);
+  } else if (request.kind === 'continue') {
+    reopen(continuedNode);
   } else if (request.kind === 'edit') {
     editedNode.querySelector('.body').textContent = request.text;
     removeAfter(editedNode);
@@ -410,14 +506,15 @@ async function ask(request, editedNode = null) {
     const users = [...list.querySelectorAll('.message[data-role="user"]')];
     if (users.length) removeAfter(users[users.length - 1]);
   }
-  const node = messageNode('assistant', 'streaming');
-  list.appendChild(node);
+  const node = continuedNode ?? messageNode('assistant', 'streaming');
+  if (!continuedNode) list.appendChild(node);
   empty.hidden = true;
   markLast();
   scrollToEnd(true);
   setStreaming(true);
 
   const committed = node.querySelector('.committed');
+  const reasoningBody = node.querySelector('.reasoning-body');
   const channel = new Channel();
   let started = false;
   channel.onmessage = ({ event, data }) => {
@@ -436,16 +533,28 @@ async function ask(request, editedNode = null) {
         }
         scrollToEnd();
         break;
+      case 'reasoning':
+        node.querySelector('.retrying')?.remove();
+        node.querySelector('.reasoning').hidden = false;
+        if (data.live) startThinking(node);
+        applyUpdate(reasoningBody, data.update, decorate);
+        scrollToEnd();
+        break;
+      case 'thought':
+        stopThinking(node, data.ms);
+        break;
       case 'retrying':
         note(node, 'retrying', 'retry-notice').textContent =
           `${data.reason} — retrying in ${data.inSecs} s (attempt ${data.attempt})`;
         break;
       case 'finished':
+        if (thinkingTimer) stopThinking(node, null);
         node.dataset.source = data.text;
-        if (data.status === 'error' && !node.querySelector('.content').innerText.trim()) {
+        if (data.status === 'error' && !node.querySelector('.content').innerText.trim()
+          && node.querySelector('.reasoning').hidden) {
           setErrorRow(node, data.error);
         } else {
-          finishNode(node, data.status, data.error);
+          finishNode(node, data.status, data.error, data.stopReason, data.refusal);
         }
         if (data.error) showBanner(data.error.message, data.error.kind);
         live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
@@ -478,7 +587,10 @@ async function ask(request, editedNode = null) {
     showBanner(errorText(e), e?.kind);
   } finally {
     // The invoke resolves after usage settles; by then a newer ask may own the state.
-    if (run === runs) setStreaming(false);
+    if (run === runs) {
+      setStreaming(false);
+      if (thinkingTimer) stopThinking(node, null);
+    }
   }
 }
 

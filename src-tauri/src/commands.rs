@@ -264,13 +264,15 @@ pub async fn import_chats(app: AppHandle, state: State<'_, AppState>) -> Result<
     Ok(Some(state.store.run(move |db| archive::import(db, &parsed)).await?))
 }
 
-/// What the window asks for: a new message, the last answer again, or an edit.
+/// What the window asks for: a new message, the last answer again, an edit, or more of a
+/// cut-off answer.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum AskRequest {
     Send { text: String },
     Regenerate,
     Edit { message_id: String, text: String },
+    Continue { message_id: String },
 }
 
 /// Streams one answer over `on_event` and resolves when it has ended.
@@ -286,6 +288,7 @@ pub async fn ask(
         AskRequest::Send { text } => Ask::Send { text },
         AskRequest::Regenerate => Ask::Regenerate,
         AskRequest::Edit { message_id, text } => Ask::Edit { message_id, text },
+        AskRequest::Continue { message_id } => Ask::Continue { message_id },
     };
     let connector = state.connector.clone();
     let key = connector.key();

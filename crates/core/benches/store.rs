@@ -30,7 +30,9 @@ impl Rng {
 
 /// A made-up word for vocabulary rank `n` (beyond the common words above).
 fn rare_word(n: u64) -> String {
-    const SYLLABLES: &[&str] = &["ka", "lo", "mi", "ren", "tus", "vo", "zel", "pra", "qui", "dan", "sor", "ex"];
+    const SYLLABLES: &[&str] = &[
+        "ka", "lo", "mi", "ren", "tus", "vo", "zel", "pra", "qui", "dan", "sor", "ex",
+    ];
     let mut n = n;
     let mut w = String::new();
     loop {
@@ -85,7 +87,11 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
                     id: format!("bench-c{id}-m{i}"),
                     role: if user { Author::User } else { Author::Assistant },
                     content: text(rng, if user { 15 } else { 80 }),
+                    reasoning: String::new(),
+                    reasoning_ms: None,
                     status: MessageStatus::Done,
+                    stop_reason: None,
+                    refusal: None,
                     error: None,
                     model: None,
                     usage: None,

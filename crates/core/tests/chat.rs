@@ -3,14 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_gateway::{ChatScenario, FakeGateway};
+use fake_gateway::{ChatScenario, FakeGateway, ReasoningForm};
 use glama_core::chat::answer::{stream_answer, AnswerEvent, AnswerPolicy};
 use glama_core::chat::{Ask, Chats};
 use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role, UsageSource};
 use glama_core::gateway::{Gateway, GatewayError, Timeouts};
 use glama_core::secret::{ApiKey, Secret};
-use glama_core::store::messages::{self, MessageStatus, Page};
+use glama_core::store::messages::{self, MessageStatus, Page, StopReason};
 use glama_core::store::{conversations, Store};
 use tokio_util::sync::CancellationToken;
 
@@ -56,10 +56,11 @@ async fn run(
         key,
         MODEL,
         &ask(prompt),
+        None,
         &cancel,
         &fast_policy(),
         &mut |e| events.push(e),
-        &mut |_| {},
+        &mut |_, _| {},
     )
     .await;
     let mut page = glama_core::render::Replica::default();
@@ -472,4 +473,275 @@ async fn a_full_disk_refuses_the_question_before_it_is_sent() {
     assert!(err.to_string().contains("disk is full"), "{err}");
     assert_eq!(fake.stats().chat_requests, 0, "nothing is sent that could not be saved");
     assert!(stored(&store, &c).is_empty());
+}
+
+/// Runs one `Chats::ask` to its end, returning its events.
+async fn ask_in(chats: &Chats, gateway: &Gateway, key: &ApiKey, c: &str, ask: Ask) -> Vec<AnswerEvent> {
+    let mut events = Vec::new();
+    chats
+        .ask(gateway, Some(key.clone()), c, MODEL, ask, &mut |e| events.push(e))
+        .await
+        .unwrap();
+    events
+}
+
+/// The page the window would build from the reasoning updates.
+fn reasoning_page(events: &[AnswerEvent]) -> String {
+    let mut page = glama_core::render::Replica::default();
+    for e in events {
+        if let AnswerEvent::Reasoning { update, .. } = e {
+            page.apply(update.clone());
+        }
+    }
+    page.html()
+}
+
+#[tokio::test]
+async fn reasoning_in_every_form_is_kept_apart_and_never_sent_back() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    let reasoning = "First, **2+2**: that is <b>4</b> — 你好 🦀.\n\nSo: four.";
+    for form in [
+        ReasoningForm::ReasoningContent,
+        ReasoningForm::Reasoning,
+        ReasoningForm::ThinkTag,
+    ] {
+        let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+        fake.script_chat(ChatScenario {
+            reply: Some("It is 4.".into()),
+            reasoning: Some(reasoning.into()),
+            reasoning_form: form,
+            ..Default::default()
+        });
+        let events = ask_in(&chats, &gateway, &key, &c, Ask::Send { text: "2+2?".into() }).await;
+        // The reasoning is rendered by the safe renderer, and ends before the answer begins.
+        assert_eq!(
+            reasoning_page(&events),
+            glama_core::render::render_markdown(reasoning),
+            "{form:?}"
+        );
+        assert!(!reasoning_page(&events).contains("<b>"), "raw HTML is never passed");
+        let thought = events.iter().position(|e| matches!(e, AnswerEvent::Thought { .. }));
+        let first_text = events.iter().position(|e| match e {
+            AnswerEvent::Delta(u) => !u.ops.is_empty() || !u.tail.is_empty(),
+            _ => false,
+        });
+        assert!(
+            thought.unwrap() < first_text.unwrap(),
+            "{form:?}: folded when the answer starts"
+        );
+        let usage = events
+            .iter()
+            .find_map(|e| match e {
+                AnswerEvent::Usage(u) => Some(u.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(
+            usage.reasoning_tokens.unwrap() > 0,
+            "{form:?}: reasoning tokens from the stream"
+        );
+        let m = stored(&store, &c).pop().unwrap();
+        assert_eq!(m.text, "It is 4.", "{form:?}: no reasoning in the answer");
+        assert_eq!(m.reasoning, reasoning, "{form:?}");
+        assert_eq!(m.reasoning_html, glama_core::render::render_markdown(reasoning));
+        assert!(m.reasoning_ms.is_some());
+        assert!(m.usage.unwrap().reasoning_tokens.unwrap() > 0);
+        // The next question sends the answer, never its reasoning.
+        ask_in(
+            &chats,
+            &gateway,
+            &key,
+            &c,
+            Ask::Send {
+                text: "and 3+3?".into(),
+            },
+        )
+        .await;
+        let sent = fake.stats().last_chat_messages;
+        assert_eq!(sent[1], ("assistant".into(), "It is 4.".into()), "{form:?}");
+        assert!(!sent.iter().any(|(_, text)| text.contains("2+2**")), "{form:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_cut_off_answer_continues_in_the_same_message_with_usage_summed() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    fake.script_chat(ChatScenario {
+        reply: Some("The first half, cut mid-wo".into()),
+        reasoning: Some("Plan the answer.".into()),
+        finish_reason: Some("length".into()),
+        ..Default::default()
+    });
+    let events = ask_in(&chats, &gateway, &key, &c, Ask::Send { text: "write".into() }).await;
+    assert!(events.iter().any(|e| matches!(
+        e,
+        AnswerEvent::Finished {
+            stop_reason: Some(StopReason::Length),
+            ..
+        }
+    )));
+    let cut = stored(&store, &c).pop().unwrap();
+    assert_eq!(cut.stop_reason, Some(StopReason::Length));
+    assert_eq!(cut.status, MessageStatus::Done);
+    let first_usage = cut.usage.clone().unwrap();
+
+    fake.script_chat(ChatScenario {
+        reply: Some("rd, and the rest.".into()),
+        reasoning: Some("Go on.".into()),
+        reasoning_form: ReasoningForm::ThinkTag,
+        ..Default::default()
+    });
+    let events = ask_in(
+        &chats,
+        &gateway,
+        &key,
+        &c,
+        Ask::Continue {
+            message_id: cut.id.clone(),
+        },
+    )
+    .await;
+    // What was sent: the question, the answer so far, the request to go on; no reasoning.
+    let sent = fake.stats().last_chat_messages;
+    assert_eq!(
+        sent,
+        [
+            ("user".into(), "write".into()),
+            ("assistant".into(), "The first half, cut mid-wo".into()),
+            ("user".into(), messages::CONTINUE_PROMPT.into()),
+        ]
+    );
+    let msgs = stored(&store, &c);
+    assert_eq!(msgs.len(), 2, "one message, not two");
+    let whole = msgs[1].clone();
+    assert_eq!(whole.id, cut.id);
+    assert_eq!(whole.text, "The first half, cut mid-word, and the rest.");
+    assert_eq!(whole.reasoning, "Plan the answer.\n\nGo on.");
+    assert_eq!(whole.stop_reason, None);
+    let usage = whole.usage.unwrap();
+    let second = events
+        .iter()
+        .find_map(|e| match e {
+            AnswerEvent::Usage(u) => Some(u.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(second, usage, "the window is told the sum");
+    assert!(usage.completion_tokens.unwrap() > first_usage.completion_tokens.unwrap());
+    assert!(usage.cost_usd.unwrap() > first_usage.cost_usd.unwrap());
+    // The window is sent the whole answer again from the start (it redraws it in place).
+    let mut page = glama_core::render::Replica::default();
+    for e in &events {
+        if let AnswerEvent::Delta(u) = e {
+            page.apply(u.clone());
+        }
+    }
+    assert_eq!(page.html(), glama_core::render::render_markdown(&whole.text));
+    assert_eq!(
+        reasoning_page(&events),
+        glama_core::render::render_markdown(&whole.reasoning)
+    );
+
+    // Only the last answer continues.
+    let err = chats
+        .ask(
+            &gateway,
+            Some(key.clone()),
+            &c,
+            MODEL,
+            Ask::Continue {
+                message_id: msgs[0].id.clone(),
+            },
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid");
+}
+
+#[tokio::test]
+async fn a_filtered_or_refused_answer_says_so() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    fake.script_chat(ChatScenario {
+        reply: Some(String::new()),
+        finish_reason: Some("content_filter".into()),
+        ..Default::default()
+    });
+    ask_in(&chats, &gateway, &key, &c, Ask::Send { text: "bad".into() }).await;
+    let m = stored(&store, &c).pop().unwrap();
+    assert_eq!(
+        (m.role, m.status, m.stop_reason),
+        (
+            messages::Author::Assistant,
+            MessageStatus::Done,
+            Some(StopReason::ContentFilter)
+        )
+    );
+    fake.script_chat(ChatScenario {
+        reply: Some(String::new()),
+        refusal: Some("I can't help with that.".into()),
+        ..Default::default()
+    });
+    let events = ask_in(&chats, &gateway, &key, &c, Ask::Send { text: "worse".into() }).await;
+    assert!(events.iter().any(|e| matches!(
+        e,
+        AnswerEvent::Finished { refusal: Some(r), .. } if r == "I can't help with that."
+    )));
+    let m = stored(&store, &c).pop().unwrap();
+    assert_eq!(m.refusal.as_deref(), Some("I can't help with that."));
+    assert_eq!(m.text, "");
+}
+
+/// Reasoning can run for minutes before any answer text: it is saved as it streams too.
+#[tokio::test]
+async fn reasoning_is_saved_as_it_streams() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Arc::new(Chats::new(store.clone(), fast_policy()));
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    let reasoning = "Still thinking. ".repeat(100);
+    fake.script_chat(ChatScenario {
+        reply: Some("Done.".into()),
+        reasoning: Some(reasoning.clone()),
+        piece_delay: Some(Duration::from_millis(1)),
+        ..Default::default()
+    });
+    let running = {
+        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
+        tokio::spawn(async move {
+            chats
+                .ask(
+                    &gateway,
+                    Some(key),
+                    &c,
+                    MODEL,
+                    Ask::Send { text: "go".into() },
+                    &mut |_| {},
+                )
+                .await
+        })
+    };
+    let mut seen = None;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let msgs = stored(&store, &c);
+        if msgs.len() == 2 && msgs[1].status == MessageStatus::Streaming && !msgs[1].reasoning.is_empty() {
+            seen = Some(msgs[1].clone());
+            break;
+        }
+    }
+    let seen = seen.expect("partial reasoning saved while streaming");
+    assert!(reasoning.starts_with(&seen.reasoning), "{:?}", seen.reasoning);
+    assert_eq!(seen.text, "", "the reasoning is not the answer");
+    assert_eq!(running.await.unwrap().unwrap(), MessageStatus::Done);
+    let m = stored(&store, &c).pop().unwrap();
+    assert_eq!((m.reasoning.as_str(), m.text.as_str()), (reasoning.as_str(), "Done."));
 }

@@ -1,9 +1,10 @@
-//! The chat window, end to end: streaming, stop, regenerate, edit, errors, usage, hostile output.
+//! The chat window, end to end: streaming, stop, regenerate, edit, errors, usage, hostile output,
+//! reasoning, cut-off answers continued, filtered and refused answers.
 
 use std::time::Duration;
 
 use e2e::{App, Session, SessionOptions};
-use fake_gateway::ChatScenario;
+use fake_gateway::{ChatScenario, ReasoningForm};
 use serde_json::json;
 
 async fn connected() -> (Session, App) {
@@ -425,5 +426,267 @@ async fn browser_that_will_not_open_shows_the_link_to_copy() {
         .to_string();
     session.open_with_app(&callback);
     app.wait_connection("connected").await;
+    app.quit().await;
+}
+
+/// The last message's reasoning section: `{hidden, open, summary, text, html}`.
+const LAST_REASONING: &str = "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); const d = m.querySelector('[data-testid=reasoning]'); return {hidden: d.hidden, open: d.open, summary: d.querySelector('summary').textContent, text: d.querySelector('.reasoning-body').textContent, html: d.querySelector('.reasoning-body').innerHTML, status: m.dataset.status}";
+
+#[tokio::test]
+async fn reasoning_streams_open_then_folds_and_is_kept() {
+    let (session, app) = connected().await;
+    let reasoning = "Let me think about **kiwis** step by step. <img src=x onerror=alert(1)> ".repeat(3);
+    session.gateway.script_chat(ChatScenario {
+        reply: Some("Kiwis are birds.".into()),
+        reasoning: Some(reasoning.clone()),
+        piece_delay: Some(Duration::from_millis(4)),
+        ..Default::default()
+    });
+    app.send("tell me about kiwis").await;
+    // Open while it streams, with a running count.
+    let streaming = app
+        .wait_js(
+            "the reasoning open while it streams",
+            &format!("const r = (() => {{ {LAST_REASONING} }})(); return !r.hidden && r.open && r.status === 'streaming' && r.summary.startsWith('Thinking…') && r.text.includes('kiwis') && r"),
+        )
+        .await;
+    assert!(streaming["summary"].as_str().unwrap().ends_with(" s"), "{streaming}");
+    let answer = app.wait_last_answer("done").await;
+    assert_eq!(
+        answer["text"].as_str().unwrap().trim(),
+        "Kiwis are birds.",
+        "no reasoning in the answer"
+    );
+    let done = app.js(LAST_REASONING, vec![]).await;
+    assert_eq!(done["open"], json!(false), "folded once the answer began: {done}");
+    let summary = done["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Thought for ") && summary.ends_with(" s"),
+        "{summary}"
+    );
+    let html = done["html"].as_str().unwrap();
+    assert!(html.contains("<strong>kiwis</strong>"), "rendered: {html}");
+    assert!(!html.contains("<img"), "sanitized: {html}");
+    // A click opens it again.
+    app.js(
+        "[...document.querySelectorAll('[data-testid=reasoning-summary]')].pop().click()",
+        vec![],
+    )
+    .await;
+    app.wait_js("reopened", &format!("return (() => {{ {LAST_REASONING} }})().open"))
+        .await;
+    let usage = app
+        .wait_js(
+            "usage with reasoning tokens",
+            "const u = document.querySelector('[data-testid=usage]'); return !!u && u.textContent.includes('reasoning') && u.textContent",
+        )
+        .await;
+    assert!(usage.as_str().unwrap().contains("reasoning)"), "{usage}");
+    // Not sent back with the next question.
+    app.send("and their eggs?").await;
+    app.wait_js("a second answer", "return document.querySelectorAll('[data-testid=message]').length === 4 && [...document.querySelectorAll('[data-testid=message]')].pop().dataset.status === 'done'").await;
+    let sent = session.gateway.stats().last_chat_messages;
+    assert_eq!(sent[1], ("assistant".to_string(), "Kiwis are birds.".to_string()));
+    assert!(!sent.iter().any(|(_, t)| t.contains("step by step")), "{sent:?}");
+
+    // Kept with the message: after a relaunch it is there, folded.
+    app.quit().await;
+    let app = session.launch(&[]).await;
+    let kept = app
+        .wait_js(
+            "the reasoning after a relaunch",
+            "const d = document.querySelectorAll('[data-testid=reasoning]')[0]; return !!d && !d.hidden && d.querySelector('.reasoning-body').textContent.includes('kiwis') && {open: d.open, summary: d.querySelector('summary').textContent}",
+        )
+        .await;
+    assert_eq!(kept["open"], json!(false));
+    assert!(kept["summary"].as_str().unwrap().starts_with("Thought for "), "{kept}");
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn reasoning_as_think_tags_split_across_chunks_or_the_reasoning_field() {
+    let (session, app) = connected().await;
+    for (n, form) in [ReasoningForm::ThinkTag, ReasoningForm::Reasoning]
+        .into_iter()
+        .enumerate()
+    {
+        session.gateway.script_chat(ChatScenario {
+            reply: Some("The answer is 42.".into()),
+            reasoning: Some("Deep thought, 7.5 million years.".into()),
+            reasoning_form: form,
+            ..Default::default()
+        });
+        app.send(&format!("question {n}")).await;
+        app.wait_js(
+            "the answer",
+            &format!("const m = [...document.querySelectorAll('[data-testid=message]')]; return m.length === {} && m[m.length - 1].dataset.status === 'done'", 2 * (n + 1)),
+        )
+        .await;
+        let answer = app.messages().await.pop().unwrap();
+        let text = answer["text"].as_str().unwrap();
+        assert_eq!(text.trim(), "The answer is 42.", "{form:?}");
+        assert!(
+            !answer["html"].as_str().unwrap().contains("think"),
+            "{form:?}: {answer}"
+        );
+        let r = app.js(LAST_REASONING, vec![]).await;
+        assert_eq!(r["hidden"], json!(false), "{form:?}");
+        assert_eq!(
+            r["text"].as_str().unwrap().trim(),
+            "Deep thought, 7.5 million years.",
+            "{form:?}"
+        );
+    }
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_cut_off_answer_continues_in_the_same_message() {
+    let (session, app) = connected().await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some("Once upon a time there was a ver".into()),
+        finish_reason: Some("length".into()),
+        ..Default::default()
+    });
+    app.send("tell me a story").await;
+    app.wait_last_answer("done").await;
+    let cut = app
+        .wait_js(
+            "the cut-off note",
+            "const n = document.querySelector('[data-testid=cut-note]'); return !!n && n.textContent",
+        )
+        .await;
+    assert!(cut.as_str().unwrap().contains("output limit"), "{cut}");
+    let usage_before = app
+        .wait_js(
+            "usage",
+            "const u = document.querySelector('[data-testid=usage]'); return !!u && u.textContent",
+        )
+        .await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some("y small kiwi. The end.".into()),
+        ..Default::default()
+    });
+    app.click("continue-button").await;
+    app.wait_js(
+        "the continued answer",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); return m.dataset.status === 'done' && m.innerText.includes('The end.')",
+    )
+    .await;
+    let msgs = app.messages().await;
+    assert_eq!(msgs.len(), 2, "one message, not two: {msgs:?}");
+    assert_eq!(
+        msgs[1]["text"].as_str().unwrap().trim(),
+        "Once upon a time there was a very small kiwi. The end."
+    );
+    assert_eq!(
+        app.js("return [...document.querySelectorAll('[data-testid=message]')].pop().querySelectorAll('[data-testid=copy-message]').length + ':' + document.querySelectorAll('[data-testid=continue-button], [data-testid=cut-note]').length", vec![]).await,
+        json!("1:0")
+    );
+    let sent = session.gateway.stats().last_chat_messages;
+    assert_eq!(
+        sent[1],
+        ("assistant".to_string(), "Once upon a time there was a ver".to_string())
+    );
+    assert_eq!(sent[2].0, "user");
+    // The cost is the sum of both requests.
+    let usage_after = app
+        .wait_js(
+            "summed usage",
+            &format!("const u = document.querySelector('[data-testid=usage]'); return !!u && u.textContent !== {usage_before} && u.textContent"),
+        )
+        .await;
+    let cost = |u: &serde_json::Value| -> f64 { u.as_str().unwrap().rsplit('$').next().unwrap().parse().unwrap() };
+    assert!(
+        cost(&usage_after) > cost(&usage_before),
+        "{usage_before} then {usage_after}"
+    );
+    // Copy gives the whole answer.
+    assert_eq!(
+        app.js(
+            "return [...document.querySelectorAll('[data-testid=message]')].pop().dataset.source",
+            vec![]
+        )
+        .await,
+        json!("Once upon a time there was a very small kiwi. The end.")
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn filtered_and_refused_answers_are_said_in_words() {
+    let (session, app) = connected().await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(String::new()),
+        finish_reason: Some("content_filter".into()),
+        ..Default::default()
+    });
+    app.send("something filtered").await;
+    app.wait_last_answer("done").await;
+    let filtered = app
+        .wait_js("the filter note", "const n = [...document.querySelectorAll('[data-testid=message]')].pop().querySelector('[data-testid=filtered-note]'); return !!n && n.textContent")
+        .await;
+    assert!(filtered.as_str().unwrap().contains("content filter"), "{filtered}");
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(String::new()),
+        refusal: Some("I can't help with <b>that</b>.".into()),
+        ..Default::default()
+    });
+    app.send("something refused").await;
+    app.wait_js("the refusal", "const m = [...document.querySelectorAll('[data-testid=message]')]; return m.length === 4 && m[3].dataset.status === 'done'").await;
+    let refusal = app
+        .wait_js("the refusal note", "const n = [...document.querySelectorAll('[data-testid=message]')].pop().querySelector('[data-testid=refusal-note]'); return !!n && n.innerHTML")
+        .await;
+    assert_eq!(
+        refusal,
+        json!("The model declined: I can't help with &lt;b&gt;that&lt;/b&gt;.")
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_stopped_answer_can_be_continued_too() {
+    let (session, app) = connected().await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some("Lorem ipsum dolor sit amet. ".repeat(200)),
+        piece_delay: Some(Duration::from_millis(10)),
+        ..Default::default()
+    });
+    app.send("a long one").await;
+    app.wait_js("some streamed text", "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); return m.dataset.status === 'streaming' && m.innerText.includes('Lorem ipsum')").await;
+    app.click("stop-button").await;
+    let stopped = app.wait_last_answer("stopped").await;
+    let partial = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=message]')].pop().dataset.source",
+            vec![],
+        )
+        .await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(" THE END".into()),
+        ..Default::default()
+    });
+    app.click("continue-button").await;
+    let done = app.wait_last_answer("done").await;
+    assert_eq!(done["id"], stopped["id"], "the same message");
+    assert_eq!(app.messages().await.len(), 2);
+    let source = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=message]')].pop().dataset.source",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        source.as_str().unwrap(),
+        format!("{} THE END", partial.as_str().unwrap())
+    );
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('[data-testid=continue-button], .stopped-note').length",
+            vec![]
+        )
+        .await,
+        json!(0)
+    );
     app.quit().await;
 }

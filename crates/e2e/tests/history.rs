@@ -329,7 +329,7 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     app.wait_banner("Saved to").await;
     let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(exported["format"], "glama-chat");
-    assert_eq!(exported["version"], 1);
+    assert_eq!(exported["version"], 2);
     let chats = exported["conversations"].as_array().unwrap();
     assert_eq!(chats.len(), 2);
     for (i, chat) in chats.iter().enumerate() {
@@ -499,10 +499,8 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
                     &b.message_id,
                     &messages::Finish {
                         html: glama_core::render::render_markdown(&text),
-                        text,
-                        status: messages::MessageStatus::Done,
-                        error: None,
-                        request_id: None,
+                        text: text.clone(),
+                        ..messages::Finish::plain("", messages::MessageStatus::Done)
                     },
                 )?;
             }

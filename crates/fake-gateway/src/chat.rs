@@ -11,7 +11,7 @@ use axum::Json;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::state::{token, ChatScenario, Completion, ModelsScenario, State, ENDLESS_BYTES};
+use crate::state::{token, ChatScenario, Completion, ModelsScenario, ReasoningForm, State, ENDLESS_BYTES};
 
 /// `(id, input $/token, output $/token, capabilities, context)`.
 const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
@@ -56,6 +56,38 @@ Markdown with **bold**, *italic*, ~~strikethrough~~, `inline code` and a [link](
 ```rust\nfn main() {\n    // Highlighted with CSS classes.\n    println!(\"Hello, {}!\", \"Glama\");\n}\n```\n\n\
 > Raw HTML is shown, never run: <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n\
 ![an image is a link, never a fetch](https://example.com/cat.png)\n";
+
+/// `/think`, `/think-tag`, `/cut` and `/refuse` answer as reasoning, cut-off and refusing
+/// models do; anything else is the plain echo.
+fn demo_scenario(prompt: &str) -> ChatScenario {
+    let thinking = "The person wants to see reasoning. I will *think* a little, slowly, then answer.\n\n\
+                    1. Reasoning streams first.\n2. The answer follows.";
+    let slow = Some(Duration::from_millis(8));
+    match prompt.trim() {
+        "/think" => ChatScenario {
+            reasoning: Some(thinking.into()),
+            piece_delay: slow,
+            ..Default::default()
+        },
+        "/think-tag" => ChatScenario {
+            reasoning: Some(thinking.into()),
+            reasoning_form: ReasoningForm::ThinkTag,
+            piece_delay: slow,
+            ..Default::default()
+        },
+        "/cut" => ChatScenario {
+            reply: Some("This answer is long, and the model's output limit cuts it in the midd".into()),
+            finish_reason: Some("length".into()),
+            ..Default::default()
+        },
+        "/refuse" => ChatScenario {
+            reply: Some(String::new()),
+            refusal: Some("I can't help with that.".into()),
+            ..Default::default()
+        },
+        _ => ChatScenario::default(),
+    }
+}
 
 fn bearer_ok(state: &State, headers: &HeaderMap) -> bool {
     let key = headers
@@ -160,8 +192,10 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         s.stats.last_chat_user_agent = h("user-agent");
         s.stats.last_chat_metadata = h("x-glama-metadata");
-        s.chat_script.pop_front().unwrap_or_default()
+        s.chat_script.pop_front()
     };
+    let scripted = scenario.is_some();
+    let scenario = scenario.unwrap_or_default();
     if !bearer_ok(&state, &headers) {
         return unauthorized();
     }
@@ -216,6 +250,8 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .and_then(|m| m["content"].as_str())
         .unwrap_or("")
         .to_string();
+    // Unscripted (the offline demo), a few prompts show how real models end their answers.
+    let scenario = if scripted { scenario } else { demo_scenario(&prompt) };
     let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
     let prompt_chars: usize = messages
         .iter()
@@ -223,7 +259,11 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .map(|c| c.chars().count())
         .sum();
     let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
-    let completion_tokens = (reply.chars().count() as u64).div_ceil(4).max(1);
+    let reasoning_tokens = scenario
+        .reasoning
+        .as_ref()
+        .map_or(0, |r| (r.chars().count() as u64).div_ceil(4));
+    let completion_tokens = (reply.chars().count() as u64).div_ceil(4).max(1) + reasoning_tokens;
     let cost = prompt_tokens as f64 * input_price.parse::<f64>().unwrap_or(0.0)
         + completion_tokens as f64 * output_price.parse::<f64>().unwrap_or(0.0);
     let id = format!("cr_{}", token(9));
@@ -251,7 +291,7 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         );
         return endless(&state, StatusCode::OK, "text/event-stream", Bytes::from(head), b"a");
     }
-    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens);
+    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens, reasoning_tokens);
     let pieces = cut_anywhere(&sse.bytes);
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
     let guard = StreamGuard {
@@ -311,17 +351,48 @@ struct Sse {
     truncated: bool,
 }
 
-/// The whole SSE body: a role chunk, a few characters per chunk, keep-alive comments,
-/// the finish chunk, the usage chunk (empty `choices`), `[DONE]`.
-fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion_tokens: u64) -> Sse {
+/// The whole SSE body: a role chunk, the reasoning (if scripted), a few characters per chunk,
+/// keep-alive comments, a refusal (if scripted), the finish chunk, the usage chunk (empty
+/// `choices`), `[DONE]`. Every chunk carries what OpenAI's do: `usage`, `refusal` and
+/// `logprobs` null, `content` null on the last one, and fields clients do not know.
+fn sse_body(
+    reply: &str,
+    scenario: &ChatScenario,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    reasoning_tokens: u64,
+) -> Sse {
     let mut out = String::from(": keep-alive\n\n");
     let event = |v: Value| format!("data: {v}\n\n");
-    out.push_str(&event(
-        json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]}),
-    ));
-    let chars: Vec<char> = reply.chars().collect();
-    let mut sent = 0;
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chunk", "object": "chat.completion.chunk", "system_fingerprint": "fp_fake", "usage": null,
+               "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]})
+    };
+    out.push_str(&event(chunk(
+        json!({"role": "assistant", "content": "", "refusal": null}),
+        Value::Null,
+    )));
     let mut rng = rand::thread_rng();
+    let mut content = reply.to_string();
+    if let Some(reasoning) = &scenario.reasoning {
+        let field = match scenario.reasoning_form {
+            ReasoningForm::ReasoningContent => Some("reasoning_content"),
+            ReasoningForm::Reasoning => Some("reasoning"),
+            ReasoningForm::ThinkTag => None,
+        };
+        match field {
+            Some(field) => {
+                let chars: Vec<char> = reasoning.chars().collect();
+                for piece in chars.chunks(3) {
+                    let text: String = piece.iter().collect();
+                    out.push_str(&event(chunk(json!({"content": null, field: text}), Value::Null)));
+                }
+            }
+            None => content = format!("<think>{reasoning}</think>\n\n{reply}"),
+        }
+    }
+    let chars: Vec<char> = content.chars().collect();
+    let mut sent = 0;
     for (n, piece) in chars.chunks(3).enumerate() {
         if scenario.error_after_chars.is_some_and(|at| sent >= at) {
             out.push_str("event: error\ndata: {\"error\":{\"message\":\"The upstream model failed mid-answer\"}}\n\n");
@@ -337,8 +408,9 @@ fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion
             };
         }
         let text: String = piece.iter().collect();
+        let finish = if rng.gen_bool(0.5) { Value::Null } else { json!("") };
+        let line = chunk(json!({"content": text, "refusal": null}), finish);
         // Vary the framing: with and without the space after `data:`.
-        let line = json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": if rng.gen_bool(0.5) { Value::Null } else { json!("") }}]});
         if n % 2 == 0 {
             out.push_str(&event(line));
         } else {
@@ -349,10 +421,22 @@ fn sse_body(reply: &str, scenario: &ChatScenario, prompt_tokens: u64, completion
         }
         sent += piece.len();
     }
+    if let Some(refusal) = &scenario.refusal {
+        let chars: Vec<char> = refusal.chars().collect();
+        for piece in chars.chunks(5) {
+            let text: String = piece.iter().collect();
+            out.push_str(&event(chunk(json!({"content": null, "refusal": text}), Value::Null)));
+        }
+    }
+    let finish = scenario.finish_reason.as_deref().unwrap_or("stop");
+    out.push_str(&event(chunk(json!({"content": null}), json!(finish))));
     out.push_str(&event(
-        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+        json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [], "usage": {
+        "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": null,
+        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens, "audio_tokens": null}}}),
     ));
-    out.push_str(&event(json!({"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}})));
     out.push_str("data: [DONE]\n\n");
     Sse {
         bytes: out.into_bytes(),

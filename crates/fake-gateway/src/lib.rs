@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 pub use chat::reply_for;
 use state::State;
-pub use state::{ChatScenario, ExchangeScenario, ModelsScenario, Stats, ENDLESS_BYTES};
+pub use state::{ChatScenario, ExchangeScenario, ModelsScenario, ReasoningForm, Stats, ENDLESS_BYTES};
 
 /// A running fake gateway. Dropping it stops the server.
 pub struct FakeGateway {

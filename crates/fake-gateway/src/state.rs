@@ -26,6 +26,25 @@ pub struct ChatScenario {
     /// A body that does not end (up to [`ENDLESS_BYTES`]): with `status`, an error body of
     /// plain text; without, the reply's first event, then `data: ` and a line with no end.
     pub endless: bool,
+    /// Reasoning streamed before the reply, in the given form.
+    pub reasoning: Option<String>,
+    pub reasoning_form: ReasoningForm,
+    /// The `finish_reason` of the last chunk (`"stop"` when unset): `"length"`, `"content_filter"`…
+    pub finish_reason: Option<String>,
+    /// A refusal streamed (in `refusal` deltas) after the reply.
+    pub refusal: Option<String>,
+}
+
+/// How a scripted answer sends its reasoning, as real gateways do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReasoningForm {
+    /// `delta.reasoning_content` with `content` null (DeepSeek, most gateways).
+    #[default]
+    ReasoningContent,
+    /// `delta.reasoning` (OpenRouter and others).
+    Reasoning,
+    /// Inline: the content opens with `<think>…</think>` (cut across chunks like any text).
+    ThinkTag,
 }
 
 /// What an "endless" body sends at most: far more than any client should read.

@@ -1,5 +1,5 @@
 //! Streaming one answer: retries only before any byte of an answer, stop, one-frame
-//! coalescing, usage.
+//! coalescing, reasoning kept apart from the answer, how it ended, usage.
 
 use std::time::Duration;
 
@@ -7,11 +7,12 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::types::{ChatMessage, Usage, UsageSource};
+use super::growing::Growing;
+use crate::gateway::types::{ChatMessage, FinishReason, Usage, UsageSource};
 use crate::gateway::{Gateway, GatewayError, StreamItem};
-use crate::render::{IncrementalRenderer, RenderUpdate};
+use crate::render::RenderUpdate;
 use crate::secret::ApiKey;
-use crate::store::messages::{ErrorView, MessageStatus};
+use crate::store::messages::{ErrorView, MessageStatus, Resume, StopReason};
 
 /// How patient an answer is.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +64,17 @@ pub enum AnswerEvent {
         message_id: String,
     },
     Delta(RenderUpdate),
+    /// The reasoning grew: `update` is applied like `Delta`, to the reasoning's own element.
+    /// `live` while the model is reasoning now (not when an answer's earlier reasoning is
+    /// shown again, or settled at the end).
+    Reasoning {
+        update: RenderUpdate,
+        live: bool,
+    },
+    /// The reasoning ended (the answer began, or the stream did); `ms` is how long it took.
+    Thought {
+        ms: u64,
+    },
     Retrying {
         in_secs: u64,
         attempt: u32,
@@ -74,6 +86,10 @@ pub enum AnswerEvent {
         status: MessageStatus,
         error: Option<ErrorView>,
         text: String,
+        /// Cut at the output limit, or filtered.
+        stop_reason: Option<StopReason>,
+        /// The model declined, in these words.
+        refusal: Option<String>,
         #[serde(skip)]
         cause: Option<GatewayError>,
     },
@@ -88,42 +104,57 @@ pub enum AnswerEvent {
 /// How an answer ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerOutcome {
+    /// The whole answer (a continued one's earlier text included).
     pub text: String,
+    /// The whole reasoning, likewise.
+    pub reasoning: String,
+    /// How long the model reasoned, all requests of the answer together.
+    pub reasoning_ms: Option<u64>,
     pub status: MessageStatus,
     pub error: Option<GatewayError>,
     pub request_id: Option<String>,
     pub stream_usage: Option<Usage>,
+    /// The stream's finish reason, if it sent one.
+    pub finish: Option<FinishReason>,
+    pub refusal: Option<String>,
+}
+
+impl AnswerOutcome {
+    /// What the window is told of a stop that was not a plain one.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        match self.finish {
+            Some(FinishReason::Length) => Some(StopReason::Length),
+            Some(FinishReason::ContentFilter) => Some(StopReason::ContentFilter),
+            _ => None,
+        }
+    }
 }
 
 /// Streams one answer into `emit`, ending with `Finished`. The text received is kept
 /// whatever happens; nothing is retried once a byte of the answer has arrived. `save` is
-/// handed the text so far whenever some of it is `policy.save_every` old and unsaved.
+/// handed the text and reasoning so far whenever some of it is `policy.save_every` old and
+/// unsaved. With `resume` the answer goes on from what it holds (it is shown again first).
 #[allow(clippy::too_many_arguments)]
 pub async fn stream_answer(
     gateway: &Gateway,
     key: &ApiKey,
     model: &str,
     history: &[ChatMessage],
+    resume: Option<&Resume>,
     cancel: &CancellationToken,
     policy: &AnswerPolicy,
     emit: &mut (dyn FnMut(AnswerEvent) + Send),
-    save: &mut (dyn FnMut(&str) + Send),
+    save: &mut (dyn FnMut(&str, &str) + Send),
 ) -> AnswerOutcome {
-    let mut outcome = AnswerOutcome {
-        text: String::new(),
-        status: MessageStatus::Error,
-        error: None,
-        request_id: None,
-        stream_usage: None,
-    };
+    let mut answer = Growing::new(resume);
+    if resume.is_some() {
+        answer.flush(emit);
+    }
     let (mut rate_limited, mut server_failed) = (0u32, 0u32);
     let mut stream = loop {
         let started = tokio::select! {
             biased;
-            _ = cancel.cancelled() => {
-                outcome.status = MessageStatus::Stopped;
-                return outcome;
-            }
+            _ = cancel.cancelled() => return answer.ended_early(MessageStatus::Stopped, None, emit),
             r = gateway.chat_stream(key, model, history) => r,
         };
         let wait = match &started {
@@ -147,80 +178,76 @@ pub async fn stream_answer(
             (Ok(stream), _) => break stream,
             (Err(_), Some((delay, attempt, reason))) => {
                 if !countdown(delay, attempt, reason, cancel, emit).await {
-                    outcome.status = MessageStatus::Stopped;
-                    return outcome;
+                    return answer.ended_early(MessageStatus::Stopped, None, emit);
                 }
             }
-            (Err(e), None) => {
-                outcome.error = Some(e);
-                return outcome;
-            }
+            (Err(e), None) => return answer.ended_early(MessageStatus::Error, Some(e), emit),
         }
     };
-    outcome.request_id = stream.request_id.take();
+    let request_id = stream.request_id.take();
+    let (mut stream_usage, mut error) = (None, None);
 
-    let mut renderer = IncrementalRenderer::new();
     let mut pending = false;
     let mut last_flush = Instant::now();
     // When the oldest unsaved text arrived, if any.
     let mut unsaved_since: Option<Instant> = None;
-    let flush = |renderer: &mut IncrementalRenderer, emit: &mut (dyn FnMut(AnswerEvent) + Send)| {
-        emit(AnswerEvent::Delta(renderer.update()));
-    };
-    loop {
+    let status = loop {
         tokio::select! {
             biased;
-            _ = cancel.cancelled() => {
-                // Dropping the stream closes the connection: the server sees us go.
-                outcome.status = MessageStatus::Stopped;
-                break;
-            }
+            // Dropping the stream closes the connection: the server sees us go.
+            _ = cancel.cancelled() => break MessageStatus::Stopped,
             item = stream.events.next() => match item {
-                None => {
-                    outcome.status = MessageStatus::Done;
-                    break;
+                None => break MessageStatus::Done,
+                Some(Ok(StreamItem::Usage { prompt_tokens, completion_tokens, reasoning_tokens })) => {
+                    stream_usage = Some(Usage {
+                        prompt_tokens,
+                        completion_tokens,
+                        reasoning_tokens,
+                        cost_usd: None,
+                        source: UsageSource::Stream,
+                    });
                 }
-                Some(Ok(StreamItem::Text(t))) => {
-                    renderer.push(&t);
+                Some(Ok(StreamItem::Finish(reason))) => answer.finish = Some(reason),
+                Some(Ok(StreamItem::Refusal(words))) => answer.refuse(&words),
+                Some(Ok(item)) => {
+                    answer.take(item, emit);
                     pending = true;
                     // Checked here too: a stream that never pauses starves the timers below.
                     if unsaved_since.get_or_insert_with(Instant::now).elapsed() >= policy.save_every {
-                        save(renderer.source());
+                        answer.save(save);
                         unsaved_since = None;
                     }
                     if last_flush.elapsed() >= policy.frame {
-                        flush(&mut renderer, emit);
+                        answer.flush(emit);
                         pending = false;
                         last_flush = Instant::now();
                     }
                 }
-                Some(Ok(StreamItem::Usage { prompt_tokens, completion_tokens })) => {
-                    outcome.stream_usage = Some(Usage { prompt_tokens, completion_tokens, cost_usd: None, source: UsageSource::Stream });
-                }
                 Some(Err(e)) => {
-                    outcome.error = Some(e);
-                    outcome.status = MessageStatus::Error;
-                    break;
+                    error = Some(e);
+                    break MessageStatus::Error;
                 }
             },
             _ = tokio::time::sleep_until(last_flush + policy.frame), if pending => {
-                flush(&mut renderer, emit);
+                answer.flush(emit);
                 pending = false;
                 last_flush = Instant::now();
             }
             _ = tokio::time::sleep_until(unsaved_since.unwrap_or_else(Instant::now) + policy.save_every),
                 if unsaved_since.is_some() => {
-                save(renderer.source());
+                answer.save(save);
                 unsaved_since = None;
             }
         }
-    }
+    };
     drop(stream);
-    // Always: the last update also settles what only the end of the text can (a definition
-    // on the last line), so the window ends with exactly a whole render.
-    emit(AnswerEvent::Delta(renderer.finish()));
-    outcome.text = renderer.source().to_string();
-    outcome
+    answer.end(emit);
+    AnswerOutcome {
+        error,
+        request_id,
+        stream_usage,
+        ..answer.outcome(status)
+    }
 }
 
 /// Waits out a retry delay, telling the window each second; `false` if stopped meanwhile.
@@ -251,6 +278,7 @@ async fn countdown(
 }
 
 /// Usage and cost from Glama (polled until settled), else the stream's own usage chunk.
+/// Glama's record does not count reasoning tokens apart; the stream's count is kept.
 pub async fn settle_usage(
     gateway: &Gateway,
     key: &ApiKey,
@@ -263,7 +291,12 @@ pub async fn settle_usage(
                 tokio::time::sleep(policy.usage_poll_interval).await;
             }
             match gateway.completion_usage(key, id).await {
-                Ok(Some(usage)) => return Some(usage),
+                Ok(Some(usage)) => {
+                    return Some(Usage {
+                        reasoning_tokens: outcome.stream_usage.as_ref().and_then(|u| u.reasoning_tokens),
+                        ..usage
+                    })
+                }
                 Ok(None) => continue,
                 Err(_) => break,
             }

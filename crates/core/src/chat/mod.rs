@@ -2,6 +2,8 @@
 //! gateway → here → (store, render) → window.
 
 pub mod answer;
+mod growing;
+pub mod think;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::gateway::{Gateway, GatewayError};
 use crate::render::render_markdown;
 use crate::secret::ApiKey;
+use crate::store::messages::render_reasoning;
 use crate::store::messages::{self, ErrorView, Finish, MessageStatus};
 use crate::store::{Store, StoreError};
 pub use answer::{AnswerEvent, AnswerPolicy};
@@ -116,10 +119,10 @@ impl Chats {
 
         let store = self.store.clone();
         let saving = message_id.clone();
-        let mut save = move |text: &str| {
-            let (id, text) = (saving.clone(), text.to_string());
+        let mut save = move |text: &str, reasoning: &str| {
+            let (id, text, reasoning) = (saving.clone(), text.to_string(), reasoning.to_string());
             store.queue(move |db| {
-                if let Err(e) = messages::save_partial(db, &id, &text) {
+                if let Err(e) = messages::save_partial(db, &id, &text, &reasoning) {
                     eprintln!("glama-chat: could not save an answer as it streamed: {e}");
                 }
             });
@@ -127,8 +130,9 @@ impl Chats {
         let outcome = answer::stream_answer(
             gateway,
             &key,
-            model,
+            &begun.model,
             &begun.history,
+            begun.resume.as_ref(),
             &cancel,
             &self.policy,
             emit,
@@ -140,16 +144,27 @@ impl Chats {
             message: e.to_string(),
         });
         let status = outcome.status;
-        let text = outcome.text.clone();
-        let html = tokio::task::spawn_blocking(move || render_markdown(&text))
-            .await
-            .unwrap_or_default();
+        let (text, reasoning) = (outcome.text.clone(), outcome.reasoning.clone());
+        let (html, reasoning_html) =
+            tokio::task::spawn_blocking(move || (render_markdown(&text), render_reasoning(&reasoning)))
+                .await
+                .unwrap_or_default();
+        // A continuation that did not reach its own end leaves the answer as cut as it was.
+        let stop_reason = match (&begun.resume, &outcome.finish) {
+            (Some(resume), None) => resume.stop_reason,
+            _ => outcome.stop_reason(),
+        };
         let finish = Finish {
             text: outcome.text.clone(),
             status,
             error: error.clone(),
             request_id: outcome.request_id.clone(),
             html,
+            reasoning: outcome.reasoning.clone(),
+            reasoning_html,
+            reasoning_ms: outcome.reasoning_ms,
+            stop_reason,
+            refusal: outcome.refusal.clone(),
         };
         let saved = {
             let id = message_id.clone();
@@ -161,6 +176,8 @@ impl Chats {
             status,
             error,
             text: outcome.text.clone(),
+            stop_reason,
+            refusal: outcome.refusal.clone(),
             cause: outcome.error.clone(),
         });
         if let Err(e) = saved {
@@ -174,6 +191,11 @@ impl Chats {
 
         if status != MessageStatus::Error {
             if let Some(usage) = answer::settle_usage(gateway, &key, &outcome, &self.policy).await {
+                // A continued answer costs both requests.
+                let usage = match begun.resume.as_ref().and_then(|r| r.usage.as_ref()) {
+                    Some(before) => before.plus(&usage),
+                    None => usage,
+                };
                 let (id, u) = (message_id.clone(), usage.clone());
                 if let Err(e) = self.store.run(move |db| messages::set_usage(db, &id, &u)).await {
                     eprintln!("glama-chat: could not save usage: {e}");

@@ -350,6 +350,8 @@ pub fn decode_usage(body: &[u8]) -> Result<Option<Usage>, GatewayError> {
     Ok(req.token_usage.map(|t| Usage {
         prompt_tokens: t.prompt_tokens,
         completion_tokens: t.completion_tokens,
+        // Glama's record does not break reasoning out; the stream's usage chunk does.
+        reasoning_tokens: None,
         cost_usd: req.total_cost_usd.as_ref().and_then(|c| c.per_token()),
         source: UsageSource::Glama,
     }))

@@ -1,10 +1,12 @@
-//! A streamed chat completion: SSE frames (parsed by `eventsource-stream`) to text deltas.
+//! A streamed chat completion: SSE frames (parsed by `eventsource-stream`) to text,
+//! reasoning and refusal deltas, the finish reason and the usage.
 //!
 //! `eventsource-stream` buffers an event without limit (and re-scans its buffer on each
 //! chunk), and the read timeout never fires while bytes keep coming. So the bytes pass through
 //! [`EventSizeCap`] first: past [`limits::STREAM_EVENT`] bytes in one event the stream ends
 //! with [`GatewayError::TooLarge`], and the text received before it is kept.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -12,17 +14,24 @@ use bytes::Bytes;
 use eventsource_stream::{EventStreamError, Eventsource};
 use futures_util::{Stream, StreamExt};
 
-use super::types::{ChatChunk, StreamUsage};
+use super::types::{ChatChunk, FinishReason, StreamUsage};
 use super::{limits, readable, GatewayError};
 
 /// What one SSE event of a chat stream means to us.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamItem {
     Text(String),
+    /// A `reasoning_content` or `reasoning` delta (sent with `content` null).
+    Reasoning(String),
+    /// A `refusal` delta: the model declined, in its words.
+    Refusal(String),
+    /// The first non-empty `finish_reason`.
+    Finish(FinishReason),
     /// The final usage chunk (`stream_options.include_usage`), which has empty `choices`.
     Usage {
         prompt_tokens: Option<u64>,
         completion_tokens: Option<u64>,
+        reasoning_tokens: Option<u64>,
     },
 }
 
@@ -144,6 +153,8 @@ impl Stream for EventSizeCap {
 /// either is an error, so a cut-off answer is never mistaken for a whole one.
 pub struct ChatEvents {
     events: EventStream,
+    /// Items of the last chunk not handed out yet (one chunk may carry several).
+    ready: VecDeque<StreamItem>,
     finished: bool,
     done: bool,
 }
@@ -158,6 +169,7 @@ impl ChatEvents {
         let bytes: ByteStream = Box::pin(bytes.map(|r| r.map_err(|e| e.to_string())));
         Self {
             events: EventSizeCap::new(bytes, limits::STREAM_EVENT).eventsource(),
+            ready: VecDeque::new(),
             finished: false,
             done: false,
         }
@@ -166,6 +178,9 @@ impl ChatEvents {
     /// The next delta, `None` at the end.
     pub async fn next(&mut self) -> Option<Result<StreamItem, GatewayError>> {
         loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(Ok(item));
+            }
             if self.done {
                 return None;
             }
@@ -224,31 +239,57 @@ impl ChatEvents {
                 self.done = true;
                 return Some(Err(GatewayError::StreamError(readable(&error_text(&error)))));
             }
-            if chunk
+            self.read_chunk(chunk);
+        }
+    }
+
+    /// Queues what one chunk says, in the order a reader wants it: reasoning, text, refusal,
+    /// the finish reason (once), the usage.
+    fn read_chunk(&mut self, chunk: ChatChunk) {
+        let joined = |field: fn(&super::types::Delta) -> Option<&String>| -> String {
+            chunk
                 .choices
                 .iter()
-                .any(|c| c.finish_reason.as_deref().is_some_and(|r| !r.is_empty()))
-            {
-                self.finished = true;
+                .filter_map(|c| field(&c.delta).map(String::as_str))
+                .collect()
+        };
+        // A gateway that sends both names sends the same words twice: take one.
+        let mut reasoning = joined(|d| d.reasoning_content.as_ref());
+        if reasoning.is_empty() {
+            reasoning = joined(|d| d.reasoning.as_ref());
+        }
+        let text = joined(|d| d.content.as_ref());
+        let refusal = joined(|d| d.refusal.as_ref());
+        for (item, words) in [
+            (StreamItem::Reasoning as fn(String) -> StreamItem, reasoning),
+            (StreamItem::Text, text),
+            (StreamItem::Refusal, refusal),
+        ] {
+            if !words.is_empty() {
+                self.ready.push_back(item(words));
             }
-            let text: String = chunk
-                .choices
-                .iter()
-                .filter_map(|c| c.delta.content.as_deref())
-                .collect();
-            if !text.is_empty() {
-                return Some(Ok(StreamItem::Text(text)));
+        }
+        let reason = chunk
+            .choices
+            .iter()
+            .find_map(|c| c.finish_reason.as_deref().filter(|r| !r.is_empty()));
+        if let Some(reason) = reason {
+            if !self.finished {
+                self.ready.push_back(StreamItem::Finish(FinishReason::parse(reason)));
             }
-            if let Some(StreamUsage {
+            self.finished = true;
+        }
+        if let Some(StreamUsage {
+            prompt_tokens,
+            completion_tokens,
+            completion_tokens_details,
+        }) = chunk.usage
+        {
+            self.ready.push_back(StreamItem::Usage {
                 prompt_tokens,
                 completion_tokens,
-            }) = chunk.usage
-            {
-                return Some(Ok(StreamItem::Usage {
-                    prompt_tokens,
-                    completion_tokens,
-                }));
-            }
+                reasoning_tokens: completion_tokens_details.reasoning_tokens,
+            });
         }
     }
 }
@@ -336,10 +377,14 @@ mod tests {
                 assert!(error.is_none(), "cut={cut}: {error:?}");
                 assert_eq!(
                     items,
-                    vec![StreamItem::Usage {
-                        prompt_tokens: Some(7),
-                        completion_tokens: Some(9)
-                    }]
+                    vec![
+                        StreamItem::Finish(FinishReason::Stop),
+                        StreamItem::Usage {
+                            prompt_tokens: Some(7),
+                            completion_tokens: Some(9),
+                            reasoning_tokens: None,
+                        }
+                    ]
                 );
             }
         }
@@ -352,6 +397,115 @@ mod tests {
         let (text, error, _) = run(&raw, &cuts).await;
         assert_eq!(text, EXPECTED);
         assert!(error.is_none());
+    }
+
+    /// All items of a raw stream, errors as a panic.
+    async fn items_of(raw: &str) -> Vec<StreamItem> {
+        let mut events = ChatEvents::new(futures_util::stream::iter([Ok::<_, String>(Bytes::from(
+            raw.to_string(),
+        ))]));
+        let mut items = Vec::new();
+        while let Some(item) = events.next().await {
+            items.push(item.unwrap_or_else(|e| panic!("{e}")));
+        }
+        items
+    }
+
+    #[tokio::test]
+    async fn reasoning_in_either_field_comes_before_the_text() {
+        let raw = concat!(
+            "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"Let me \"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":null,\"reasoning\":\"think.\"}}]}\n\n",
+            // Both names at once (some gateways copy one into the other): said once.
+            "data: {\"choices\":[{\"delta\":{\"content\":\"\",\"reasoning_content\":\" Done\",\"reasoning\":\" Done\"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Answer\",\"reasoning_content\":null}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"content\":null},\"finish_reason\":\"stop\"}]}\n\n",
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":9,\"completion_tokens_details\":{\"reasoning_tokens\":6}}}\n\n",
+            "data: [DONE]\n\n",
+        );
+        assert_eq!(
+            items_of(raw).await,
+            vec![
+                StreamItem::Reasoning("Let me ".into()),
+                StreamItem::Reasoning("think.".into()),
+                StreamItem::Reasoning(" Done".into()),
+                StreamItem::Text("Answer".into()),
+                StreamItem::Finish(FinishReason::Stop),
+                StreamItem::Usage {
+                    prompt_tokens: Some(2),
+                    completion_tokens: Some(9),
+                    reasoning_tokens: Some(6)
+                },
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_and_the_finish_reasons_that_are_not_stop() {
+        let raw = concat!(
+            "data: {\"choices\":[{\"delta\":{\"content\":null,\"refusal\":\"I can't help \"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"refusal\":\"with that.\"}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"content_filter\"}]}\n\n",
+            // A second finish reason (some gateways repeat it on the usage chunk) is not news.
+            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"length\"}]}\n\n",
+            "data: [DONE]\n\n",
+        );
+        assert_eq!(
+            items_of(raw).await,
+            vec![
+                StreamItem::Refusal("I can't help ".into()),
+                StreamItem::Refusal("with that.".into()),
+                StreamItem::Finish(FinishReason::ContentFilter),
+            ]
+        );
+        let raw = "data: {\"choices\":[{\"delta\":{\"content\":\"cut\"},\"finish_reason\":\"length\"}]}\n\n";
+        assert_eq!(
+            items_of(raw).await,
+            vec![StreamItem::Text("cut".into()), StreamItem::Finish(FinishReason::Length)],
+            "a finish reason without [DONE] still ends the answer whole"
+        );
+    }
+
+    /// Each of the shapes real gateways send, alone in a stream: no stray text, no failure.
+    #[tokio::test]
+    async fn null_and_extra_fields_never_leak_as_text() {
+        for (what, chunk) in [
+            ("usage null", r#"{"choices":[{"delta":{"content":"ok"}}],"usage":null}"#),
+            (
+                "refusal null",
+                r#"{"choices":[{"delta":{"content":"ok","refusal":null}}]}"#,
+            ),
+            (
+                "logprobs null",
+                r#"{"choices":[{"delta":{"content":"ok"},"logprobs":null}]}"#,
+            ),
+            (
+                "extra fields",
+                r#"{"id":"x","provider":{"n":1},"choices":[{"delta":{"content":"ok","audio":{},"reasoning_details":[]},"native_finish_reason":null}]}"#,
+            ),
+            (
+                "reasoning not a string",
+                r#"{"choices":[{"delta":{"content":"ok","reasoning":{"summary":"s"}}}]}"#,
+            ),
+        ] {
+            let raw = format!(
+                "data: {chunk}\n\ndata: {{\"choices\":[{{\"delta\":{{\"content\":null}},\"logprobs\":null,\"finish_reason\":\"stop\"}}],\"usage\":null}}\n\ndata: {{\"choices\":[],\"usage\":{{\"prompt_tokens\":1,\"completion_tokens\":1,\"completion_tokens_details\":{{\"reasoning_tokens\":0,\"audio_tokens\":null}},\"prompt_tokens_details\":null}}}}\n\ndata: [DONE]\n\n"
+            );
+            let items = items_of(&raw).await;
+            assert_eq!(
+                items,
+                vec![
+                    StreamItem::Text("ok".into()),
+                    StreamItem::Finish(FinishReason::Stop),
+                    StreamItem::Usage {
+                        prompt_tokens: Some(1),
+                        completion_tokens: Some(1),
+                        reasoning_tokens: Some(0)
+                    }
+                ],
+                "{what}"
+            );
+        }
     }
 
     #[tokio::test]
@@ -514,6 +668,9 @@ mod tests {
                 Just(": keep-alive".to_string()),
                 Just(String::new()),
                 Just("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}".to_string()),
+                Just("data: {\"choices\":[{\"delta\":{\"content\":null,\"reasoning_content\":\"hm\"}}],\"usage\":null}".to_string()),
+                Just("data: {\"choices\":[{\"delta\":{\"refusal\":\"no\"},\"finish_reason\":\"content_filter\"}]}".to_string()),
+                Just("data: {\"choices\":[{\"delta\":{\"reasoning\":{\"x\":1},\"content\":\"<think>\"},\"logprobs\":null}]}".to_string()),
                 Just("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}".to_string()),
                 Just("data: {\"error\":{\"error\":{\"message\":7}}}".to_string()),
             ]

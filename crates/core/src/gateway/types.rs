@@ -60,17 +60,82 @@ pub struct ChunkChoice {
     pub finish_reason: Option<String>,
 }
 
+/// A string field that some gateways fill with other shapes (an object, a number): anything
+/// but a string reads as absent, so an odd extra never breaks the stream.
+fn lenient_text<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// A count that may be absent, `null`, negative or not a number: only a whole number counts.
+fn lenient_count<'de, D>(d: D) -> Result<Option<u64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(serde_json::Value::deserialize(d)?.as_u64())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Delta {
+    #[serde(deserialize_with = "lenient_text")]
     pub content: Option<String>,
+    /// Reasoning as DeepSeek, Qwen and most gateways name it.
+    #[serde(deserialize_with = "lenient_text")]
+    pub reasoning_content: Option<String>,
+    /// Reasoning as OpenRouter and some others name it.
+    #[serde(deserialize_with = "lenient_text")]
+    pub reasoning: Option<String>,
+    /// OpenAI's refusal: the model declined, in its own words.
+    #[serde(deserialize_with = "lenient_text")]
+    pub refusal: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct StreamUsage {
+    #[serde(deserialize_with = "lenient_count")]
     pub prompt_tokens: Option<u64>,
+    #[serde(deserialize_with = "lenient_count")]
     pub completion_tokens: Option<u64>,
+    #[serde(deserialize_with = "null_default")]
+    pub completion_tokens_details: TokensDetails,
+}
+
+/// `usage.completion_tokens_details`: of the completion tokens, how many were reasoning.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct TokensDetails {
+    #[serde(deserialize_with = "lenient_count")]
+    pub reasoning_tokens: Option<u64>,
+}
+
+/// Why the model stopped writing (`finish_reason`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FinishReason {
+    Stop,
+    /// The model's output limit (`max_tokens`) cut the answer.
+    Length,
+    /// The provider's safety filter stopped or blocked the answer.
+    ContentFilter,
+    Other(String),
+}
+
+impl FinishReason {
+    /// Reads OpenAI's names, and the native names some providers let through a gateway.
+    pub fn parse(reason: &str) -> Self {
+        match reason {
+            "stop" | "end_turn" | "stop_sequence" | "STOP" => FinishReason::Stop,
+            "length" | "max_tokens" | "MAX_TOKENS" => FinishReason::Length,
+            "content_filter" | "SAFETY" | "safety" => FinishReason::ContentFilter,
+            other => FinishReason::Other(other.chars().take(40).collect()),
+        }
+    }
 }
 
 /// One entry of Glama's rich model list (`GET /api/gateway/v1/models`).
@@ -179,9 +244,31 @@ impl From<RichModel> for ModelInfo {
 pub struct Usage {
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
+    /// Of the completion tokens, those spent reasoning (when the stream reports them).
+    pub reasoning_tokens: Option<u64>,
     pub cost_usd: Option<f64>,
     /// `glama` when read from the completion-requests endpoint, `stream` from the usage chunk.
     pub source: UsageSource,
+}
+
+impl Usage {
+    /// Two requests' usage as one (an answer and its continuation): counts and costs add up;
+    /// a count or cost one of them lacks stays unknown.
+    pub fn plus(&self, later: &Usage) -> Usage {
+        fn add<T: std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+            Some(a? + b?)
+        }
+        Usage {
+            prompt_tokens: add(self.prompt_tokens, later.prompt_tokens),
+            completion_tokens: add(self.completion_tokens, later.completion_tokens),
+            reasoning_tokens: match (self.reasoning_tokens, later.reasoning_tokens) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+            },
+            cost_usd: add(self.cost_usd, later.cost_usd),
+            source: later.source,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -212,6 +299,78 @@ mod tests {
         let c: ChatChunk =
             serde_json::from_str(r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}"#).unwrap();
         assert_eq!(c.usage.unwrap().completion_tokens, Some(5));
+    }
+
+    /// What real gateways put in every chunk: none of it is text, none of it fails.
+    #[test]
+    fn nulls_and_extras_are_not_text() {
+        for raw in [
+            // usage, refusal and logprobs null on every chunk
+            r#"{"choices":[{"index":0,"delta":{"content":null,"refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}"#,
+            // content null on the last chunk, with a finish reason
+            r#"{"choices":[{"index":0,"delta":{"content":null},"finish_reason":"stop"}],"system_fingerprint":"fp_1"}"#,
+            // extra fields of odd shapes, reasoning given as an object
+            r#"{"choices":[{"delta":{"reasoning":{"effort":"high"},"reasoning_details":[{"type":"x"}],"annotations":[]}}],"provider":"p"}"#,
+            // usage with details, some null
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"completion_tokens_details":{"reasoning_tokens":4,"audio_tokens":null},"prompt_tokens_details":null}}"#,
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":-5,"completion_tokens_details":null}}"#,
+        ] {
+            let c: ChatChunk = serde_json::from_str(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            for ch in &c.choices {
+                let d = &ch.delta;
+                assert!(
+                    d.content.is_none()
+                        && d.reasoning.is_none()
+                        && d.reasoning_content.is_none()
+                        && d.refusal.is_none(),
+                    "{raw}"
+                );
+            }
+        }
+        let c: ChatChunk = serde_json::from_str(
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"completion_tokens_details":{"reasoning_tokens":4}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.usage.unwrap().completion_tokens_details.reasoning_tokens, Some(4));
+        let c: ChatChunk =
+            serde_json::from_str(r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":-5}}"#).unwrap();
+        assert_eq!(c.usage.unwrap().completion_tokens, None);
+    }
+
+    #[test]
+    fn finish_reasons() {
+        assert_eq!(FinishReason::parse("stop"), FinishReason::Stop);
+        assert_eq!(FinishReason::parse("length"), FinishReason::Length);
+        assert_eq!(FinishReason::parse("max_tokens"), FinishReason::Length);
+        assert_eq!(FinishReason::parse("content_filter"), FinishReason::ContentFilter);
+        assert_eq!(
+            FinishReason::parse("tool_calls"),
+            FinishReason::Other("tool_calls".into())
+        );
+    }
+
+    #[test]
+    fn usage_adds_up() {
+        let a = Usage {
+            prompt_tokens: Some(10),
+            completion_tokens: Some(5),
+            reasoning_tokens: None,
+            cost_usd: Some(0.25),
+            source: UsageSource::Glama,
+        };
+        let b = Usage {
+            prompt_tokens: Some(20),
+            completion_tokens: Some(7),
+            reasoning_tokens: Some(3),
+            cost_usd: None,
+            source: UsageSource::Stream,
+        };
+        let sum = a.plus(&b);
+        assert_eq!(sum.prompt_tokens, Some(30));
+        assert_eq!(sum.completion_tokens, Some(12));
+        assert_eq!(sum.reasoning_tokens, Some(3));
+        assert_eq!(sum.cost_usd, None, "an unknown cost is not a zero cost");
+        assert_eq!(a.plus(&a).cost_usd, Some(0.5));
     }
 
     #[test]

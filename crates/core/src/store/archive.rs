@@ -7,14 +7,15 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use super::conversations::{self, Conversation};
-use super::messages::{self, Author, ErrorView, MessageStatus, Page, MAX_PAGE};
+use super::messages::{self, Author, ErrorView, MessageStatus, Page, StopReason, MAX_PAGE};
 use super::{now_ms, Result, StoreError};
 use crate::gateway::types::{Usage, UsageSource};
 
 /// The value of `format` in every export.
 pub const FORMAT: &str = "glama-chat";
-/// The newest version this code writes and reads.
-pub const VERSION: u32 = 1;
+/// The newest version this code writes and reads. Version 2 added an answer's reasoning, its
+/// stop reason and refusal, and reasoning tokens (all optional: a version 1 file reads as is).
+pub const VERSION: u32 = 2;
 /// The largest file import reads (a backup of a very long history is far smaller).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 /// Ids are uuids; anything much longer is not ours.
@@ -53,7 +54,16 @@ pub struct ArchivedMessage {
     pub id: String,
     pub role: Author,
     pub content: String,
+    /// The model's reasoning (markdown), when it showed some.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reasoning: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_ms: Option<u64>,
     pub status: MessageStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
     #[serde(default)]
     pub error: Option<ErrorView>,
     #[serde(default)]
@@ -70,6 +80,8 @@ pub struct ArchivedMessage {
 pub struct ArchivedUsage {
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u64>,
     pub cost_usd: Option<f64>,
 }
 
@@ -100,12 +112,17 @@ fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConv
             id: m.id,
             role: m.role,
             content: m.text,
+            reasoning: m.reasoning,
+            reasoning_ms: m.reasoning_ms,
             status: m.status,
+            stop_reason: m.stop_reason,
+            refusal: m.refusal,
             error: m.error,
             model: m.model,
             usage: m.usage.map(|u| ArchivedUsage {
                 prompt_tokens: u.prompt_tokens,
                 completion_tokens: u.completion_tokens,
+                reasoning_tokens: u.reasoning_tokens,
                 cost_usd: u.cost_usd,
             }),
             request_id: m.request_id,
@@ -233,6 +250,18 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
                 m.model.as_deref(),
                 m.created_at,
             )?;
+            if !m.reasoning.is_empty() || m.stop_reason.is_some() || m.refusal.is_some() {
+                tx.execute(
+                    "UPDATE messages SET reasoning = ?2, reasoning_ms = ?3, stop_reason = ?4, refusal = ?5 WHERE id = ?1",
+                    params![
+                        m.id,
+                        m.reasoning,
+                        m.reasoning_ms.map(|n| n.min(i64::MAX as u64) as i64),
+                        m.stop_reason.map(StopReason::as_str),
+                        m.refusal
+                    ],
+                )?;
+            }
             if let Some(e) = &m.error {
                 tx.execute(
                     "UPDATE messages SET error_kind = ?2, error_text = ?3, request_id = ?4 WHERE id = ?1",
@@ -251,6 +280,7 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
                     &Usage {
                         prompt_tokens: u.prompt_tokens,
                         completion_tokens: u.completion_tokens,
+                        reasoning_tokens: u.reasoning_tokens,
                         cost_usd: u.cost_usd,
                         source: UsageSource::Glama,
                     },
@@ -280,12 +310,36 @@ pub fn markdown(c: &ArchivedConversation) -> String {
             Author::Error => "Error",
         };
         out.push_str(&format!("---\n\n**{who}:**\n\n"));
+        if !m.reasoning.trim().is_empty() {
+            // A quote, so the reasoning reads apart from the answer in any viewer.
+            let took = m
+                .reasoning_ms
+                .map(|ms| format!(" for {}", duration_words(ms)))
+                .unwrap_or_default();
+            out.push_str(&format!("> _Thought{took}:_\n>\n"));
+            for line in m.reasoning.trim_end().lines() {
+                out.push_str(if line.is_empty() { ">" } else { "> " });
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push('\n');
+        }
         let body = match (&m.role, &m.error) {
             (Author::Error, Some(e)) => e.message.clone(),
             _ => m.content.trim_end().to_string(),
         };
-        out.push_str(&body);
-        out.push_str("\n\n");
+        if !body.is_empty() {
+            out.push_str(&body);
+            out.push_str("\n\n");
+        }
+        if let Some(refusal) = &m.refusal {
+            out.push_str(&format!("_(the model declined: {})_\n\n", refusal.trim()));
+        }
+        match m.stop_reason {
+            Some(StopReason::Length) => out.push_str("_(cut off at the model's output limit)_\n\n"),
+            Some(StopReason::ContentFilter) => out.push_str("_(stopped by the provider's content filter)_\n\n"),
+            None => {}
+        }
         let note = match m.status {
             MessageStatus::Stopped => Some("stopped"),
             MessageStatus::Interrupted => Some("interrupted"),
@@ -297,6 +351,16 @@ pub fn markdown(c: &ArchivedConversation) -> String {
         }
     }
     out
+}
+
+/// `42 s`, `3 min 5 s`: how long a model thought, as the window says it.
+fn duration_words(ms: u64) -> String {
+    let secs = ms.div_ceil(1000).max(1);
+    if secs < 60 {
+        format!("{secs} s")
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    }
 }
 
 #[cfg(test)]
@@ -330,6 +394,7 @@ mod tests {
                         error: None,
                         request_id: Some("r1".into()),
                         html: render_markdown("**Paris**"),
+                        ..Finish::plain("", MessageStatus::Done)
                     },
                 )?;
                 set_usage(
@@ -338,6 +403,7 @@ mod tests {
                     &Usage {
                         prompt_tokens: Some(9),
                         completion_tokens: Some(2),
+                        reasoning_tokens: None,
                         cost_usd: Some(0.5),
                         source: UsageSource::Glama,
                     },
@@ -356,6 +422,7 @@ mod tests {
                         }),
                         request_id: None,
                         html: String::new(),
+                        ..Finish::plain("", MessageStatus::Done)
                     },
                 )?;
                 Ok(())
@@ -402,6 +469,75 @@ mod tests {
             .call(|db| Ok(db.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(count, 4);
+    }
+
+    /// An answer with reasoning, cut at the output limit, and a refusal, through export,
+    /// import and markdown.
+    #[test]
+    fn reasoning_stop_reasons_and_refusals_travel() {
+        let from = Store::in_memory();
+        from.call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            let b = begin_answer(db, &c, "m", &Ask::Send { text: "q".into() })?;
+            finish_answer(
+                db,
+                &b.message_id,
+                &Finish {
+                    reasoning: "Think **hard**.\n\nThen answer.".into(),
+                    reasoning_ms: Some(4200),
+                    stop_reason: Some(StopReason::Length),
+                    ..Finish::plain("A cut answ", MessageStatus::Done)
+                },
+            )?;
+            let b = begin_answer(db, &c, "m", &Ask::Send { text: "q2".into() })?;
+            finish_answer(
+                db,
+                &b.message_id,
+                &Finish {
+                    refusal: Some("I won't.".into()),
+                    ..Finish::plain("", MessageStatus::Done)
+                },
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let archive = from.call(|db| export(db, None)).unwrap();
+        assert_eq!(archive.version, 2);
+        let answer = &archive.conversations[0].messages[1];
+        assert_eq!(answer.reasoning, "Think **hard**.\n\nThen answer.");
+        assert_eq!(answer.stop_reason, Some(StopReason::Length));
+        let bytes = serde_json::to_vec(&archive).unwrap();
+        let to = Store::in_memory();
+        let parsed = parse(&bytes).unwrap();
+        to.call(move |db| import(db, &parsed)).unwrap();
+        let again = to.call(|db| export(db, None)).unwrap();
+        assert_eq!(again.conversations, archive.conversations);
+        let md = markdown(&archive.conversations[0]);
+        assert!(
+            md.contains("> _Thought for 5 s:_\n>\n> Think **hard**.\n>\n> Then answer.\n\nA cut answ\n\n_(cut off at the model's output limit)_"),
+            "{md}"
+        );
+        assert!(md.contains("_(the model declined: I won't.)_"), "{md}");
+    }
+
+    /// A file written before reasoning existed (version 1) imports as it is.
+    #[test]
+    fn a_version_1_export_still_imports() {
+        let v1 = br#"{"format":"glama-chat","version":1,"exportedAt":5,"conversations":[{"id":"c-old","title":"old",
+            "createdAt":1,"updatedAt":2,"messages":[
+              {"id":"m1","role":"user","content":"hi","status":"done","createdAt":1},
+              {"id":"m2","role":"assistant","content":"hello","status":"done","model":"m",
+               "usage":{"promptTokens":1,"completionTokens":2,"costUsd":0.1},"createdAt":2}]}]}"#;
+        let parsed = parse(v1).unwrap();
+        let to = Store::in_memory();
+        to.call(move |db| import(db, &parsed)).unwrap();
+        let m = to
+            .call(|db| Ok(messages::page(db, "c-old", Page::Latest, 10)?.messages))
+            .unwrap();
+        assert_eq!(m[1].text, "hello");
+        assert_eq!(m[1].reasoning, "");
+        assert_eq!(m[1].stop_reason, None);
+        assert_eq!(m[1].usage.as_ref().unwrap().completion_tokens, Some(2));
     }
 
     #[test]

@@ -29,6 +29,16 @@ pub enum MessageStatus {
     Interrupted,
 }
 
+/// Why an answer ended when it was not a plain stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Cut at the model's output limit: it can be continued.
+    Length,
+    /// Stopped (or blocked) by the provider's content filter.
+    ContentFilter,
+}
+
 /// An error as the window shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorView {
@@ -59,6 +69,10 @@ sql_text_enum!(MessageStatus {
     Error = "error",
     Interrupted = "interrupted",
 });
+sql_text_enum!(StopReason {
+    Length = "length",
+    ContentFilter = "content_filter",
+});
 
 /// A message as the window draws it (an answer's HTML already rendered and sanitized).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +84,14 @@ pub struct Message {
     /// The markdown source (Copy, Edit).
     pub text: String,
     pub html: String,
+    /// The model's reasoning as markdown, `""` when it showed none; never sent back to it.
+    pub reasoning: String,
+    pub reasoning_html: String,
+    pub reasoning_ms: Option<u64>,
     pub status: MessageStatus,
+    pub stop_reason: Option<StopReason>,
+    /// The model's words when it declined.
+    pub refusal: Option<String>,
     pub error: Option<ErrorView>,
     pub model: Option<String>,
     pub usage: Option<Usage>,
@@ -79,7 +100,8 @@ pub struct Message {
 }
 
 const COLUMNS: &str = "num, id, seq, role, content, status, error_kind, error_text, model, tokens_in, tokens_out, \
-                       cost_usd, usage_source, request_id, created_at, html, html_version";
+                       cost_usd, usage_source, request_id, created_at, html, html_version, reasoning, reasoning_html, \
+                       reasoning_ms, tokens_reasoning, stop_reason, refusal";
 
 /// A row and whether its cached HTML must be made again.
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Message, bool)> {
@@ -91,9 +113,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Message, bool)> {
     };
     let tokens = |i| r.get::<_, Option<i64>>(i).map(|n| n.map(|n| n.max(0) as u64));
     let (tokens_in, tokens_out, cost_usd) = (tokens(9)?, tokens(10)?, r.get(11)?);
+    let tokens_reasoning = tokens(20)?;
     let usage = r.get::<_, Option<String>>(12)?.map(|source| Usage {
         prompt_tokens: tokens_in,
         completion_tokens: tokens_out,
+        reasoning_tokens: tokens_reasoning,
         cost_usd,
         source: if source == "glama" {
             UsageSource::Glama
@@ -103,7 +127,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Message, bool)> {
     });
     let html: Option<String> = r.get(15)?;
     let html_version: Option<i64> = r.get(16)?;
-    let stale = role == Author::Assistant && (html.is_none() || html_version != Some(RENDER_VERSION as i64));
+    let reasoning: String = r.get(17)?;
+    let reasoning_html: Option<String> = r.get(18)?;
+    let stale = role == Author::Assistant
+        && (html.is_none()
+            || html_version != Some(RENDER_VERSION as i64)
+            || (!reasoning.is_empty() && reasoning_html.is_none()));
+    let stop_reason = r
+        .get::<_, Option<String>>(21)?
+        .map(|s| StopReason::parse(&s))
+        .transpose()?;
     Ok((
         r.get(0)?,
         Message {
@@ -112,7 +145,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Message, bool)> {
             role,
             text: r.get(4)?,
             html: html.unwrap_or_default(),
+            reasoning,
+            reasoning_html: reasoning_html.unwrap_or_default(),
+            reasoning_ms: tokens(19)?,
             status,
+            stop_reason,
+            refusal: r.get(22)?,
             error,
             model: r.get(8)?,
             usage,
@@ -229,8 +267,9 @@ fn with_html(db: &Connection, rows: Vec<(i64, Message, bool)>) -> Result<Vec<Mes
     for (num, mut m, stale) in rows {
         if stale {
             m.html = render_markdown(&m.text);
+            m.reasoning_html = render_reasoning(&m.reasoning);
             if m.status != MessageStatus::Streaming {
-                fresh.push((num, m.html.clone()));
+                fresh.push((num, m.html.clone(), m.reasoning_html.clone()));
             }
         }
         out.push(m);
@@ -238,14 +277,25 @@ fn with_html(db: &Connection, rows: Vec<(i64, Message, bool)>) -> Result<Vec<Mes
     if !fresh.is_empty() {
         let tx = db.unchecked_transaction()?;
         {
-            let mut st = tx.prepare_cached("UPDATE messages SET html = ?2, html_version = ?3 WHERE num = ?1")?;
-            for (num, html) in fresh {
-                st.execute(params![num, html, RENDER_VERSION as i64])?;
+            let mut st = tx.prepare_cached(
+                "UPDATE messages SET html = ?2, reasoning_html = ?3, html_version = ?4 WHERE num = ?1",
+            )?;
+            for (num, html, reasoning_html) in fresh {
+                st.execute(params![num, html, reasoning_html, RENDER_VERSION as i64])?;
             }
         }
         tx.commit()?;
     }
     Ok(out)
+}
+
+/// Reasoning through the same safe renderer as answers; none renders as nothing.
+pub fn render_reasoning(reasoning: &str) -> String {
+    if reasoning.is_empty() {
+        String::new()
+    } else {
+        render_markdown(reasoning)
+    }
 }
 
 /// What starts an answer.
@@ -257,6 +307,26 @@ pub enum Ask {
     Regenerate,
     /// Replace one of the person's messages, drop what followed, answer again.
     Edit { message_id: String, text: String },
+    /// Go on with the conversation's last answer (cut at the model's output limit, or stopped
+    /// or interrupted), appending to that same message.
+    Continue { message_id: String },
+}
+
+/// What the model is asked after the answer so far, to continue it. A user turn rather than
+/// an assistant prefill: prefill is not part of OpenAI's API and many providers refuse a
+/// conversation that ends with the assistant.
+pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it exactly where it stopped, \
+even mid-word or mid-sentence: do not repeat anything, and add no preamble or comment.";
+
+/// An answer being continued: what it holds already.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resume {
+    pub text: String,
+    pub reasoning: String,
+    pub reasoning_ms: Option<u64>,
+    pub usage: Option<Usage>,
+    /// Why it had stopped (kept when the continuation ends before its own end).
+    pub stop_reason: Option<StopReason>,
 }
 
 /// An answer row, created before the request goes out.
@@ -264,8 +334,12 @@ pub enum Ask {
 pub struct Begun {
     pub user_message_id: Option<String>,
     pub message_id: String,
+    /// The model that writes the answer (a continuation keeps the answer's own model).
+    pub model: String,
     /// What the model is sent: the system prompt, then the conversation so far.
     pub history: Vec<ChatMessage>,
+    /// Set when an answer is continued.
+    pub resume: Option<Resume>,
 }
 
 /// Applies `ask` to the conversation and adds the answer's row (`streaming`, empty), in one
@@ -273,6 +347,11 @@ pub struct Begun {
 pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask) -> Result<Begun> {
     let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let conversation = conversations::get(&tx, conversation_id)?;
+    if let Ask::Continue { message_id } = ask {
+        let begun = begin_continue(&tx, &conversation, message_id, model)?;
+        tx.commit()?;
+        return Ok(begun);
+    }
     let title_set: bool = tx.query_row(
         "SELECT title_set FROM conversations WHERE id = ?1",
         [conversation_id],
@@ -335,6 +414,7 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
             )?;
             last_user + 1
         }
+        Ask::Continue { .. } => unreachable!("continued above"),
         Ask::Edit { message_id, text } => {
             let text = non_empty(text)?;
             let (seq, role): (i64, String) = tx
@@ -382,7 +462,75 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
     Ok(Begun {
         user_message_id,
         message_id,
+        model: model.to_string(),
         history,
+        resume: None,
+    })
+}
+
+/// Turns the conversation's last answer back to `streaming`, and says what the model is sent
+/// to go on with it: the conversation up to it, the answer so far, [`CONTINUE_PROMPT`].
+fn begin_continue(
+    tx: &rusqlite::Transaction<'_>,
+    conversation: &conversations::Conversation,
+    message_id: &str,
+    fallback_model: &str,
+) -> Result<Begun> {
+    let row = tx
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM messages WHERE id = ?1 AND conversation_id = ?2"),
+            params![message_id, conversation.id],
+            from_row,
+        )
+        .optional()?
+        .ok_or(StoreError::NoSuchMessage)?;
+    let (_, m, _) = row;
+    let last: i64 = tx.query_row(
+        "SELECT max(seq) FROM messages WHERE conversation_id = ?1",
+        [&conversation.id],
+        |r| r.get(0),
+    )?;
+    if m.role != Author::Assistant || m.seq != last || m.text.is_empty() {
+        return Err(StoreError::Invalid(
+            "Only the last answer, once it has text, can be continued.",
+        ));
+    }
+    if m.status == MessageStatus::Streaming {
+        return Err(StoreError::Invalid("This answer is still being written."));
+    }
+    let mut history = history(tx, &conversation.id, &conversation.system_prompt, m.seq)?;
+    history.push(ChatMessage {
+        role: Role::Assistant,
+        content: m.text.clone(),
+    });
+    history.push(ChatMessage {
+        role: Role::User,
+        content: CONTINUE_PROMPT.into(),
+    });
+    tx.execute(
+        "UPDATE messages SET status = 'streaming', stop_reason = NULL, error_kind = NULL, error_text = NULL
+         WHERE id = ?1",
+        [message_id],
+    )?;
+    tx.execute(
+        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+        params![conversation.id, now_ms()],
+    )?;
+    Ok(Begun {
+        user_message_id: None,
+        message_id: m.id,
+        model: m
+            .model
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| fallback_model.to_string()),
+        history,
+        resume: Some(Resume {
+            text: m.text,
+            reasoning: m.reasoning,
+            reasoning_ms: m.reasoning_ms,
+            usage: m.usage,
+            stop_reason: m.stop_reason,
+        }),
     })
 }
 
@@ -455,10 +603,10 @@ fn history(db: &Connection, conversation_id: &str, system_prompt: &str, seq: i64
     Ok(out)
 }
 
-/// Saves an answer's text so far (called at most every 500 ms while it streams).
-pub fn save_partial(db: &Connection, message_id: &str, text: &str) -> Result<()> {
-    db.prepare_cached("UPDATE messages SET content = ?2 WHERE id = ?1 AND status = 'streaming'")?
-        .execute(params![message_id, text])?;
+/// Saves an answer's text and reasoning so far (called at most every 500 ms while it streams).
+pub fn save_partial(db: &Connection, message_id: &str, text: &str, reasoning: &str) -> Result<()> {
+    db.prepare_cached("UPDATE messages SET content = ?2, reasoning = ?3 WHERE id = ?1 AND status = 'streaming'")?
+        .execute(params![message_id, text, reasoning])?;
     Ok(())
 }
 
@@ -471,11 +619,34 @@ pub struct Finish {
     pub request_id: Option<String>,
     /// The rendered text, cached so opening the chat later renders nothing.
     pub html: String,
+    pub reasoning: String,
+    pub reasoning_html: String,
+    pub reasoning_ms: Option<u64>,
+    pub stop_reason: Option<StopReason>,
+    pub refusal: Option<String>,
+}
+
+impl Finish {
+    /// A plain end: text and its HTML, nothing else.
+    pub fn plain(text: &str, status: MessageStatus) -> Self {
+        Finish {
+            text: text.to_string(),
+            status,
+            error: None,
+            request_id: None,
+            html: render_markdown(text),
+            reasoning: String::new(),
+            reasoning_html: String::new(),
+            reasoning_ms: None,
+            stop_reason: None,
+            refusal: None,
+        }
+    }
 }
 
 /// Finalizes an answer. An error before any text turns the row into an error row.
 pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Result<()> {
-    let role = if finish.status == MessageStatus::Error && finish.text.is_empty() {
+    let role = if finish.status == MessageStatus::Error && finish.text.is_empty() && finish.reasoning.is_empty() {
         Author::Error
     } else {
         Author::Assistant
@@ -483,7 +654,8 @@ pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Resu
     let tx = db.unchecked_transaction()?;
     let updated = tx.execute(
         "UPDATE messages SET content = ?2, status = ?3, role = ?4, error_kind = ?5, error_text = ?6,
-                request_id = ?7, html = ?8, html_version = ?9
+                request_id = ?7, html = ?8, html_version = ?9, reasoning = ?10, reasoning_html = ?11,
+                reasoning_ms = ?12, stop_reason = ?13, refusal = ?14
          WHERE id = ?1",
         params![
             message_id,
@@ -495,6 +667,11 @@ pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Resu
             finish.request_id,
             finish.html,
             RENDER_VERSION as i64,
+            finish.reasoning,
+            finish.reasoning_html,
+            finish.reasoning_ms.map(|n| n.min(i64::MAX as u64) as i64),
+            finish.stop_reason.map(StopReason::as_str),
+            finish.refusal,
         ],
     )?;
     if updated == 0 {
@@ -511,7 +688,8 @@ pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Resu
 
 pub fn set_usage(db: &Connection, message_id: &str, usage: &Usage) -> Result<()> {
     db.execute(
-        "UPDATE messages SET tokens_in = ?2, tokens_out = ?3, cost_usd = ?4, usage_source = ?5 WHERE id = ?1",
+        "UPDATE messages SET tokens_in = ?2, tokens_out = ?3, cost_usd = ?4, usage_source = ?5, tokens_reasoning = ?6
+         WHERE id = ?1",
         params![
             message_id,
             usage.prompt_tokens.map(|n| n as i64),
@@ -520,7 +698,8 @@ pub fn set_usage(db: &Connection, message_id: &str, usage: &Usage) -> Result<()>
             match usage.source {
                 UsageSource::Glama => "glama",
                 UsageSource::Stream => "stream",
-            }
+            },
+            usage.reasoning_tokens.map(|n| n as i64),
         ],
     )?;
     Ok(())
@@ -550,6 +729,7 @@ mod tests {
                 error: None,
                 request_id: None,
                 html: render_markdown(a),
+                ..Finish::plain("", MessageStatus::Done)
             },
         )
         .unwrap();
@@ -592,7 +772,7 @@ mod tests {
                 // The row exists before any byte of the answer, and grows.
                 let p = page(db, &c, Page::Latest, 10)?;
                 assert_eq!(p.messages[1].status, MessageStatus::Streaming);
-                save_partial(db, &begun.message_id, "It is")?;
+                save_partial(db, &begun.message_id, "It is", "")?;
                 assert_eq!(page(db, &c, Page::Latest, 10)?.messages[1].text, "It is");
                 finish_answer(
                     db,
@@ -603,16 +783,18 @@ mod tests {
                         error: None,
                         request_id: Some("req-1".into()),
                         html: render_markdown("It is **4**."),
+                        ..Finish::plain("", MessageStatus::Done)
                     },
                 )?;
                 // A late partial save cannot undo the end.
-                save_partial(db, &begun.message_id, "It is")?;
+                save_partial(db, &begun.message_id, "It is", "")?;
                 set_usage(
                     db,
                     &begun.message_id,
                     &Usage {
                         prompt_tokens: Some(5),
                         completion_tokens: Some(3),
+                        reasoning_tokens: None,
                         cost_usd: Some(0.0001),
                         source: UsageSource::Glama,
                     },
@@ -671,6 +853,7 @@ mod tests {
                         }),
                         request_id: None,
                         html: String::new(),
+                        ..Finish::plain("", MessageStatus::Done)
                     },
                 )?;
                 assert_eq!(page(db, &c, Page::Latest, 50)?.messages[3].role, Author::Error);
@@ -733,6 +916,79 @@ mod tests {
     }
 
     #[test]
+    fn continue_goes_on_with_the_last_answer_without_its_reasoning() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                conversations::set_system_prompt(db, &c, "Be long.")?;
+                let first = ask_and_finish(db, &c, "q1", "a1");
+                let b = begin_answer(db, &c, "model-b", &Ask::Send { text: "q2".into() })?;
+                finish_answer(
+                    db,
+                    &b.message_id,
+                    &Finish {
+                        reasoning: "secret thoughts".into(),
+                        stop_reason: Some(StopReason::Length),
+                        ..Finish::plain("a2 cut", MessageStatus::Done)
+                    },
+                )?;
+                let go_on = |db: &mut Connection, id: &str| {
+                    begin_answer(
+                        db,
+                        &c,
+                        "other-model",
+                        &Ask::Continue {
+                            message_id: id.to_string(),
+                        },
+                    )
+                };
+                // Not an earlier answer, not a question.
+                for id in [first.message_id.clone(), b.user_message_id.clone().unwrap()] {
+                    assert!(matches!(go_on(db, &id), Err(StoreError::Invalid(_))));
+                }
+                assert!(matches!(go_on(db, "gone"), Err(StoreError::NoSuchMessage)));
+                let begun = go_on(db, &b.message_id)?;
+                assert_eq!(begun.message_id, b.message_id, "the same message");
+                assert_eq!(begun.model, "model-b", "the answer's own model");
+                let sent: Vec<(Role, &str)> = begun.history.iter().map(|m| (m.role, m.content.as_str())).collect();
+                assert_eq!(
+                    sent,
+                    [
+                        (Role::System, "Be long."),
+                        (Role::User, "q1"),
+                        (Role::Assistant, "a1"),
+                        (Role::User, "q2"),
+                        (Role::Assistant, "a2 cut"),
+                        (Role::User, CONTINUE_PROMPT),
+                    ]
+                );
+                let resume = begun.resume.unwrap();
+                assert_eq!(
+                    (resume.text.as_str(), resume.reasoning.as_str(), resume.stop_reason),
+                    ("a2 cut", "secret thoughts", Some(StopReason::Length))
+                );
+                let m = page(db, &c, Page::Latest, 10)?.messages.pop().unwrap();
+                assert_eq!((m.status, m.stop_reason), (MessageStatus::Streaming, None));
+                // While it streams it cannot be continued again.
+                assert!(matches!(go_on(db, &b.message_id), Err(StoreError::Invalid(_))));
+                // An answer with no text (cut while thinking) has nothing to go on from.
+                let b3 = begin_answer(db, &c, "m", &Ask::Send { text: "q3".into() })?;
+                finish_answer(
+                    db,
+                    &b3.message_id,
+                    &Finish {
+                        reasoning: "only thoughts".into(),
+                        stop_reason: Some(StopReason::Length),
+                        ..Finish::plain("", MessageStatus::Done)
+                    },
+                )?;
+                assert!(matches!(go_on(db, &b3.message_id), Err(StoreError::Invalid(_))));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
     fn interrupted_at_start_keeps_the_text() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).store;
@@ -740,7 +996,7 @@ mod tests {
             .call(|db| {
                 let c = conversations::create(db, "m")?.id;
                 let begun = begin_answer(db, &c, "m", &Ask::Send { text: "tell me".into() })?;
-                save_partial(db, &begun.message_id, "Once upon a time")?;
+                save_partial(db, &begun.message_id, "Once upon a time", "Thinking *so far*")?;
                 Ok((c, begun.message_id))
             })
             .unwrap();
@@ -755,6 +1011,8 @@ mod tests {
         assert_eq!(m.status, MessageStatus::Interrupted);
         assert_eq!(m.text, "Once upon a time");
         assert!(m.html.contains("Once upon a time"));
+        assert_eq!(m.reasoning, "Thinking *so far*", "partial reasoning is kept too");
+        assert!(m.reasoning_html.contains("<em>so far</em>"), "{}", m.reasoning_html);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::{Result, StoreError};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_conversations.sql"),
     include_str!("migrations/0002_search.sql"),
+    include_str!("migrations/0003_reasoning.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {

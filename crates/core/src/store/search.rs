@@ -311,7 +311,6 @@ fn fold(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::render_markdown;
     use crate::store::messages::{begin_answer, finish_answer, Ask, Finish, MessageStatus};
     use crate::store::{conversations, Store};
 
@@ -328,17 +327,7 @@ mod tests {
                     let c = conversations::create(db, "m")?.id;
                     conversations::rename(db, &c, &title)?;
                     let begun = begin_answer(db, &c, "m", &Ask::Send { text: q })?;
-                    finish_answer(
-                        db,
-                        &begun.message_id,
-                        &Finish {
-                            html: render_markdown(&a),
-                            text: a,
-                            status: MessageStatus::Done,
-                            error: None,
-                            request_id: None,
-                        },
-                    )?;
+                    finish_answer(db, &begun.message_id, &Finish::plain(&a, MessageStatus::Done))?;
                 }
                 Ok(())
             })
@@ -528,7 +517,7 @@ mod tests {
         s.call(|db| {
             let c = conversations::create(db, "m")?.id;
             let begun = begin_answer(db, &c, "m", &Ask::Send { text: "q".into() })?;
-            crate::store::messages::save_partial(db, &begun.message_id, "partial zebra")?;
+            crate::store::messages::save_partial(db, &begun.message_id, "partial zebra", "")?;
             assert!(search(db, "zebra", 10)?.is_empty());
             finish_answer(
                 db,
@@ -539,6 +528,7 @@ mod tests {
                     error: None,
                     request_id: None,
                     html: String::new(),
+                    ..Finish::plain("", MessageStatus::Done)
                 },
             )?;
             assert_eq!(search(db, "zebra", 10)?.len(), 1);

@@ -1,0 +1,287 @@
+//! An answer as it grows: the content sorted into reasoning and text (see `think`), each
+//! rendered as it comes, the clock of the reasoning, the refusal, the finish reason.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::answer::{AnswerEvent, AnswerOutcome};
+use super::think::{Part, ThinkSplitter};
+use crate::gateway::types::FinishReason;
+use crate::gateway::{GatewayError, StreamItem};
+use crate::render::IncrementalRenderer;
+use crate::store::messages::{MessageStatus, Resume};
+
+/// The most reasoning kept for one answer; past it the rest is dropped with a note (a model
+/// that never stops thinking cannot grow memory without bound).
+pub const MAX_REASONING_BYTES: usize = 1024 * 1024;
+/// The most of a refusal kept.
+pub const MAX_REFUSAL_BYTES: usize = 16 * 1024;
+const REASONING_CUT_NOTE: &str = "\n\n*(The rest of the reasoning was not kept: it passed 1 MB.)*";
+
+/// An answer as it grows: its text and reasoning, each with its renderer, and the clock of
+/// the reasoning.
+pub(super) struct Growing {
+    text: IncrementalRenderer,
+    reasoning: IncrementalRenderer,
+    splitter: ThinkSplitter,
+    /// What the page has not been sent yet.
+    text_new: bool,
+    reasoning_new: bool,
+    /// Reasoning from an earlier request of this answer: new reasoning starts a new paragraph.
+    reasoning_before: bool,
+    reasoning_cut: bool,
+    /// Milliseconds reasoned by earlier requests of this answer.
+    earlier_ms: Option<u64>,
+    /// When this request's reasoning began, and (once the answer began) how long it took.
+    thinking_since: Option<Instant>,
+    thought: Option<Duration>,
+    pub(super) finish: Option<FinishReason>,
+    refusal: String,
+    resumed: bool,
+}
+
+impl Growing {
+    pub(super) fn new(resume: Option<&Resume>) -> Self {
+        let mut g = Growing {
+            text: IncrementalRenderer::new(),
+            reasoning: IncrementalRenderer::new(),
+            splitter: ThinkSplitter::new(),
+            text_new: false,
+            reasoning_new: false,
+            reasoning_before: false,
+            reasoning_cut: false,
+            earlier_ms: None,
+            thinking_since: None,
+            thought: None,
+            finish: None,
+            refusal: String::new(),
+            resumed: resume.is_some(),
+        };
+        if let Some(r) = resume {
+            g.text.push(&r.text);
+            g.reasoning.push(&r.reasoning);
+            g.text_new = !r.text.is_empty();
+            g.reasoning_new = !r.reasoning.is_empty();
+            g.reasoning_before = !r.reasoning.is_empty();
+            g.earlier_ms = r.reasoning_ms;
+        }
+        g
+    }
+
+    /// Takes a text or reasoning delta.
+    pub(super) fn take(&mut self, item: StreamItem, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        match item {
+            StreamItem::Text(t) => {
+                for part in self.splitter.push(&t) {
+                    self.take_part(part, emit);
+                }
+            }
+            StreamItem::Reasoning(r) => self.take_part(Part::Reasoning(r), emit),
+            _ => {}
+        }
+    }
+
+    fn take_part(&mut self, part: Part, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        match part {
+            Part::Reasoning(r) => {
+                self.thinking_since.get_or_insert_with(Instant::now);
+                if self.reasoning_cut {
+                    return;
+                }
+                if std::mem::take(&mut self.reasoning_before) {
+                    self.reasoning.push("\n\n");
+                }
+                let room = MAX_REASONING_BYTES.saturating_sub(self.reasoning.source().len());
+                if r.len() > room {
+                    self.reasoning.push(cut_at(&r, room));
+                    self.reasoning.push(REASONING_CUT_NOTE);
+                    self.reasoning_cut = true;
+                } else {
+                    self.reasoning.push(&r);
+                }
+                self.reasoning_new = true;
+            }
+            Part::Text(t) => {
+                self.stop_thinking(emit);
+                self.text.push(&t);
+                self.text_new = true;
+            }
+        }
+    }
+
+    /// The answer began (or ended): the reasoning is over, and the page folds it away.
+    fn stop_thinking(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        if let (Some(since), None) = (self.thinking_since, self.thought) {
+            // What reasoning there is reaches the page before it is folded.
+            self.flush_reasoning(emit);
+            self.thought = Some(since.elapsed());
+            emit(AnswerEvent::Thought {
+                ms: self.reasoning_ms().unwrap_or(0),
+            });
+        }
+    }
+
+    pub(super) fn refuse(&mut self, words: &str) {
+        let room = MAX_REFUSAL_BYTES.saturating_sub(self.refusal.len());
+        self.refusal.push_str(cut_at(words, room));
+    }
+
+    fn reasoning_ms(&self) -> Option<u64> {
+        let now = self.thought.map(|d| d.as_millis() as u64);
+        match (self.earlier_ms, now) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        }
+    }
+
+    fn flush_reasoning(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        if std::mem::take(&mut self.reasoning_new) {
+            emit(AnswerEvent::Reasoning {
+                update: self.reasoning.update(),
+                live: self.thinking_since.is_some() && self.thought.is_none(),
+            });
+        }
+    }
+
+    /// Sends the page what changed since the last flush.
+    pub(super) fn flush(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        self.flush_reasoning(emit);
+        if std::mem::take(&mut self.text_new) {
+            emit(AnswerEvent::Delta(self.text.update()));
+        }
+    }
+
+    pub(super) fn save(&self, save: &mut (dyn FnMut(&str, &str) + Send)) {
+        save(self.text.source(), self.reasoning.source());
+    }
+
+    /// The stream is over: what the splitter held is sorted, and the page gets the last
+    /// updates, which settle what only the end of the text can (a definition on the last
+    /// line), so it ends with exactly a whole render.
+    pub(super) fn end(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+        for part in self.splitter.finish() {
+            self.take_part(part, emit);
+        }
+        self.stop_thinking(emit);
+        if !self.reasoning.source().is_empty() {
+            emit(AnswerEvent::Reasoning {
+                update: self.reasoning.finish(),
+                live: false,
+            });
+        }
+        emit(AnswerEvent::Delta(self.text.finish()));
+        self.text_new = false;
+        self.reasoning_new = false;
+    }
+
+    /// No stream came (stopped, or refused): a continued answer is shown whole again.
+    pub(super) fn ended_early(
+        &mut self,
+        status: MessageStatus,
+        error: Option<GatewayError>,
+        emit: &mut (dyn FnMut(AnswerEvent) + Send),
+    ) -> AnswerOutcome {
+        if self.resumed {
+            self.end(emit);
+        }
+        AnswerOutcome {
+            error,
+            ..self.outcome(status)
+        }
+    }
+
+    pub(super) fn outcome(&self, status: MessageStatus) -> AnswerOutcome {
+        AnswerOutcome {
+            text: self.text.source().to_string(),
+            reasoning: self.reasoning.source().to_string(),
+            reasoning_ms: self.reasoning_ms(),
+            status,
+            error: None,
+            request_id: None,
+            stream_usage: None,
+            finish: self.finish.clone(),
+            refusal: (!self.refusal.trim().is_empty()).then(|| self.refusal.clone()),
+        }
+    }
+}
+
+/// The longest start of `s` of at most `max` bytes, on a character boundary.
+fn cut_at(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut at = max;
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    &s[..at]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_past_the_cap_is_dropped_with_a_note() {
+        let mut emit = |_: AnswerEvent| {};
+        let mut g = Growing::new(None);
+        let piece = "é".repeat(150_000); // 300 KB
+        for _ in 0..5 {
+            g.take(StreamItem::Reasoning(piece.clone()), &mut emit);
+        }
+        g.take(StreamItem::Text("the answer".into()), &mut emit);
+        let out = g.outcome(MessageStatus::Done);
+        assert!(out.reasoning.len() <= MAX_REASONING_BYTES + REASONING_CUT_NOTE.len());
+        assert!(out.reasoning.ends_with(REASONING_CUT_NOTE));
+        assert_eq!(out.text, "the answer");
+    }
+
+    #[test]
+    fn reasoning_is_live_until_the_answer_begins_then_folds_once() {
+        let mut events = Vec::new();
+        let mut emit = |e: AnswerEvent| events.push(e);
+        let mut g = Growing::new(Some(&Resume {
+            text: "Before. ".into(),
+            reasoning: "Earlier thoughts.".into(),
+            reasoning_ms: Some(1500),
+            usage: None,
+            stop_reason: None,
+        }));
+        // Shown again as it was: not live.
+        g.flush(&mut emit);
+        g.take(StreamItem::Text("<think>more".into()), &mut emit);
+        g.flush(&mut emit);
+        g.take(StreamItem::Text("</think>\n\nAfter.".into()), &mut emit);
+        g.end(&mut emit);
+        let lives: Vec<bool> = events
+            .iter()
+            .filter_map(|e| match e {
+                AnswerEvent::Reasoning { live, .. } => Some(*live),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lives, [false, true, false]);
+        let thoughts: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                AnswerEvent::Thought { ms } => Some(*ms),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(thoughts.len(), 1);
+        assert!(thoughts[0] >= 1500, "earlier time counts: {thoughts:?}");
+        let out = g.outcome(MessageStatus::Done);
+        assert_eq!(out.text, "Before. After.");
+        assert_eq!(out.reasoning, "Earlier thoughts.\n\nmore");
+    }
+
+    #[test]
+    fn a_refusal_is_capped_on_a_character_boundary() {
+        let mut g = Growing::new(None);
+        g.refuse(&"ü".repeat(MAX_REFUSAL_BYTES));
+        let refusal = g.outcome(MessageStatus::Done).refusal.unwrap();
+        assert!(refusal.len() <= MAX_REFUSAL_BYTES);
+        assert!(refusal.chars().all(|c| c == 'ü'));
+    }
+}
