@@ -61,9 +61,22 @@ function show(s) {
   watchers.forEach((fn) => fn(s));
 }
 
+// Status events, counted. Every change of the status is an event, and events arrive in order;
+// a command's reply does not keep its place among them (a sign-in can finish while Connect is
+// still replying). So a reply is shown only when no event came while it was awaited: else the
+// events already said as much, or more.
+let events = 0;
+
+/** Shows the status a command replies with, unless events overtook it. */
+async function showReply(reply) {
+  const seen = events;
+  const s = await reply;
+  if (events === seen) show(s);
+}
+
 async function run(command) {
   try {
-    show(await invoke(command));
+    await showReply(invoke(command));
   } catch (e) {
     showBanner(errorText(e));
   }
@@ -79,10 +92,13 @@ export async function initConnection() {
     el('copy-authorize').textContent = ok ? 'Copied' : 'Copy failed';
     setTimeout(() => { el('copy-authorize').textContent = 'Copy link'; }, 1500);
   });
-  await listen('connection', (event) => show(event.payload));
+  await listen('connection', (event) => {
+    events += 1;
+    show(event.payload);
+  });
   await listen('notice', (event) => showBanner(event.payload.message, event.payload.kind));
   // Notices raised before this page listened (a keyring missing at launch, say).
   const early = await invoke('take_notices');
   if (early.length) showBanner(early.map((n) => n.message).join('\n'), early[early.length - 1].kind);
-  show(await invoke('connection_status'));
+  await showReply(invoke('connection_status'));
 }
