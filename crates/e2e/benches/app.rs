@@ -27,7 +27,10 @@ mod shapes;
 const MODEL: &str = "openai/gpt-4o";
 
 fn row(figure: &str, measured: String, budget: &str, pass: bool) {
-    println!("BENCH\t{figure}\t{measured}\t{budget}\t{}", if pass { "pass" } else { "miss" });
+    println!(
+        "BENCH\t{figure}\t{measured}\t{budget}\t{}",
+        if pass { "pass" } else { "miss" }
+    );
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -39,10 +42,21 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn main() {
     let blank = PathBuf::from(std::env::var("BLANK_WINDOW_BIN").expect("BLANK_WINDOW_BIN: the blank window's binary"));
     assert!(blank.exists(), "{} is missing", blank.display());
-    frames().await;
-    stream_overhead().await;
-    cold_start(&blank).await;
-    memory(&blank).await;
+    // `cargo bench -p e2e --bench app -- memory` runs only that figure (cargo adds `--bench`).
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let run = |figure: &str| only.is_empty() || only.iter().any(|o| o == figure);
+    if run("frames") {
+        frames().await;
+    }
+    if run("overhead") {
+        stream_overhead().await;
+    }
+    if run("start") {
+        cold_start(&blank).await;
+    }
+    if run("memory") {
+        memory(&blank).await;
+    }
 }
 
 /// A session with a connected app, its models loaded.
@@ -63,11 +77,19 @@ async fn stream_answer(session: &Session, app: &App, reply: String, prompt: &str
         ..Default::default()
     });
     app.click("new-chat-button").await;
+    app.wait_js(
+        "the new chat to open",
+        "return document.querySelectorAll('[data-testid=message]').length === 0",
+    )
+    .await;
     app.send(prompt).await;
     let answer = app.wait_last_answer("done").await;
     // innerText drops markdown syntax: a fraction of the source's bytes is enough to know it all arrived.
     let shown = answer["text"].as_str().unwrap_or("").len();
-    assert!(shown >= bytes / 3, "{prompt}: the whole answer arrived ({shown} of {bytes} bytes shown)");
+    assert!(
+        shown >= bytes / 3,
+        "{prompt}: the whole answer arrived ({shown} of {bytes} bytes shown)"
+    );
 }
 
 /// Records every gap between animation frames until `window.__frames` is set to false.
@@ -121,7 +143,10 @@ async fn stream_overhead() {
             .output()
             .expect("curl (scripts/bench.sh installs it)");
         assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
-        let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("curl's time_total");
+        let secs: f64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("curl's time_total");
         curl_ms.push(secs * 1000.0);
 
         stream_answer(&session, &app, reply.clone(), &format!("overhead {run}")).await;
@@ -152,7 +177,10 @@ const SHOWN_AT: &str = "const m = performance.getEntriesByName('glama:status-sho
 
 async fn launch_time(session: &Session) -> f64 {
     let app = session
-        .launch_until(&[], "return performance.getEntriesByName('glama:status-shown').length > 0")
+        .launch_until(
+            &[],
+            "return performance.getEntriesByName('glama:status-shown').length > 0",
+        )
         .await;
     let shown_at = app.js(SHOWN_AT, vec![]).await.as_f64().expect("the mark");
     let launched = app.launched_at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0;
@@ -200,8 +228,9 @@ fn pss_mb(app: &App) -> f64 {
     kb as f64 / 1024.0
 }
 
-/// A conversation of `pairs` questions and answers with code, written before the app starts.
-fn seed_conversation(session: &Session, pairs: usize) {
+/// A conversation of `pairs` questions and answers with code, written before the app starts;
+/// returns its id.
+fn seed_conversation(session: &Session, pairs: usize) -> String {
     let store = Store::open(&session.data_dir()).store;
     store
         .call(move |db| {
@@ -228,29 +257,43 @@ fn seed_conversation(session: &Session, pairs: usize) {
                     },
                 )?;
             }
-            Ok(())
+            Ok(c)
         })
-        .expect("seed the conversation");
+        .expect("seed the conversation")
 }
 
-/// Opens the conversation at `index` in the sidebar (0: the most recent).
-async fn open_conversation(app: &App, index: usize) {
+/// The sidebar item of conversation `id` (a UUID), as a JS expression.
+fn item(id: &str) -> String {
+    format!("document.querySelector('[data-testid=conversation-item][data-conversation-id=\"{id}\"]')")
+}
+
+/// Opens conversation `id` from the sidebar and waits until its messages are shown.
+async fn open_conversation(app: &App, id: &str) {
+    let item = item(id);
+    app.js(&format!("{item}.querySelector('button.open').click()"), vec![])
+        .await;
+    let opened = format!(
+        "const i = {item}; return !!i && i.dataset.active === 'true' && document.querySelectorAll('[data-testid=message]').length > 0"
+    );
+    app.wait_js("the conversation to open", &opened).await;
+}
+
+/// The id of the open conversation.
+async fn open_id(app: &App) -> String {
     app.js(
-        "document.querySelectorAll('[data-testid=conversation-item] button.open')[arguments[0]].click()",
-        vec![index.into()],
+        "return document.querySelector('[data-testid=conversation-item][data-active=true]').dataset.conversationId",
+        vec![],
     )
-    .await;
-    app.wait_js(
-        "the conversation to open",
-        "const i = document.querySelectorAll('[data-testid=conversation-item]')[arguments[0]]; return i && i.dataset.active === 'true'",
-    )
-    .await;
+    .await
+    .as_str()
+    .expect("an open conversation")
+    .to_string()
 }
 
 async fn memory(blank: &std::path::Path) {
     const SETTLE: Duration = Duration::from_secs(10);
     let session = Session::start().await;
-    seed_conversation(&session, 100);
+    let long = seed_conversation(&session, 100);
     let started = Instant::now();
     let app = session.launch(&[]).await;
     app.connect().await;
@@ -270,7 +313,10 @@ async fn memory(blank: &std::path::Path) {
     .await;
     let started = Instant::now();
     let blank_app = blank_session
-        .launch_until(&[], "return performance.getEntriesByName('glama:status-shown').length > 0")
+        .launch_until(
+            &[],
+            "return performance.getEntriesByName('glama:status-shown').length > 0",
+        )
         .await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
     let blank_idle = pss_mb(&blank_app);
@@ -287,19 +333,17 @@ async fn memory(blank: &std::path::Path) {
     // the previous answer after each; PSS with the long conversation open after 5, 10, 15, 20.
     let shapes = shapes::shapes();
     let mut after = Vec::new();
+    let mut previous: Option<String> = None;
     for i in 0..20 {
         let (shape, make) = shapes[i % shapes.len()];
         stream_answer(&session, &app, make(100 * 1024), &format!("memory {i}: {shape}")).await;
-        let count = app
-            .js("return document.querySelectorAll('[data-testid=conversation-item]').length", vec![])
-            .await
-            .as_u64()
-            .unwrap_or(0) as usize;
-        open_conversation(&app, count - 1).await; // the long one (least recent)
-        if i > 0 {
-            open_conversation(&app, 1).await; // the previous answer
+        let this = open_id(&app).await;
+        open_conversation(&app, &long).await;
+        if let Some(previous) = &previous {
+            open_conversation(&app, previous).await;
         }
-        open_conversation(&app, count - 1).await;
+        open_conversation(&app, &long).await;
+        previous = Some(this);
         if (i + 1) % 5 == 0 {
             tokio::time::sleep(Duration::from_secs(3)).await;
             after.push(pss_mb(&app));

@@ -110,7 +110,10 @@ async fn delete_all_data_asks_first_then_removes_key_settings_conversations_and_
     assert!(!settings_file.exists(), "settings.json is gone");
     // WebKit keeps the window's own storage in the same folder and may write it again while the
     // window is open, so what is checked is that ours is gone.
-    assert!(!data_folder.join("store").exists(), "the data folder's contents are gone");
+    assert!(
+        !data_folder.join("store").exists(),
+        "the data folder's contents are gone"
+    );
     // The page opens one new, empty chat in the new history; the old one is gone.
     let chats = app
         .js("return window.__TAURI__.core.invoke('list_chats')", vec![])
@@ -118,7 +121,10 @@ async fn delete_all_data_asks_first_then_removes_key_settings_conversations_and_
     let chats = chats.as_array().cloned().unwrap_or_default();
     assert!(chats.len() <= 1 && chats.iter().all(|c| c["title"] == ""), "{chats:?}");
     let found = app
-        .js("return window.__TAURI__.core.invoke('search_chats', {query: 'remember'})", vec![])
+        .js(
+            "return window.__TAURI__.core.invoke('search_chats', {query: 'remember'})",
+            vec![],
+        )
         .await;
     assert_eq!(found, json!([]), "the old messages are gone from the history");
     assert_eq!(
