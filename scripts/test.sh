@@ -13,7 +13,8 @@ cd "$ROOT"
 bash scripts/package.sh
 
 say "building"
-cargo build --workspace --bins --tests
+# The benchmarks too (in the dev profile): they never run here, but they must keep compiling.
+cargo build --workspace --bins --tests --benches
 
 # One `cargo test` over the whole workspace, so dependencies are built once with one feature
 # set. The session bus and unlocked gnome-keyring are for the vault and connector tests; each

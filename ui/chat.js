@@ -607,9 +607,26 @@ function stop() {
 
 // ---- scrolling ---------------------------------------------------------------------------
 
+let scrollQueued = false;
+
+/**
+ * Keeps the end in view while the person has not scrolled away. A forced scroll (a chat
+ * opened, a question sent) happens now; a streamed update's waits for the next frame, once per
+ * frame: reading `scrollHeight` right after each update made WebKit lay the whole page out
+ * again per update (most of a long answer's time in the page).
+ */
 function scrollToEnd(force = false) {
-  if (force) stickToBottom = true;
-  if (stickToBottom) list.scrollTop = list.scrollHeight;
+  if (force) {
+    stickToBottom = true;
+    list.scrollTop = list.scrollHeight;
+    return;
+  }
+  if (!stickToBottom || scrollQueued) return;
+  scrollQueued = true;
+  requestAnimationFrame(() => {
+    scrollQueued = false;
+    if (stickToBottom) list.scrollTop = list.scrollHeight;
+  });
 }
 
 export function initChat() {
@@ -629,8 +646,15 @@ export function initChat() {
     if (e.key === 'Escape' && streaming) { e.preventDefault(); stop(); }
   });
   stopButton.addEventListener('click', stop);
+  // Following the end stops when the person scrolls up and resumes when they reach the end.
+  // Judged by the direction of the scroll, not by the distance to the end: the answer grows
+  // between our once-a-frame scroll and its scroll event.
+  let lastTop = list.scrollTop;
   list.addEventListener('scroll', () => {
-    stickToBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const top = list.scrollTop;
+    if (top < lastTop - 2) stickToBottom = false;
+    else if (list.scrollHeight - top - list.clientHeight < 40) stickToBottom = true;
+    lastTop = top;
     if (list.scrollTop < 300 && hasOlder) loadMore('older');
     if (list.scrollHeight - list.scrollTop - list.clientHeight < 300 && hasNewer) loadMore('newer');
   });

@@ -248,13 +248,7 @@ fn seed_conversation(session: &Session, pairs: usize) -> String {
                 messages::finish_answer(
                     db,
                     &b.message_id,
-                    &messages::Finish {
-                        html: glama_core::render::render_markdown(&text),
-                        text,
-                        status: messages::MessageStatus::Done,
-                        error: None,
-                        request_id: None,
-                    },
+                    &messages::Finish::plain(&text, messages::MessageStatus::Done),
                 )?;
             }
             Ok(c)

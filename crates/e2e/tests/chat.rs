@@ -366,6 +366,58 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
     app.quit().await;
 }
 
+/// How far the message list is from its end, in pixels (a JS expression).
+const FROM_END: &str =
+    "(() => { const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight })()";
+
+#[tokio::test]
+async fn a_streaming_answer_keeps_its_end_in_view_until_the_person_scrolls_up() {
+    let (session, app) = connected().await;
+    session.gateway.script_chat(ChatScenario {
+        // Several seconds at the fake's default pace, and taller than the window by far.
+        reply: Some((0..70).map(|i| format!("Line {i} of a long answer.\n\n")).collect()),
+        ..Default::default()
+    });
+    app.send("a long answer, please").await;
+    app.wait_js(
+        "the answer to fill more than the window",
+        "const l = document.getElementById('messages'); return l.scrollHeight > l.clientHeight + 300",
+    )
+    .await;
+    // Scrolled once per frame while it grows: the end comes back into view.
+    app.wait_js("the end in view while streaming", &format!("return {FROM_END} < 60"))
+        .await;
+    let streaming = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=message]')].pop().dataset.status",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        streaming,
+        json!("streaming"),
+        "the answer was still streaming when checked"
+    );
+    // The person scrolls up to read: the stream leaves them there.
+    app.js(
+        "const l = document.getElementById('messages'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll'))",
+        vec![],
+    )
+    .await;
+    app.wait_last_answer("done").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let top = app
+        .js("return document.getElementById('messages').scrollTop", vec![])
+        .await;
+    assert!(top.as_f64().unwrap() < 50.0, "stayed where the person scrolled: {top}");
+    // Sending again brings the end back.
+    app.send("and another").await;
+    app.wait_last_answer("done").await;
+    app.wait_js("the end in view after sending", &format!("return {FROM_END} < 60"))
+        .await;
+    app.quit().await;
+}
+
 #[tokio::test]
 async fn no_keyring_offers_session_only_and_writes_no_file() {
     let session = Session::start_with(SessionOptions {
