@@ -72,6 +72,28 @@ async fn run(
     (outcome, events, page.html())
 }
 
+/// Asks "go" in conversation `c` on a task of its own, so the test can watch the store meanwhile.
+fn ask_in_background(
+    chats: &Arc<Chats>,
+    gateway: &Gateway,
+    key: &ApiKey,
+    c: &str,
+) -> tokio::task::JoinHandle<Result<MessageStatus, glama_core::chat::ChatError>> {
+    let (chats, c, gateway, key) = (chats.clone(), c.to_string(), gateway.clone(), key.clone());
+    tokio::spawn(async move {
+        chats
+            .ask(
+                &gateway,
+                Some(key),
+                &c,
+                MODEL,
+                Ask::Send { text: "go".into() },
+                &mut |_| {},
+            )
+            .await
+    })
+}
+
 #[tokio::test]
 async fn streams_the_whole_reply() {
     let (fake, gateway, key) = setup().await;
@@ -359,21 +381,7 @@ async fn an_answer_is_saved_as_it_streams() {
         piece_delay: Some(Duration::from_millis(1)),
         ..Default::default()
     });
-    let running = {
-        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
-        tokio::spawn(async move {
-            chats
-                .ask(
-                    &gateway,
-                    Some(key),
-                    &c,
-                    MODEL,
-                    Ask::Send { text: "go".into() },
-                    &mut |_| {},
-                )
-                .await
-        })
-    };
+    let running = ask_in_background(&chats, &gateway, &key, &c);
     // While it streams, the row is there and its text grows on disk.
     let mut seen: Vec<usize> = Vec::new();
     for _ in 0..60 {
@@ -714,21 +722,7 @@ async fn reasoning_is_saved_as_it_streams() {
         piece_delay: Some(Duration::from_millis(1)),
         ..Default::default()
     });
-    let running = {
-        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
-        tokio::spawn(async move {
-            chats
-                .ask(
-                    &gateway,
-                    Some(key),
-                    &c,
-                    MODEL,
-                    Ask::Send { text: "go".into() },
-                    &mut |_| {},
-                )
-                .await
-        })
-    };
+    let running = ask_in_background(&chats, &gateway, &key, &c);
     let mut seen = None;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;
