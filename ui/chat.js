@@ -630,6 +630,7 @@ function scrollToEnd(force = false) {
 }
 
 export function initChat() {
+  document.getElementById('new-chat').addEventListener('click', newChat);
   document.getElementById('composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }

@@ -44,6 +44,17 @@ async fn new_chat_by_keyboard(app: &App) {
         .send_keys("\u{E009}n\u{E000}")
         .await
         .unwrap(); // Ctrl+N
+    wait_new_chat(app, before).await;
+}
+
+async fn new_chat_by_button(app: &App) {
+    let before = sidebar(app).await.len();
+    app.click("new-chat-button").await;
+    wait_new_chat(app, before).await;
+}
+
+/// Waits for a chat more than `before` in the sidebar, open and empty.
+async fn wait_new_chat(app: &App, before: usize) {
     app.wait_js(
         "a new chat",
         &format!(
@@ -160,7 +171,8 @@ async fn rename_delete_and_undo() {
     let session = Session::start().await;
     let app = connected(&session).await;
     exchange(&app, "keep me").await;
-    new_chat_by_keyboard(&app).await;
+    // The button, here; Ctrl+N elsewhere.
+    new_chat_by_button(&app).await;
     exchange(&app, "delete me").await;
 
     // Rename the older chat inline.
