@@ -72,24 +72,19 @@ async fn run(
     (outcome, events, page.html())
 }
 
-/// Asks "go" in conversation `c` on a task of its own, so the test can watch the store meanwhile.
+/// Sends `text` in conversation `c` on a task of its own, so the test can watch meanwhile.
 fn ask_in_background(
     chats: &Arc<Chats>,
     gateway: &Gateway,
     key: &ApiKey,
     c: &str,
+    text: &str,
 ) -> tokio::task::JoinHandle<Result<MessageStatus, glama_core::chat::ChatError>> {
     let (chats, c, gateway, key) = (chats.clone(), c.to_string(), gateway.clone(), key.clone());
+    let text = text.to_string();
     tokio::spawn(async move {
         chats
-            .ask(
-                &gateway,
-                Some(key),
-                &c,
-                MODEL,
-                Ask::Send { text: "go".into() },
-                &mut |_| {},
-            )
+            .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text }, &mut |_| {})
             .await
     })
 }
@@ -381,7 +376,7 @@ async fn an_answer_is_saved_as_it_streams() {
         piece_delay: Some(Duration::from_millis(1)),
         ..Default::default()
     });
-    let running = ask_in_background(&chats, &gateway, &key, &c);
+    let running = ask_in_background(&chats, &gateway, &key, &c, "go");
     // While it streams, the row is there and its text grows on disk.
     let mut seen: Vec<usize> = Vec::new();
     for _ in 0..60 {
@@ -416,21 +411,7 @@ async fn a_busy_conversation_refuses_a_second_question() {
         piece_delay: Some(Duration::from_millis(5)),
         ..Default::default()
     });
-    let first = {
-        let (chats, c, gateway, key) = (chats.clone(), c.clone(), gateway.clone(), key.clone());
-        tokio::spawn(async move {
-            chats
-                .ask(
-                    &gateway,
-                    Some(key),
-                    &c,
-                    MODEL,
-                    Ask::Send { text: "one".into() },
-                    &mut |_| {},
-                )
-                .await
-        })
-    };
+    let first = ask_in_background(&chats, &gateway, &key, &c, "one");
     tokio::time::sleep(Duration::from_millis(200)).await;
     let err = chats
         .ask(
@@ -722,7 +703,7 @@ async fn reasoning_is_saved_as_it_streams() {
         piece_delay: Some(Duration::from_millis(1)),
         ..Default::default()
     });
-    let running = ask_in_background(&chats, &gateway, &key, &c);
+    let running = ask_in_background(&chats, &gateway, &key, &c, "go");
     let mut seen = None;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;

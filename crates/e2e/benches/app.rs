@@ -175,13 +175,20 @@ async fn stream_overhead() {
 const SHOWN_AT: &str = "const m = performance.getEntriesByName('glama:status-shown')[0]; \
     return m ? Date.now() - performance.now() + m.startTime : null";
 
+/// True once the page has shown the connection status (the blank window: its first frame).
+const STATUS_SHOWN: &str = "return performance.getEntriesByName('glama:status-shown').length > 0";
+
+/// A session whose app is the blank window.
+async fn blank_window_session(blank: &std::path::Path) -> Session {
+    Session::start_with(SessionOptions {
+        app: Some(blank.to_path_buf()),
+        ..Default::default()
+    })
+    .await
+}
+
 async fn launch_time(session: &Session) -> f64 {
-    let app = session
-        .launch_until(
-            &[],
-            "return performance.getEntriesByName('glama:status-shown').length > 0",
-        )
-        .await;
+    let app = session.launch_until(&[], STATUS_SHOWN).await;
     let shown_at = app.js(SHOWN_AT, vec![]).await.as_f64().expect("the mark");
     let launched = app.launched_at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0;
     app.quit().await;
@@ -193,11 +200,7 @@ async fn cold_start(blank: &std::path::Path) {
     // A person who signed in before: the key is in the keyring and read at start.
     let (session, app) = connected().await;
     app.quit().await;
-    let blank_session = Session::start_with(SessionOptions {
-        app: Some(blank.to_path_buf()),
-        ..Default::default()
-    })
-    .await;
+    let blank_session = blank_window_session(blank).await;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         ours.push(launch_time(&session).await);
@@ -300,18 +303,9 @@ async fn memory(blank: &std::path::Path) {
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
     let idle = pss_mb(&app);
 
-    let blank_session = Session::start_with(SessionOptions {
-        app: Some(blank.to_path_buf()),
-        ..Default::default()
-    })
-    .await;
+    let blank_session = blank_window_session(blank).await;
     let started = Instant::now();
-    let blank_app = blank_session
-        .launch_until(
-            &[],
-            "return performance.getEntriesByName('glama:status-shown').length > 0",
-        )
-        .await;
+    let blank_app = blank_session.launch_until(&[], STATUS_SHOWN).await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
     let blank_idle = pss_mb(&blank_app);
     blank_app.quit().await;
