@@ -30,14 +30,8 @@ pub fn with_deep_link_plugin<R: Runtime>(builder: tauri::Builder<R>) -> tauri::B
     builder
 }
 
-/// Registers the URL scheme with the desktop (off the main thread) and reads this launch's
-/// own arguments.
+/// Listens for links (macOS) and reads this launch's own arguments.
 pub fn init(app: &AppHandle) {
-    let handle = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        register_scheme(&handle);
-        handle.state::<AppState>().scheme_settled.send_replace(true);
-    });
     #[cfg(target_os = "macos")]
     {
         use tauri_plugin_deep_link::DeepLinkExt;
@@ -51,6 +45,15 @@ pub fn init(app: &AppHandle) {
     }
     // A cold start by the callback URL. Raw arguments: any bytes, never a panic.
     from_args(app, std::env::args_os().skip(1));
+}
+
+/// Registers the link scheme (off the async thread: it runs programs), then lets Connect go on.
+pub fn register_in_background(app: &AppHandle) {
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        register_scheme(&handle);
+        handle.state::<AppState>().scheme_settled.send_replace(true);
+    });
 }
 
 /// Handles every argument that is a URL of our scheme.

@@ -13,6 +13,35 @@ mod window;
 
 use tauri::Manager;
 
+/// Runs every async task of the app (commands, answers, HTTP) on one thread of its own.
+///
+/// An answer arrives in many small pieces, each handed from the HTTP connection's task to the
+/// answer's. On Tauri's default runtime (a worker per core) that hand-over often crosses
+/// threads, a kernel wake-up each time; on one thread it is a plain task switch
+/// (`cargo bench -p glama-core --bench stream`: a 200 KB answer at full speed is read ~2× faster).
+/// The tasks only wait and take short steps: blocking work (the keyring, files, whole renders)
+/// goes to `spawn_blocking`, and the store has its own thread.
+fn use_one_async_thread() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("an async runtime");
+    tauri::async_runtime::set(runtime.handle().clone());
+    std::thread::Builder::new()
+        .name("glama-async".into())
+        .spawn(move || runtime.block_on(std::future::pending::<()>()))
+        .expect("the async thread");
+}
+
+/// Start-up work that can wait for the page: it would compete with the window's first frame
+/// for the CPU. Warming the renderer (syntect's definitions) and registering the link scheme
+/// (`xdg-mime`, several programs) take a few hundred milliseconds of CPU; Connect waits for
+/// the registration, and the first answer for the renderer, either way.
+fn after_first_load(app: &tauri::AppHandle) {
+    std::thread::spawn(glama_core::render::warm_up);
+    callbacks::register_in_background(app);
+}
+
 /// Starts Glama Chat. A `GLAMA_GATEWAY_URL` that cannot be used stops it before any window,
 /// with a message naming the variable (exit status 2), rather than a panic or a silent
 /// fall-back to glama.ai.
@@ -24,6 +53,7 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    use_one_async_thread();
     let builder = tauri::Builder::default()
         // First, so a second launch (a callback URL from the browser) is handed to the running
         // app before any other plugin starts. The arguments come as text (lossy), and only
@@ -39,7 +69,7 @@ pub fn run() {
             let handle = app.handle().clone();
             let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
-            window::create_main(&handle)?;
+            window::create_main(&handle, after_first_load)?;
             callbacks::init(&handle);
             Ok(())
         })

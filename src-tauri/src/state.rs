@@ -70,7 +70,6 @@ impl AppState {
         let (ready_tx, ready) = watch::channel(false);
         let starting = connector.clone();
         tauri::async_runtime::spawn(async move {
-            std::thread::spawn(glama_core::render::warm_up);
             starting.start().await;
             let _ = ready_tx.send(true);
             starting.verify_stored_key().await;

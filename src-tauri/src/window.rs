@@ -1,16 +1,24 @@
 //! The main window. It may only ever show the app's own pages: any navigation elsewhere
 //! (a link in a model's answer, a redirect) is refused; links go to the system browser instead.
 
+use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
 pub const MAIN: &str = "main";
 
-pub fn create_main(app: &AppHandle) -> tauri::Result<()> {
+/// Creates the window; `loaded` runs once, when its page has first loaded.
+pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()> {
+    let once = std::sync::Once::new();
     WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
         .title("Glama Chat")
         .inner_size(1040.0, 760.0)
         .min_inner_size(520.0, 420.0)
         .on_navigation(is_app_url)
+        .on_page_load(move |window, payload| {
+            if payload.event() == PageLoadEvent::Finished {
+                once.call_once(|| loaded(window.app_handle()));
+            }
+        })
         .build()?;
     Ok(())
 }

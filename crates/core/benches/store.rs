@@ -52,7 +52,7 @@ fn text(rng: &mut Rng, words: usize) -> String {
         if i > 0 {
             out.push(' ');
         }
-        if rng.next() % 40 == 0 {
+        if rng.next().is_multiple_of(40) {
             out.push_str(rng.pick(CJK));
             out.push_str(rng.pick(CJK));
         } else {
@@ -65,7 +65,7 @@ fn text(rng: &mut Rng, words: usize) -> String {
             }
         }
     }
-    if rng.next() % 4 == 0 {
+    if rng.next().is_multiple_of(4) {
         out.push_str("\n\n```rust\nfn main() {\n    let v = vec![1, 2, 3];\n    println!(\"{v:?}\");\n}\n```\n");
     }
     out

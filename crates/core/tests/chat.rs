@@ -382,10 +382,12 @@ async fn an_answer_is_saved_as_it_streams() {
     for _ in 0..60 {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let msgs = stored(&store, &c);
-        if msgs.len() == 2 && msgs[1].status == MessageStatus::Streaming && !msgs[1].text.is_empty() {
-            if seen.last() != Some(&msgs[1].text.len()) {
-                seen.push(msgs[1].text.len());
-            }
+        if msgs.len() == 2
+            && msgs[1].status == MessageStatus::Streaming
+            && !msgs[1].text.is_empty()
+            && seen.last() != Some(&msgs[1].text.len())
+        {
+            seen.push(msgs[1].text.len());
         }
         if seen.len() >= 2 {
             break;

@@ -2,7 +2,9 @@
 //! - page update per frame: the longest gap between two animation frames while a 100 KB
 //!   answer of each shape streams at full speed, measured inside the page;
 //! - stream overhead: a ~200 KB answer at full speed, `curl` (request → last byte) against the
-//!   app (request → answer shown, timed inside the page by its own performance marks);
+//!   app (request → answer shown, timed inside the page by its own performance marks), with
+//!   each SSE event in one piece as real gateways flush them, and cut at random 1–40-byte
+//!   offsets (the fake's default, ten times the pieces);
 //! - cold start: launch → connection status on screen, beside a blank Tauri 2 window built
 //!   the same way (`blank-window`);
 //! - memory: PSS of the app and its WebKit processes, idle with a 200-message conversation
@@ -68,14 +70,19 @@ async fn connected() -> (Session, App) {
     (session, app)
 }
 
-/// Streams `reply` at full speed as the answer to a new chat, and waits until it is done.
-async fn stream_answer(session: &Session, app: &App, reply: String, prompt: &str) {
-    let bytes = reply.len();
-    session.gateway.script_chat(ChatScenario {
+/// A scripted answer of `reply` at full speed.
+fn full_speed(reply: String) -> ChatScenario {
+    ChatScenario {
         reply: Some(reply),
         piece_delay: Some(Duration::ZERO),
         ..Default::default()
-    });
+    }
+}
+
+/// Streams the scripted answer to `prompt` in a new chat, and waits until it is done.
+async fn stream_answer(session: &Session, app: &App, scenario: ChatScenario, prompt: &str) {
+    let bytes = scenario.reply.as_ref().map_or(0, String::len);
+    session.gateway.script_chat(scenario);
     app.click("new-chat-button").await;
     app.wait_js(
         "the new chat to open",
@@ -102,7 +109,7 @@ async fn frames() {
     let (session, app) = connected().await;
     for (shape, make) in shapes::shapes() {
         app.js(WATCH_FRAMES, vec![]).await;
-        stream_answer(&session, &app, make(100 * 1024), shape).await;
+        stream_answer(&session, &app, full_speed(make(100 * 1024)), shape).await;
         let longest = app
             .js("window.__frames = false; return Math.max(...window.__gaps)", vec![])
             .await;
@@ -128,46 +135,48 @@ async fn stream_overhead() {
         "messages": [{"role": "user", "content": "overhead"}],
     })
     .to_string();
-    let mut curl_ms = Vec::new();
-    let mut app_ms = Vec::new();
-    for run in 0..RUNS {
-        session.gateway.script_chat(ChatScenario {
-            reply: Some(reply.clone()),
-            piece_delay: Some(Duration::ZERO),
-            ..Default::default()
-        });
-        let out = Command::new("curl")
-            .args(["-sS", "-o", "/dev/null", "-w", "%{time_total}", "-H"])
-            .arg(format!("Authorization: Bearer {key}"))
-            .args(["-H", "Content-Type: application/json", "--data-binary", &body, &url])
-            .output()
-            .expect("curl (scripts/bench.sh installs it)");
-        assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
-        let secs: f64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("curl's time_total");
-        curl_ms.push(secs * 1000.0);
+    for (framing, whole_events) in [("whole events", true), ("1–40-byte pieces", false)] {
+        let scenario = ChatScenario {
+            whole_events,
+            ..full_speed(reply.clone())
+        };
+        let mut curl_ms = Vec::new();
+        let mut app_ms = Vec::new();
+        for run in 0..RUNS {
+            session.gateway.script_chat(scenario.clone());
+            let out = Command::new("curl")
+                .args(["-sS", "-o", "/dev/null", "-w", "%{time_total}", "-H"])
+                .arg(format!("Authorization: Bearer {key}"))
+                .args(["-H", "Content-Type: application/json", "--data-binary", &body, &url])
+                .output()
+                .expect("curl (scripts/bench.sh installs it)");
+            assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
+            let secs: f64 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .expect("curl's time_total");
+            curl_ms.push(secs * 1000.0);
 
-        stream_answer(&session, &app, reply.clone(), &format!("overhead {run}")).await;
-        let ms = app
-            .js(
-                "const t = (n) => performance.getEntriesByName(n).pop().startTime; return t('glama:answer-shown') - t('glama:ask')",
-                vec![],
-            )
-            .await
-            .as_f64()
-            .expect("the page's marks");
-        app_ms.push(ms);
+            stream_answer(&session, &app, scenario.clone(), &format!("overhead {run}")).await;
+            let ms = app
+                .js(
+                    "const t = (n) => performance.getEntriesByName(n).pop().startTime; return t('glama:answer-shown') - t('glama:ask')",
+                    vec![],
+                )
+                .await
+                .as_f64()
+                .expect("the page's marks");
+            app_ms.push(ms);
+        }
+        let (curl, app_median) = (median(curl_ms), median(app_ms));
+        let ratio = app_median / curl;
+        row(
+            &format!("stream overhead, 200 KB at full speed, {framing}"),
+            format!("{ratio:.2}× curl (app {app_median:.0} ms, curl {curl:.0} ms; median of {RUNS})"),
+            "≤ 1.10× curl",
+            ratio <= 1.10,
+        );
     }
-    let (curl, app_median) = (median(curl_ms), median(app_ms));
-    let ratio = app_median / curl;
-    row(
-        "stream overhead, 200 KB at full speed",
-        format!("{ratio:.1}× curl (app {app_median:.0} ms, curl {curl:.0} ms; median of {RUNS})"),
-        "≤ 1.10× curl",
-        ratio <= 1.10,
-    );
     app.quit().await;
 }
 
@@ -324,7 +333,13 @@ async fn memory(blank: &std::path::Path) {
     let mut previous: Option<String> = None;
     for i in 0..20 {
         let (shape, make) = shapes[i % shapes.len()];
-        stream_answer(&session, &app, make(100 * 1024), &format!("memory {i}: {shape}")).await;
+        stream_answer(
+            &session,
+            &app,
+            full_speed(make(100 * 1024)),
+            &format!("memory {i}: {shape}"),
+        )
+        .await;
         let this = open_id(&app).await;
         open_conversation(&app, &long).await;
         if let Some(previous) = &previous {

@@ -292,7 +292,11 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         return endless(&state, StatusCode::OK, "text/event-stream", Bytes::from(head), b"a");
     }
     let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens, reasoning_tokens);
-    let pieces = cut_anywhere(&sse.bytes);
+    let pieces = if scenario.whole_events {
+        whole_events(&sse.bytes)
+    } else {
+        cut_anywhere(&sse.bytes)
+    };
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
     let guard = StreamGuard {
         state: state.clone(),
@@ -442,6 +446,25 @@ fn sse_body(
         bytes: out.into_bytes(),
         truncated: false,
     }
+}
+
+/// Cuts an SSE body after each event's blank line.
+fn whole_events(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for end in bytes
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == b"\n\n")
+        .map(|(i, _)| i + 2)
+    {
+        pieces.push(bytes[at..end].to_vec());
+        at = end;
+    }
+    if at < bytes.len() {
+        pieces.push(bytes[at..].to_vec());
+    }
+    pieces
 }
 
 /// Cuts bytes into pieces of 1–40 bytes at random offsets, UTF-8 sequences included.

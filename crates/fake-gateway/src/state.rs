@@ -33,6 +33,9 @@ pub struct ChatScenario {
     pub finish_reason: Option<String>,
     /// A refusal streamed (in `refusal` deltas) after the reply.
     pub refusal: Option<String>,
+    /// Send each SSE event in one piece, as OpenAI and Glama flush them, instead of cutting the
+    /// body at random 1–40-byte offsets (which tests a client's parsing at every cut).
+    pub whole_events: bool,
 }
 
 /// How a scripted answer sends its reasoning, as real gateways do.

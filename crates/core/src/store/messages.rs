@@ -104,7 +104,7 @@ const COLUMNS: &str = "num, id, seq, role, content, status, error_kind, error_te
                        reasoning_ms, tokens_reasoning, stop_reason, refusal";
 
 /// A row and whether its cached HTML must be made again.
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Message, bool)> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
     let role = Author::parse(&r.get::<_, String>(3)?)?;
     let status = MessageStatus::parse(&r.get::<_, String>(5)?)?;
     let error = match (r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?) {
@@ -192,7 +192,7 @@ pub const MAX_PAGE: usize = 500;
 pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) -> Result<MessagePage> {
     conversations::get(db, conversation_id)?;
     let limit = limit.clamp(1, MAX_PAGE);
-    let older = |before: i64, n: usize| -> Result<(Vec<(i64, Message, bool)>, bool)> {
+    let older = |before: i64, n: usize| -> Result<(Vec<Stored>, bool)> {
         let mut rows = query(
             db,
             &format!(
@@ -205,7 +205,7 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
         rows.reverse();
         Ok((rows, more))
     };
-    let newer = |after: i64, n: usize| -> Result<(Vec<(i64, Message, bool)>, bool)> {
+    let newer = |after: i64, n: usize| -> Result<(Vec<Stored>, bool)> {
         let mut rows = query(
             db,
             &format!(
@@ -253,7 +253,10 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
     })
 }
 
-fn query(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<(i64, Message, bool)>> {
+/// A message row: its `seq`, the message, and whether its cached HTML must be rendered again.
+type Stored = (i64, Message, bool);
+
+fn query(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Stored>> {
     let mut st = db.prepare_cached(sql)?;
     let rows = st.query_map(params, from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
