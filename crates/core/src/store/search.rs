@@ -214,18 +214,28 @@ pub fn fts_query(query: &str) -> Option<(String, Vec<String>)> {
     Some((expr, marks))
 }
 
+/// How many of the newest matches are ranked.
+const RANKED: i64 = 2000;
+
 /// The best `limit` matches for `query` across every chat, best first. Any text is a valid
 /// query; one that holds nothing to look for finds nothing.
 pub fn search(db: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
     let Some((expr, marks)) = fts_query(query) else {
         return Ok(Vec::new());
     };
-    // The index ranks and cuts alone first (a common word matches thousands of messages, and
-    // joining every one of them before the cut was most of the time); chats deleted moments
-    // ago and not purged yet take a little of the margin.
+    // Ranking costs per match, and a common word matches thousands of messages: only the
+    // newest RANKED matches are ranked (the index finds them walking back from the newest,
+    // without ranking), so a search costs the same in any size of history. The index ranks and
+    // cuts alone, before the joins; chats deleted moments ago and not purged yet take a little
+    // of the margin.
     let mut st = db.prepare_cached(
-        "WITH best AS (
-           SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?3
+        "WITH newest AS (
+           SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?4
+         ),
+         best AS (
+           SELECT rowid, rank FROM messages_fts
+           WHERE messages_fts MATCH ?1 AND rowid >= (SELECT coalesce(min(rowid), 0) FROM newest)
+           ORDER BY rank LIMIT ?3
          )
          SELECT m.conversation_id, c.title, m.id, m.content, m.created_at
          FROM best f
@@ -235,7 +245,7 @@ pub fn search(db: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHi
          ORDER BY f.rank, m.created_at DESC
          LIMIT ?2",
     )?;
-    let rows = st.query_map(params![expr, limit as i64, limit as i64 + 100], |r| {
+    let rows = st.query_map(params![expr, limit as i64, limit as i64 + 100, RANKED], |r| {
         let content: String = r.get(3)?;
         Ok(SearchHit {
             conversation_id: r.get(0)?,
