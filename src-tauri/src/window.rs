@@ -11,6 +11,8 @@ pub fn create_main(app: &AppHandle) -> tauri::Result<()> {
         .inner_size(1040.0, 760.0)
         .min_inner_size(520.0, 420.0)
         .on_navigation(is_app_url)
+        // The page handles drops itself (HTML5 events carry the files' bytes, never their paths).
+        .disable_drag_drop_handler()
         .build()?;
     Ok(())
 }

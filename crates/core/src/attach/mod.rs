@@ -55,6 +55,8 @@ impl Kind {
 /// Why a file cannot be attached, in words the person can act on.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AttachError {
+    #[error("“{name}” is {} — attachments can be at most {}.", human_size(*.size), human_size(MAX_INPUT_BYTES))]
+    FileTooLarge { name: String, size: usize },
     #[error("“{0}” is empty.")]
     Empty(String),
     #[error("“{name}” is {size} — images can be at most {limit}.")]
@@ -76,7 +78,9 @@ impl AttachError {
     pub fn kind(&self) -> &'static str {
         match self {
             AttachError::Empty(_) => "attachment_empty",
-            AttachError::ImageTooLarge { .. } | AttachError::TextTooLarge { .. } => "attachment_too_large",
+            AttachError::FileTooLarge { .. } | AttachError::ImageTooLarge { .. } | AttachError::TextTooLarge { .. } => {
+                "attachment_too_large"
+            }
             AttachError::TooManyPixels { .. } => "attachment_too_large",
             AttachError::BadImage { .. } => "attachment_bad_image",
             AttachError::Unsupported(_) => "attachment_unsupported",
