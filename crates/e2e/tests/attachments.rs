@@ -253,3 +253,78 @@ async fn a_model_that_cannot_see_refuses_an_image_in_words_and_offers_those_that
     assert_eq!(stats.last_chat_raw[0]["content"][1]["type"], "image_url");
     app.quit().await;
 }
+
+#[tokio::test]
+async fn regenerate_and_edit_keep_the_question_s_attachments() {
+    let (session, app) = connected().await;
+    deliver(&app, &png(30, 20), "dot.png", "image/png", "paste").await;
+    wait_composer_chips(&app, 1).await;
+    deliver(&app, b"a,b\n1,2\n", "table.csv", "text/csv", "drop").await;
+    wait_composer_chips(&app, 2).await;
+    app.send("first").await;
+    app.wait_last_answer("done").await;
+    let kinds = |raw: &Value| -> Vec<String> {
+        raw["content"]
+            .as_array()
+            .map(|parts| parts.iter().map(|p| p["type"].as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        kinds(&session.gateway.stats().last_chat_raw[0]),
+        ["text", "image_url", "text"]
+    );
+
+    app.click("regenerate-button").await;
+    app.wait_js(
+        "the second answer",
+        "return document.querySelectorAll('[data-testid=message]').length === 2 && [...document.querySelectorAll('[data-testid=message]')].pop().dataset.status === 'done'",
+    )
+    .await;
+    let stats = session.gateway.stats();
+    assert_eq!(stats.chat_requests, 2);
+    assert_eq!(
+        kinds(&stats.last_chat_raw[0]),
+        ["text", "image_url", "text"],
+        "regenerate sends them again"
+    );
+
+    // Edit: the chips show in the edit composer; one removed, the other kept.
+    app.click("edit-button").await;
+    let in_editor = app
+        .wait_js(
+            "chips in the editor",
+            "const c = document.querySelectorAll('.editor [data-testid=attachment-chip]'); return c.length === 2 && c.length",
+        )
+        .await;
+    assert_eq!(in_editor, json!(2));
+    app.js(
+        "document.querySelector('.editor [data-testid=attachment-chip][data-kind=text] [data-testid=attachment-remove]').click()",
+        vec![],
+    )
+    .await;
+    app.click("edit-save").await;
+    app.wait_js(
+        "the edited question answered",
+        "const m = [...document.querySelectorAll('[data-testid=message]')]; return m.length === 2 && m[1].dataset.status === 'done' && m[0].querySelectorAll('[data-testid=attachment-chip]').length === 1",
+    )
+    .await;
+    let stats = session.gateway.stats();
+    assert_eq!(stats.chat_requests, 3);
+    assert_eq!(
+        kinds(&stats.last_chat_raw[0]),
+        ["text", "image_url"],
+        "the removed file is gone"
+    );
+    app.quit().await;
+
+    // What the store kept agrees after a relaunch.
+    let app = session.launch(&[]).await;
+    let chips = app
+        .wait_js(
+            "the kept chip after a relaunch",
+            "const c = [...document.querySelectorAll('.message[data-role=user] [data-testid=attachment-chip]')]; return c.length > 0 && c.map(x => x.dataset.kind)",
+        )
+        .await;
+    assert_eq!(chips, json!(["image"]));
+    app.quit().await;
+}
