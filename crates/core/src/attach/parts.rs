@@ -13,7 +13,8 @@ pub struct Loaded {
     pub name: String,
     pub kind: Kind,
     pub media_type: String,
-    pub data: Vec<u8>,
+    /// `None`: not sent again (a long chat's older attachments past what one request carries).
+    pub data: Option<Vec<u8>>,
 }
 
 /// The content of a message: its text alone when it has no attachments (a plain string, as
@@ -27,16 +28,19 @@ pub fn content(text: &str, attached: &[Loaded]) -> Content {
         parts.push(Part::Text { text: text.to_string() });
     }
     for a in attached {
-        parts.push(match a.kind {
-            Kind::Text => Part::Text {
-                text: fenced(&a.name, &String::from_utf8_lossy(&a.data)),
+        parts.push(match (&a.data, a.kind) {
+            (None, _) => Part::Text {
+                text: format!("(“{}” was attached here; it is not sent again: this chat's attachments are more than one request can carry.)", a.name),
             },
-            Kind::Image => Part::ImageUrl {
+            (Some(data), Kind::Text) => Part::Text {
+                text: fenced(&a.name, &String::from_utf8_lossy(data)),
+            },
+            (Some(data), Kind::Image) => Part::ImageUrl {
                 image_url: ImageUrl {
                     url: format!(
                         "data:{};base64,{}",
                         a.media_type,
-                        base64::engine::general_purpose::STANDARD.encode(&a.data)
+                        base64::engine::general_purpose::STANDARD.encode(data)
                     ),
                 },
             },
@@ -63,7 +67,7 @@ mod tests {
             name: name.into(),
             kind,
             media_type: media_type.into(),
-            data: data.to_vec(),
+            data: Some(data.to_vec()),
         }
     }
 

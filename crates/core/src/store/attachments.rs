@@ -168,32 +168,53 @@ pub(crate) fn of_message(db: &Connection, num: i64) -> Result<Vec<AttachmentView
     )
 }
 
-/// The attachments of the conversation's questions before `seq`, with their bytes, by message
-/// number: what the model is sent with the history.
+/// The most attachment bytes one request carries. A long chat with many images would otherwise
+/// grow every request (and the memory that builds it) without bound; the newest attachments are
+/// sent, older ones past this are named instead.
+pub const MAX_BYTES_PER_REQUEST: u64 = 40 * 1024 * 1024;
+
+/// The attachments of the conversation's questions before `seq`, by message number: what the
+/// model is sent with the history. The newest come with their bytes, up to
+/// [`MAX_BYTES_PER_REQUEST`]; older ones come as a note naming them.
 pub(crate) fn loaded_before(db: &Connection, conversation_id: &str, seq: i64) -> Result<HashMap<i64, Vec<Loaded>>> {
     let mut st = db.prepare_cached(
-        "SELECT ma.message_num, ma.name, a.kind, a.media_type, a.data
+        "SELECT ma.message_num, ma.name, a.kind, a.media_type, a.size, a.hash
          FROM message_attachments ma
          JOIN messages m ON m.num = ma.message_num
          JOIN attachments a ON a.hash = ma.hash
          WHERE m.conversation_id = ?1 AND m.seq < ?2
-         ORDER BY ma.num",
+         ORDER BY ma.num DESC",
     )?;
+    let rows = st
+        .query_map(params![conversation_id, seq], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                kind(&r.get::<_, String>(2)?)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?.max(0) as u64,
+                r.get::<_, String>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out: HashMap<i64, Vec<Loaded>> = HashMap::new();
-    let rows = st.query_map(params![conversation_id, seq], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            Loaded {
-                name: r.get(1)?,
-                kind: kind(&r.get::<_, String>(2)?)?,
-                media_type: r.get(3)?,
-                data: r.get(4)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (num, loaded) = row?;
-        out.entry(num).or_default().push(loaded);
+    let mut budget = MAX_BYTES_PER_REQUEST;
+    // Newest first, so the budget goes to what the person attached last.
+    for (num, name, kind, media_type, size, hash) in rows {
+        let loaded = if size <= budget {
+            budget -= size;
+            Some(data(db, &hash)?)
+        } else {
+            budget = 0;
+            None
+        };
+        let loaded = Loaded {
+            name,
+            kind,
+            media_type,
+            data: loaded,
+        };
+        out.entry(num).or_default().insert(0, loaded);
     }
     Ok(out)
 }
@@ -426,6 +447,52 @@ mod tests {
             .call(move |db| archive::import(db, &bad))
             .unwrap_err();
         assert!(err.to_string().contains("neither an image"), "{err}");
+    }
+
+    #[test]
+    fn a_long_chat_sends_its_newest_attachments_and_names_the_older_ones() {
+        let store = Store::in_memory();
+        store
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                // Three questions of 16 MB of text files each (text, so no image work): 48 MB.
+                for q in 0..3 {
+                    for f in 0..64 {
+                        let body = format!("{q}-{f} {}", "x".repeat(crate::attach::MAX_TEXT_BYTES - 16));
+                        let file = text_file(&body);
+                        keep(db, &file)?;
+                        db.execute(
+                            "INSERT INTO draft_attachments (conversation_id, hash, name) VALUES (?1, ?2, ?3)",
+                            params![c, file.hash, format!("q{q}-f{f}.txt")],
+                        )?;
+                    }
+                    let b = begin_answer(db, &c, "m", &Ask::Send { text: format!("q{q}") })?;
+                    finish_answer(db, &b.message_id, &Finish::plain("ok", MessageStatus::Done))?;
+                }
+                let again = begin_answer(db, &c, "m", &Ask::Regenerate)?;
+                let sent: usize = again
+                    .history
+                    .iter()
+                    .map(|m| serde_json::to_string(&m.content).unwrap().len())
+                    .sum();
+                assert!(sent as u64 <= MAX_BYTES_PER_REQUEST + 1024 * 1024, "{sent} bytes sent");
+                let Content::Parts(newest) = &again.history[4].content else {
+                    panic!()
+                };
+                assert!(newest
+                    .iter()
+                    .all(|p| matches!(p, Part::Text { text } if !text.contains("not sent again"))));
+                let Content::Parts(oldest) = &again.history[0].content else {
+                    panic!()
+                };
+                assert!(
+                    matches!(&oldest[1], Part::Text { text } if text.contains("“q0-f0.txt” was attached here")),
+                    "{:?}",
+                    oldest[1]
+                );
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
