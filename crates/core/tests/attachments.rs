@@ -75,7 +75,7 @@ async fn an_image_and_a_text_file_leave_as_content_parts() {
     let url = parts[1]["image_url"]["url"].as_str().unwrap();
     let data = url
         .strip_prefix("data:image/png;base64,")
-        .expect(url.get(..40).unwrap_or(url));
+        .unwrap_or_else(|| panic!("not a PNG data URL: {}", url.get(..40).unwrap_or(url)));
     let bytes = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
     let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap();
     assert_eq!(

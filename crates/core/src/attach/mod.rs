@@ -150,30 +150,42 @@ pub fn prepare(name: &str, bytes: Vec<u8>) -> Result<Prepared, AttachError> {
 }
 
 /// Checks bytes that come back from an export: the same kinds and limits as [`prepare`], but
-/// kept byte for byte (they were prepared when attached). Returns the kind, media type and size.
-pub fn verify(name: &str, bytes: &[u8]) -> Result<(Kind, String, Option<(u32, u32)>), AttachError> {
+/// kept byte for byte (they were prepared when attached).
+pub fn verify(name: &str, bytes: Vec<u8>) -> Result<Prepared, AttachError> {
     let name = display_name(name);
     if bytes.is_empty() {
         return Err(AttachError::Empty(name));
     }
-    match image_format(bytes) {
+    let (kind, media_type, size) = match image_format(&bytes) {
         Some(format) if bytes.len() <= MAX_IMAGE_BYTES => {
-            let (w, h) = scale::dimensions(&name, bytes, format)?;
-            Ok((Kind::Image, scale::media_type(format).to_string(), Some((w, h))))
+            let size = scale::dimensions(&name, &bytes, format)?;
+            (Kind::Image, scale::media_type(format), Some(size))
         }
-        Some(_) => Err(AttachError::ImageTooLarge {
-            name,
-            size: human_size(bytes.len()),
-            limit: human_size(MAX_IMAGE_BYTES),
-        }),
-        None if is_text(bytes) && bytes.len() <= MAX_TEXT_BYTES => Ok((Kind::Text, "text/plain".into(), None)),
-        None if is_text(bytes) => Err(AttachError::TextTooLarge {
-            name,
-            size: human_size(bytes.len()),
-            limit: human_size(MAX_TEXT_BYTES),
-        }),
-        None => Err(AttachError::Unsupported(name)),
-    }
+        Some(_) => {
+            return Err(AttachError::ImageTooLarge {
+                name,
+                size: human_size(bytes.len()),
+                limit: human_size(MAX_IMAGE_BYTES),
+            })
+        }
+        None if is_text(&bytes) && bytes.len() <= MAX_TEXT_BYTES => (Kind::Text, "text/plain", None),
+        None if is_text(&bytes) => {
+            return Err(AttachError::TextTooLarge {
+                name,
+                size: human_size(bytes.len()),
+                limit: human_size(MAX_TEXT_BYTES),
+            })
+        }
+        None => return Err(AttachError::Unsupported(name)),
+    };
+    Ok(Prepared {
+        kind,
+        media_type: media_type.into(),
+        hash: hash(&bytes),
+        bytes,
+        width: size.map(|s: (u32, u32)| s.0),
+        height: size.map(|s| s.1),
+    })
 }
 
 /// sha256 of `bytes` in lower-case hex.
@@ -365,11 +377,11 @@ pub(crate) mod tests {
     #[test]
     fn verify_reads_back_what_prepare_kept() {
         let p = prepare("wide.png", png(3000, 300)).unwrap();
-        let (kind, media, size) = verify("wide.png", &p.bytes).unwrap();
+        assert_eq!(verify("wide.png", p.bytes.clone()).unwrap(), p);
+        assert_eq!((p.width, p.height), (Some(2048), Some(205)));
         assert_eq!(
-            (kind, media.as_str(), size),
-            (Kind::Image, "image/png", Some((2048, 205)))
+            verify("x", b"\x7fELF\0".to_vec()).unwrap_err().kind(),
+            "attachment_unsupported"
         );
-        assert_eq!(verify("x", b"\x7fELF\0").unwrap_err().kind(), "attachment_unsupported");
     }
 }

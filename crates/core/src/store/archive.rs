@@ -340,16 +340,7 @@ fn restore(a: &ArchivedAttachment) -> Result<Prepared> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(a.data.as_bytes())
         .map_err(|e| StoreError::BadArchive(format!("the attachment {:?} is not base64 ({e})", a.name)))?;
-    let (kind, media_type, size) =
-        attach::verify(&a.name, &bytes).map_err(|e| StoreError::BadArchive(e.to_string()))?;
-    Ok(Prepared {
-        kind,
-        media_type,
-        hash: attach::hash(&bytes),
-        bytes,
-        width: size.map(|s| s.0),
-        height: size.map(|s| s.1),
-    })
+    attach::verify(&a.name, bytes).map_err(|e| StoreError::BadArchive(e.to_string()))
 }
 
 /// One conversation as Markdown: a heading, then each message under who wrote it.
