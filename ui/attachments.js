@@ -203,7 +203,8 @@ export function initAttachments(currentId) {
   attachButton.addEventListener('click', pick);
   document.getElementById('input').addEventListener('paste', (e) => {
     const files = [...(e.clipboardData?.files ?? [])];
-    if (!files.length) return;
+    // Cells copied from a spreadsheet come as text and as a picture of them: the text is meant.
+    if (!files.length || e.clipboardData.getData('text/plain')) return;
     e.preventDefault();
     attachFiles(files);
   });
