@@ -328,3 +328,44 @@ async fn regenerate_and_edit_keep_the_question_s_attachments() {
     assert_eq!(chips, json!(["image"]));
     app.quit().await;
 }
+
+#[tokio::test]
+async fn the_paperclip_reads_the_picked_file_in_rust_and_refuses_what_cannot_be_sent() {
+    // The native dialog is the one thing WebDriver cannot reach: tests answer it with a path.
+    let picked = {
+        let mut s = Session::start().await;
+        let file = s.dir.join("picked");
+        s.app_env
+            .push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
+        s
+    };
+    let app = picked.launch(&[]).await;
+    app.connect().await;
+    app.wait_models().await;
+    let file = picked.dir.join("picked");
+
+    // A photo larger than 2048 px: attached scaled, still a JPEG.
+    let photo = image::RgbImage::from_fn(3000, 1500, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 40]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    photo.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    std::fs::write(&file, jpeg.into_inner()).unwrap();
+    app.click("attach-button").await;
+    let chips = wait_composer_chips(&app, 1).await;
+    assert_eq!(chips[0]["kind"], "image");
+    assert_eq!(chips[0]["width"], 2048);
+
+    // A program: refused in words, nothing added.
+    std::fs::write(&file, b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0").unwrap();
+    app.click("attach-button").await;
+    let words = app.wait_banner("neither an image").await;
+    assert!(words.contains("“picked”"), "{words}");
+    // Text past the limit: refused with the limit in words.
+    std::fs::write(&file, "log line\n".repeat(40_000)).unwrap();
+    app.click("attach-button").await;
+    app.wait_banner("at most 256 KB").await;
+    assert_eq!(
+        app.js("return document.querySelectorAll('[data-testid=composer-attachments] [data-testid=attachment-chip]').length", vec![]).await,
+        json!(1)
+    );
+    app.quit().await;
+}
