@@ -136,6 +136,13 @@ export function attachFiles(files) {
         showBanner(`“${name}” is ${(file.size / 1048576).toFixed(1)} MB — attachments can be at most 20.0 MB.`, 'attachment_too_large');
         return;
       }
+      // Scaling a large photo takes a moment: show that it is coming.
+      const busy = document.createElement('span');
+      busy.className = 'attachment-chip attaching';
+      busy.setAttribute('role', 'status');
+      busy.textContent = `Attaching ${name}…`;
+      tray.appendChild(busy);
+      tray.hidden = false;
       try {
         const bytes = new Uint8Array(await file.arrayBuffer());
         const view = await invoke('attach_bytes', bytes, {
@@ -147,9 +154,17 @@ export function attachFiles(files) {
         added(view, conversationId);
       } catch (e) {
         showBanner(errorText(e), e?.kind);
+      } finally {
+        busy.remove();
+        render();
       }
     });
   }
+  return queue;
+}
+
+/** Resolves once every file handed over so far is attached (or refused). */
+export function settled() {
   return queue;
 }
 

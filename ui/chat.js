@@ -8,7 +8,7 @@ import { currentModel, showModel, onModelPicked } from './models.js';
 import * as sidebar from './sidebar.js';
 import { applyUpdate } from './stream.js';
 import {
-  initAttachments, showDraftAttachments, pendingAttachments, sent, modelCanTake, chipRow,
+  initAttachments, showDraftAttachments, pendingAttachments, sent, modelCanTake, chipRow, settled,
 } from './attachments.js';
 
 const list = document.getElementById('messages');
@@ -505,7 +505,7 @@ function reopen(node) {
  * or `{kind: 'continue', messageId}`. `editedNode` is the user message being edited;
  * `continuedNode` the answer being continued.
  */
-async function ask(request, editedNode = null, continuedNode = null) {
+async function ask(request, editedNode = null, continuedNode = null, attached = []) {
   if (streaming || conversationId === null) return;
   // Request → answer on screen, read by the stream-overhead benchmark (one pair of marks).
   performance.clearMarks('glama:ask');
@@ -523,8 +523,7 @@ async function ask(request, editedNode = null, continuedNode = null) {
   if (request.kind === 'send') {
     userNode = messageNode('user');
     userNode.querySelector('.body').textContent = request.text;
-    showAttachments(userNode, pendingAttachments());
-    sent();
+    showAttachments(userNode, attached);
     list.appendChild(userNode);
   } else if (request.kind === 'continue') {
     reopen(continuedNode);
@@ -624,13 +623,25 @@ async function ask(request, editedNode = null, continuedNode = null) {
   }
 }
 
-function send() {
+let sending = false;
+
+async function send() {
+  if (streaming || sending) return;
+  sending = true;
+  try {
+    // A question sent while a file is still being attached waits for it.
+    await settled();
+  } finally {
+    sending = false;
+  }
   const text = input.value;
   const attached = pendingAttachments();
   if ((!text.trim() && !attached.length) || streaming) return;
   if (!modelCanTake(attached)) return;
   input.value = '';
-  ask({ kind: 'send', text });
+  // Rust moves the composer's attachments to the question; the chips go with it now.
+  sent();
+  ask({ kind: 'send', text }, null, null, attached);
 }
 
 function stop() {
