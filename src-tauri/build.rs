@@ -34,6 +34,10 @@ fn main() {
             "ask",
             "stop_answer",
             "open_link",
+            "attach_bytes",
+            "attach_files",
+            "draft_attachments",
+            "remove_attachment",
             "about",
             "delete_all_data",
         ]));

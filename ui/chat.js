@@ -7,6 +7,9 @@ import { copyText } from './clipboard.js';
 import { currentModel, showModel, onModelPicked } from './models.js';
 import * as sidebar from './sidebar.js';
 import { applyUpdate } from './stream.js';
+import {
+  initAttachments, showDraftAttachments, pendingAttachments, sent, modelCanTake, chipRow, settled,
+} from './attachments.js';
 
 const list = document.getElementById('messages');
 const empty = document.getElementById('empty');
@@ -89,6 +92,7 @@ export async function openConversation(id, { around = null } = {}) {
     return;
   }
   conversationId = id;
+  showDraftAttachments(id);
   input.value = conversation.draft;
   systemPrompt.value = conversation.systemPrompt;
   showModel(conversation.model);
@@ -160,8 +164,10 @@ async function loadMore(direction) {
 function nodeFor(m) {
   const node = messageNode(m.role, m.status);
   node.dataset.messageId = m.id;
-  if (m.role === 'user') node.querySelector('.body').textContent = m.text;
-  else if (m.role === 'error') setErrorRow(node, m.error);
+  if (m.role === 'user') {
+    node.querySelector('.body').textContent = m.text;
+    showAttachments(node, m.attachments ?? []);
+  } else if (m.role === 'error') setErrorRow(node, m.error);
   else {
     node.querySelector('.committed').innerHTML = m.html;
     node.dataset.source = m.text;
@@ -176,6 +182,17 @@ function nodeFor(m) {
     if (m.usage) showUsage(node, m.usage);
   }
   return node;
+}
+
+/** A question's attachments as chips under its text (none: no row). */
+function showAttachments(node, list) {
+  node.querySelector('.attachment-row')?.remove();
+  node.dataset.attachments = JSON.stringify(list);
+  if (list.length) node.insertBefore(chipRow(list), node.querySelector('.actions'));
+}
+
+function attachmentsOf(node) {
+  return JSON.parse(node.dataset.attachments || '[]');
 }
 
 /** A new chat, unless the open one is still empty: then that one is it. */
@@ -426,21 +443,32 @@ function startEdit(node) {
   editor.className = 'editor';
   const area = document.createElement('textarea');
   area.value = body.textContent;
+  // The question's attachments, removable; the edit keeps those still shown.
+  let kept = attachmentsOf(node);
+  let chips = null;
+  const showChips = () => {
+    const row = chipRow(kept, (a) => { kept = kept.filter((k) => k.id !== a.id); showChips(); });
+    if (chips) chips.replaceWith(row);
+    chips = row;
+  };
+  showChips();
   area.setAttribute('data-testid', 'edit-input');
   area.setAttribute('aria-label', 'Edit message');
   const save = button('Save & send', 'edit-save', () => {
     const text = area.value;
-    if (!text.trim()) return;
+    if (!text.trim() && !kept.length) return;
+    if (!modelCanTake(kept)) return;
     editor.remove();
     body.hidden = false;
-    ask({ kind: 'edit', messageId: node.dataset.messageId, text }, node);
+    showAttachments(node, kept);
+    ask({ kind: 'edit', messageId: node.dataset.messageId, text, attachments: kept.map((a) => a.id) }, node);
   });
   const cancel = button('Cancel', 'edit-cancel', () => { editor.remove(); body.hidden = false; });
   area.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); save.click(); }
     if (e.key === 'Escape') { e.preventDefault(); cancel.click(); }
   });
-  editor.append(area, save, cancel);
+  editor.append(area, chips, save, cancel);
   body.hidden = true;
   node.insertBefore(editor, node.querySelector('.actions'));
   area.focus();
@@ -477,7 +505,7 @@ function reopen(node) {
  * or `{kind: 'continue', messageId}`. `editedNode` is the user message being edited;
  * `continuedNode` the answer being continued.
  */
-async function ask(request, editedNode = null, continuedNode = null) {
+async function ask(request, editedNode = null, continuedNode = null, attached = []) {
   if (streaming || conversationId === null) return;
   // Request → answer on screen, read by the stream-overhead benchmark (one pair of marks).
   performance.clearMarks('glama:ask');
@@ -495,6 +523,7 @@ async function ask(request, editedNode = null, continuedNode = null) {
   if (request.kind === 'send') {
     userNode = messageNode('user');
     userNode.querySelector('.body').textContent = request.text;
+    showAttachments(userNode, attached);
     list.appendChild(userNode);
   } else if (request.kind === 'continue') {
     reopen(continuedNode);
@@ -594,11 +623,25 @@ async function ask(request, editedNode = null, continuedNode = null) {
   }
 }
 
-function send() {
+let sending = false;
+
+async function send() {
+  if (streaming || sending) return;
+  sending = true;
+  try {
+    // A question sent while a file is still being attached waits for it.
+    await settled();
+  } finally {
+    sending = false;
+  }
   const text = input.value;
-  if (!text.trim() || streaming) return;
+  const attached = pendingAttachments();
+  if ((!text.trim() && !attached.length) || streaming) return;
+  if (!modelCanTake(attached)) return;
   input.value = '';
-  ask({ kind: 'send', text });
+  // Rust moves the composer's attachments to the question; the chips go with it now.
+  sent();
+  ask({ kind: 'send', text }, null, null, attached);
 }
 
 function stop() {
@@ -630,6 +673,7 @@ function scrollToEnd(force = false) {
 }
 
 export function initChat() {
+  initAttachments(() => conversationId);
   document.getElementById('new-chat').addEventListener('click', newChat);
   document.getElementById('composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
   input.addEventListener('keydown', (e) => {

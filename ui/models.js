@@ -27,7 +27,9 @@ function fill() {
   const chosen = chosenModel();
   select.replaceChildren();
   for (const m of models) {
-    if (q && !m.id.toLowerCase().includes(q) && m.id !== chosen) continue;
+    // The filter matches names and capabilities ("input:image" lists the models that see).
+    const matches = m.id.toLowerCase().includes(q) || m.capabilities.some((c) => c.toLowerCase().includes(q));
+    if (q && !matches && m.id !== chosen) continue;
     const option = document.createElement('option');
     option.value = m.id;
     option.textContent = label(m);
@@ -49,6 +51,23 @@ export function currentModel() {
 export function showModel(model) {
   chatModel = model || null;
   fill();
+}
+
+/** What the list says about model `id` (its capabilities), or null if it is not listed. */
+export function modelInfo(id) {
+  return models.find((m) => m.id === id) ?? null;
+}
+
+/** The models that have `capability` (e.g. `input:image`). */
+export function modelsWith(capability) {
+  return models.filter((m) => m.capabilities.includes(capability));
+}
+
+/** Picks `id` as if the person chose it in the list. */
+export async function pickModel(id) {
+  chatModel = id;
+  fill();
+  await pick(id);
 }
 
 /** Calls `fn(model)` when the person picks a model. */

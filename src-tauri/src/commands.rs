@@ -269,10 +269,20 @@ pub async fn import_chats(app: AppHandle, state: State<'_, AppState>) -> Result<
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum AskRequest {
-    Send { text: String },
+    Send {
+        text: String,
+    },
     Regenerate,
-    Edit { message_id: String, text: String },
-    Continue { message_id: String },
+    Edit {
+        message_id: String,
+        text: String,
+        /// The message's attachments it keeps (by id).
+        #[serde(default)]
+        attachments: Vec<String>,
+    },
+    Continue {
+        message_id: String,
+    },
 }
 
 /// Streams one answer over `on_event` and resolves when it has ended.
@@ -287,7 +297,15 @@ pub async fn ask(
     let ask = match request {
         AskRequest::Send { text } => Ask::Send { text },
         AskRequest::Regenerate => Ask::Regenerate,
-        AskRequest::Edit { message_id, text } => Ask::Edit { message_id, text },
+        AskRequest::Edit {
+            message_id,
+            text,
+            attachments,
+        } => Ask::Edit {
+            message_id,
+            text,
+            attachments,
+        },
         AskRequest::Continue { message_id } => Ask::Continue { message_id },
     };
     let connector = state.connector.clone();

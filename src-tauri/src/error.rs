@@ -1,5 +1,6 @@
 //! The one error type that crosses to the window, as `{kind, message}`.
 
+use glama_core::attach::AttachError;
 use glama_core::chat::ChatError;
 use glama_core::connect::ConnectError;
 use glama_core::gateway::GatewayError;
@@ -19,6 +20,10 @@ pub enum AppError {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Attach(#[from] AttachError),
+    #[error("The file did not reach Glama Chat whole; attach it again.")]
+    NotRaw,
     #[error("Markdown export is for one chat; export all chats as JSON.")]
     MarkdownNeedsOneChat,
     #[error("Could not export: {0}")]
@@ -42,6 +47,8 @@ impl AppError {
             AppError::Gateway(e) => e.kind(),
             AppError::Settings(_) => "settings",
             AppError::Store(e) => e.kind(),
+            AppError::Attach(e) => e.kind(),
+            AppError::NotRaw => "invalid",
             AppError::MarkdownNeedsOneChat => "invalid",
             AppError::Export(_) => "export",
             AppError::File(..) => "file",

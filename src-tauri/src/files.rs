@@ -42,6 +42,23 @@ pub async fn choose_open(app: &AppHandle) -> Option<PathBuf> {
     rx.await.ok().flatten()
 }
 
+/// Asks for files to attach; none if the person cancelled.
+pub async fn choose_attachments(app: &AppHandle) -> Vec<PathBuf> {
+    if let Some(path) = std::env::var_os(TEST_ANSWER) {
+        return vec![PathBuf::from(path)];
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_files(move |paths| {
+        let paths = paths
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect();
+        let _ = tx.send(paths);
+    });
+    rx.await.unwrap_or_default()
+}
+
 /// A file name from a chat's title: no path separators or control characters.
 pub fn file_name(title: &str) -> String {
     let cleaned: String = title

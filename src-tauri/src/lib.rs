@@ -1,6 +1,7 @@
 //! The Tauri shell: plugins, state, commands, deep links. Everything that needs no window
 //! lives in `glama-core`; this crate only wires it to one.
 
+mod attachments;
 mod browser;
 mod callbacks;
 mod commands;
@@ -65,6 +66,7 @@ pub fn run() {
     let builder = callbacks::with_deep_link_plugin(builder);
     builder
         .plugin(tauri_plugin_dialog::init())
+        .register_asynchronous_uri_scheme_protocol(attachments::SCHEME, attachments::protocol)
         .setup(move |app| {
             let handle = app.handle().clone();
             let state = state::AppState::new(&handle, gateway.clone())?;
@@ -100,6 +102,10 @@ pub fn run() {
             commands::ask,
             commands::stop_answer,
             commands::open_link,
+            attachments::attach_bytes,
+            attachments::attach_files,
+            attachments::draft_attachments,
+            attachments::remove_attachment,
             data::about,
             data::delete_all_data,
         ])

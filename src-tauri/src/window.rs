@@ -19,6 +19,8 @@ pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()>
                 once.call_once(|| loaded(window.app_handle()));
             }
         })
+        // The page handles drops itself (HTML5 events carry the files' bytes, never their paths).
+        .disable_drag_drop_handler()
         .build()?;
     Ok(())
 }

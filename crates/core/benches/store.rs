@@ -97,6 +97,7 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
                     usage: None,
                     request_id: None,
                     created_at: i as i64,
+                    attachments: Vec::new(),
                 }
             })
             .collect(),

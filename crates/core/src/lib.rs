@@ -1,5 +1,6 @@
 //! Glama Chat's core: everything the app does that needs no window.
 //!
+//! - [`attach`]: attachments detected by content, images scaled, content parts.
 //! - [`connect`]: the one-click OAuth PKCE flow (verifier, state, callbacks, loopback listener).
 //! - [`vault`]: the API key in the OS keyring, and nowhere else.
 //! - [`gateway`]: HTTP to Glama (exchange, models, streamed chat, usage).
@@ -11,6 +12,7 @@
 //! The Tauri shell in `src-tauri/` wires these to the window; tests drive them against the
 //! `fake-gateway` crate over real HTTP.
 
+pub mod attach;
 pub mod chat;
 pub mod config;
 pub mod connect;

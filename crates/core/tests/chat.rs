@@ -345,6 +345,7 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
             Ask::Edit {
                 message_id: user_id,
                 text: "edited".into(),
+                attachments: vec![],
             },
             &mut |_| {},
         )

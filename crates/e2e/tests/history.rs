@@ -341,7 +341,7 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     app.wait_banner("Saved to").await;
     let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(exported["format"], "glama-chat");
-    assert_eq!(exported["version"], 2);
+    assert_eq!(exported["version"], glama_core::store::archive::VERSION);
     let chats = exported["conversations"].as_array().unwrap();
     assert_eq!(chats.len(), 2);
     for (i, chat) in chats.iter().enumerate() {

@@ -39,6 +39,19 @@ const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
     ("mistral/ministral-8b", "0.0000001", "0.0000001", &[], 128_000),
 ];
 
+/// A message's text: the string, or its text parts joined by blank lines.
+fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        _ => String::new(),
+    }
+}
+
 /// The answer the fake streams for a prompt: an echo with multi-byte text, so every test
 /// that checks a streamed answer also checks UTF-8 split across byte pieces. `/demo` answers
 /// with a markdown showcase, for trying the renderer offline.
@@ -228,7 +241,7 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             .into_response();
     };
     let model = req["model"].as_str().unwrap_or("").to_string();
-    let Some(&(_, input_price, output_price, _, _)) = MODELS.iter().find(|m| m.0 == model) else {
+    let Some(&(_, input_price, output_price, capabilities, _)) = MODELS.iter().find(|m| m.0 == model) else {
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"error": {"message": format!("unknown model {model:?}")}})),
@@ -236,27 +249,44 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             .into_response();
     };
     let messages = req["messages"].as_array().cloned().unwrap_or_default();
-    state.lock().stats.last_chat_messages = messages
-        .iter()
-        .map(|m| {
-            let text = |k: &str| m[k].as_str().unwrap_or("").to_string();
-            (text("role"), text("content"))
-        })
-        .collect();
+    {
+        let mut s = state.lock();
+        s.stats.last_chat_messages = messages
+            .iter()
+            .map(|m| {
+                (
+                    m["role"].as_str().unwrap_or("").to_string(),
+                    content_text(&m["content"]),
+                )
+            })
+            .collect();
+        s.stats.last_chat_raw = messages.clone();
+    }
+    // As real providers do: an image to a model that cannot see is refused.
+    let has_image = messages.iter().any(|m| {
+        m["content"]
+            .as_array()
+            .is_some_and(|parts| parts.iter().any(|p| p["type"] == "image_url"))
+    });
+    if has_image && !capabilities.contains(&"input:image") {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": format!("{model} does not support image input")}})),
+        )
+            .into_response();
+    }
     let prompt = messages
         .iter()
         .rev()
         .find(|m| m["role"] == "user")
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("")
-        .to_string();
+        .map(|m| content_text(&m["content"]))
+        .unwrap_or_default();
     // Unscripted (the offline demo), a few prompts show how real models end their answers.
     let scenario = if scripted { scenario } else { demo_scenario(&prompt) };
     let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
     let prompt_chars: usize = messages
         .iter()
-        .filter_map(|m| m["content"].as_str())
-        .map(|c| c.chars().count())
+        .map(|m| content_text(&m["content"]).chars().count())
         .sum();
     let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
     let reasoning_tokens = scenario

@@ -91,8 +91,11 @@ pub struct Stats {
     /// Headers of the last chat request.
     pub last_chat_user_agent: Option<String>,
     pub last_chat_metadata: Option<String>,
-    /// The `messages` of the last chat request, as (role, content).
+    /// The `messages` of the last chat request, as (role, content); content parts read as
+    /// their text parts joined by blank lines.
     pub last_chat_messages: Vec<(String, String)>,
+    /// The `messages` of the last chat request as sent (content parts and all).
+    pub last_chat_raw: Vec<serde_json::Value>,
     pub last_exchange_content_type: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,

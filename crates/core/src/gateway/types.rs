@@ -23,7 +23,64 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub role: Role,
-    pub content: String,
+    pub content: Content,
+}
+
+/// A message's content: a plain string, or OpenAI's content parts when the message carries
+/// attachments (a string keeps every message without them exactly as before).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Content {
+    Text(String),
+    Parts(Vec<Part>),
+}
+
+/// One content part (`{"type":"text",…}` or `{"type":"image_url",…}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Part {
+    Text { text: String },
+    ImageUrl { image_url: ImageUrl },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageUrl {
+    /// A `data:` URL: the image travels inside the request, never as a link to fetch.
+    pub url: String,
+}
+
+impl Content {
+    /// The text: the string, or the first text part.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Content::Text(t) => t,
+            Content::Parts(parts) => parts
+                .iter()
+                .find_map(|p| match p {
+                    Part::Text { text } => Some(text.as_str()),
+                    Part::ImageUrl { .. } => None,
+                })
+                .unwrap_or(""),
+        }
+    }
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::Text(text)
+    }
+}
+
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::Text(text.to_string())
+    }
+}
+
+impl PartialEq<&str> for Content {
+    fn eq(&self, other: &&str) -> bool {
+        matches!(self, Content::Text(t) if t == other)
+    }
 }
 
 /// The body of `POST /chat/completions`.

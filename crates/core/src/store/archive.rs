@@ -6,16 +6,21 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use base64::Engine;
+
+use super::attachments;
 use super::conversations::{self, Conversation};
 use super::messages::{self, Author, ErrorView, MessageStatus, Page, StopReason, MAX_PAGE};
 use super::{now_ms, Result, StoreError};
+use crate::attach::{self, Prepared};
 use crate::gateway::types::{Usage, UsageSource};
 
 /// The value of `format` in every export.
 pub const FORMAT: &str = "glama-chat";
 /// The newest version this code writes and reads. Version 2 added an answer's reasoning, its
-/// stop reason and refusal, and reasoning tokens (all optional: a version 1 file reads as is).
-pub const VERSION: u32 = 2;
+/// stop reason and refusal, and reasoning tokens; version 3 the attachments of questions (all
+/// optional: older files read as they are).
+pub const VERSION: u32 = 3;
 /// The largest file import reads (a backup of a very long history is far smaller).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 /// Ids are uuids; anything much longer is not ours.
@@ -73,6 +78,19 @@ pub struct ArchivedMessage {
     #[serde(default)]
     pub request_id: Option<String>,
     pub created_at: i64,
+    /// A question's files and images, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<ArchivedAttachment>,
+}
+
+/// An attachment with its bytes (base64), as it was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedAttachment {
+    pub name: String,
+    pub media_type: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub data: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,26 +126,44 @@ fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConv
     let mut page = messages::page(db, &c.id, Page::After(0), MAX_PAGE)?;
     loop {
         let last = page.messages.last().map(|m| m.seq);
-        all.extend(page.messages.into_iter().map(|m| ArchivedMessage {
-            id: m.id,
-            role: m.role,
-            content: m.text,
-            reasoning: m.reasoning,
-            reasoning_ms: m.reasoning_ms,
-            status: m.status,
-            stop_reason: m.stop_reason,
-            refusal: m.refusal,
-            error: m.error,
-            model: m.model,
-            usage: m.usage.map(|u| ArchivedUsage {
-                prompt_tokens: u.prompt_tokens,
-                completion_tokens: u.completion_tokens,
-                reasoning_tokens: u.reasoning_tokens,
-                cost_usd: u.cost_usd,
-            }),
-            request_id: m.request_id,
-            created_at: m.created_at,
-        }));
+        let mut files = Vec::with_capacity(page.messages.len());
+        for m in &page.messages {
+            let mut kept = Vec::with_capacity(m.attachments.len());
+            for a in &m.attachments {
+                kept.push(ArchivedAttachment {
+                    name: a.name.clone(),
+                    media_type: a.media_type.clone(),
+                    data: base64::engine::general_purpose::STANDARD.encode(attachments::data(db, &a.id)?),
+                });
+            }
+            files.push(kept);
+        }
+        all.extend(
+            page.messages
+                .into_iter()
+                .zip(files)
+                .map(|(m, attachments)| ArchivedMessage {
+                    id: m.id,
+                    role: m.role,
+                    content: m.text,
+                    reasoning: m.reasoning,
+                    reasoning_ms: m.reasoning_ms,
+                    status: m.status,
+                    stop_reason: m.stop_reason,
+                    refusal: m.refusal,
+                    error: m.error,
+                    model: m.model,
+                    usage: m.usage.map(|u| ArchivedUsage {
+                        prompt_tokens: u.prompt_tokens,
+                        completion_tokens: u.completion_tokens,
+                        reasoning_tokens: u.reasoning_tokens,
+                        cost_usd: u.cost_usd,
+                    }),
+                    request_id: m.request_id,
+                    created_at: m.created_at,
+                    attachments,
+                }),
+        );
         match last {
             Some(seq) if page.has_newer => page = messages::page(db, &c.id, Page::After(seq), MAX_PAGE)?,
             _ => break,
@@ -273,6 +309,11 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
                     params![m.id, m.request_id],
                 )?;
             }
+            for a in &m.attachments {
+                let file = restore(a)?;
+                attachments::keep(&tx, &file)?;
+                attachments::link(&tx, &m.id, &file.hash, &attach::display_name(&a.name))?;
+            }
             if let Some(u) = &m.usage {
                 messages::set_usage(
                     &tx,
@@ -291,6 +332,15 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
     }
     tx.commit()?;
     Ok(report)
+}
+
+/// An exported attachment as it is kept: its bytes checked like a file attached by hand (a
+/// file from elsewhere is hostile input), never trusted by its stated type.
+fn restore(a: &ArchivedAttachment) -> Result<Prepared> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(a.data.as_bytes())
+        .map_err(|e| StoreError::BadArchive(format!("the attachment {:?} is not base64 ({e})", a.name)))?;
+    attach::verify(&a.name, bytes).map_err(|e| StoreError::BadArchive(e.to_string()))
 }
 
 /// One conversation as Markdown: a heading, then each message under who wrote it.
@@ -331,6 +381,10 @@ pub fn markdown(c: &ArchivedConversation) -> String {
         if !body.is_empty() {
             out.push_str(&body);
             out.push_str("\n\n");
+        }
+        for a in &m.attachments {
+            // Named, not embedded: the JSON export carries the files themselves.
+            out.push_str(&format!("_(attached: {})_\n\n", a.name));
         }
         if let Some(refusal) = &m.refusal {
             out.push_str(&format!("_(the model declined: {})_\n\n", refusal.trim()));
@@ -502,7 +556,7 @@ mod tests {
         })
         .unwrap();
         let archive = from.call(|db| export(db, None)).unwrap();
-        assert_eq!(archive.version, 2);
+        assert_eq!(archive.version, VERSION);
         let answer = &archive.conversations[0].messages[1];
         assert_eq!(answer.reasoning, "Think **hard**.\n\nThen answer.");
         assert_eq!(answer.stop_reason, Some(StopReason::Length));

@@ -4,8 +4,10 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use super::attachments::{self, AttachmentView};
 use super::conversations::{self, title_from};
 use super::{new_id, now_ms, Result, StoreError};
+use crate::attach;
 use crate::gateway::types::{ChatMessage, Role, Usage, UsageSource};
 use crate::render::{render_markdown, RENDER_VERSION};
 
@@ -97,6 +99,9 @@ pub struct Message {
     pub usage: Option<Usage>,
     pub request_id: Option<String>,
     pub created_at: i64,
+    /// What a question carries (files, images), in the order attached.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
 }
 
 const COLUMNS: &str = "num, id, seq, role, content, status, error_kind, error_text, model, tokens_in, tokens_out, \
@@ -156,6 +161,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
             usage,
             request_id: r.get(13)?,
             created_at: r.get(14)?,
+            attachments: Vec::new(),
         },
         stale,
     ))
@@ -245,6 +251,12 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
             (rows, has_older, has_newer)
         }
     };
+    let mut rows = rows;
+    for (num, m, _) in &mut rows {
+        if m.role == Author::User {
+            m.attachments = attachments::of_message(db, *num)?;
+        }
+    }
     let messages = with_html(db, rows)?;
     Ok(MessagePage {
         messages,
@@ -264,7 +276,7 @@ fn query(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Ve
 
 /// Fills in each answer's HTML, caching what had to be rendered (in one transaction: one
 /// fsync, not one per message).
-fn with_html(db: &Connection, rows: Vec<(i64, Message, bool)>) -> Result<Vec<Message>> {
+fn with_html(db: &Connection, rows: Vec<Stored>) -> Result<Vec<Message>> {
     let mut out = Vec::with_capacity(rows.len());
     let mut fresh = Vec::new();
     for (num, mut m, stale) in rows {
@@ -304,12 +316,18 @@ pub fn render_reasoning(reasoning: &str) -> String {
 /// What starts an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ask {
-    /// A new message from the person.
+    /// A new message from the person, with what waits in the chat's composer (its draft
+    /// attachments).
     Send { text: String },
     /// Answer the last question again (also "Retry" after an error or an interruption).
     Regenerate,
-    /// Replace one of the person's messages, drop what followed, answer again.
-    Edit { message_id: String, text: String },
+    /// Replace one of the person's messages, drop what followed, answer again. The message
+    /// keeps those of its attachments listed in `attachments` (by id).
+    Edit {
+        message_id: String,
+        text: String,
+        attachments: Vec<String>,
+    },
     /// Go on with the conversation's last answer (cut at the model's output limit, or stopped
     /// or interrupted), appending to that same message.
     Continue { message_id: String },
@@ -384,7 +402,7 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
     };
     let answer_seq = match ask {
         Ask::Send { text } => {
-            let text = non_empty(text)?;
+            let text = with_attachments(text, attachments::has_drafts(&tx, conversation_id)?)?;
             let id = new_id();
             insert(
                 &tx,
@@ -397,7 +415,8 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
                 None,
                 now,
             )?;
-            retitle(&tx, text, last_seq + 1)?;
+            attachments::send_drafts(&tx, conversation_id, &id)?;
+            retitle(&tx, &title_text(&tx, &id, text)?, last_seq + 1)?;
             // What was typed is now a message: the draft is spent.
             tx.execute("UPDATE conversations SET draft = '' WHERE id = ?1", [conversation_id])?;
             user_message_id = Some(id);
@@ -418,8 +437,11 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
             last_user + 1
         }
         Ask::Continue { .. } => unreachable!("continued above"),
-        Ask::Edit { message_id, text } => {
-            let text = non_empty(text)?;
+        Ask::Edit {
+            message_id,
+            text,
+            attachments: keep,
+        } => {
             let (seq, role): (i64, String) = tx
                 .query_row(
                     "SELECT seq, role FROM messages WHERE id = ?1 AND conversation_id = ?2",
@@ -431,6 +453,8 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
             if role != "user" {
                 return Err(StoreError::Invalid("Only your own messages can be edited."));
             }
+            attachments::keep_only(&tx, message_id, keep)?;
+            let text = with_attachments(text, attachments::has_any(&tx, message_id)?)?;
             tx.execute(
                 "UPDATE messages SET content = ?2 WHERE id = ?1",
                 params![message_id, text],
@@ -439,7 +463,7 @@ pub fn begin_answer(db: &mut Connection, conversation_id: &str, model: &str, ask
                 "DELETE FROM messages WHERE conversation_id = ?1 AND seq > ?2",
                 params![conversation_id, seq],
             )?;
-            retitle(&tx, text, seq)?;
+            retitle(&tx, &title_text(&tx, message_id, text)?, seq)?;
             seq + 1
         }
     };
@@ -504,7 +528,7 @@ fn begin_continue(
     let mut history = history(tx, &conversation.id, &conversation.system_prompt, m.seq)?;
     history.push(ChatMessage {
         role: Role::Assistant,
-        content: m.text.clone(),
+        content: m.text.clone().into(),
     });
     history.push(ChatMessage {
         role: Role::User,
@@ -535,6 +559,31 @@ fn begin_continue(
             stop_reason: m.stop_reason,
         }),
     })
+}
+
+/// A question's text: it may be empty when the question carries attachments.
+fn with_attachments(text: &str, attached: bool) -> Result<&str> {
+    if attached {
+        Ok(text.trim_end())
+    } else {
+        non_empty(text)
+    }
+}
+
+/// What names a chat after its first question: the words, or the first attachment's name.
+fn title_text(db: &Connection, message_id: &str, text: &str) -> Result<String> {
+    if !text.trim().is_empty() {
+        return Ok(text.to_string());
+    }
+    Ok(db
+        .query_row(
+            "SELECT ma.name FROM message_attachments ma JOIN messages m ON m.num = ma.message_num
+             WHERE m.id = ?1 ORDER BY ma.num LIMIT 1",
+            [message_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default())
 }
 
 fn non_empty(text: &str) -> Result<&str> {
@@ -582,26 +631,30 @@ fn history(db: &Connection, conversation_id: &str, system_prompt: &str, seq: i64
     if !system_prompt.trim().is_empty() {
         out.push(ChatMessage {
             role: Role::System,
-            content: system_prompt.to_string(),
+            content: system_prompt.to_string().into(),
         });
     }
+    let mut attached = attachments::loaded_before(db, conversation_id, seq)?;
     let mut st = db.prepare_cached(
-        "SELECT role, content FROM messages
-         WHERE conversation_id = ?1 AND seq < ?2 AND role <> 'error' AND content <> '' AND status <> 'streaming'
+        "SELECT role, content, num FROM messages
+         WHERE conversation_id = ?1 AND seq < ?2 AND role <> 'error' AND status <> 'streaming'
+           AND (content <> '' OR EXISTS (SELECT 1 FROM message_attachments WHERE message_num = messages.num))
          ORDER BY seq",
     )?;
     let rows = st.query_map(params![conversation_id, seq], |r| {
-        Ok(ChatMessage {
-            role: if r.get::<_, String>(0)? == "user" {
-                Role::User
-            } else {
-                Role::Assistant
-            },
-            content: r.get(1)?,
-        })
+        Ok((
+            r.get::<_, String>(0)? == "user",
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
     })?;
     for row in rows {
-        out.push(row?);
+        let (user, text, num) = row?;
+        let files = attached.remove(&num).unwrap_or_default();
+        out.push(ChatMessage {
+            role: if user { Role::User } else { Role::Assistant },
+            content: attach::content(&text, &files),
+        });
     }
     Ok(out)
 }
@@ -870,6 +923,7 @@ mod tests {
                     &Ask::Edit {
                         message_id: q1.clone(),
                         text: "Q1 again".into(),
+                        attachments: vec![],
                     },
                 )?;
                 assert_eq!(
@@ -884,7 +938,8 @@ mod tests {
                         "m",
                         &Ask::Edit {
                             message_id: edited.message_id.clone(),
-                            text: "x".into()
+                            text: "x".into(),
+                            attachments: vec![],
                         }
                     ),
                     Err(StoreError::Invalid("Only your own messages can be edited."))
@@ -896,7 +951,8 @@ mod tests {
                         "m",
                         &Ask::Edit {
                             message_id: "gone".into(),
-                            text: "x".into()
+                            text: "x".into(),
+                            attachments: vec![],
                         }
                     ),
                     Err(StoreError::NoSuchMessage)
@@ -910,6 +966,7 @@ mod tests {
                     &Ask::Edit {
                         message_id: q1,
                         text: "Q1 third".into(),
+                        attachments: vec![],
                     },
                 )?;
                 assert_eq!(conversations::get(db, &c)?.title, "Mine");

@@ -15,6 +15,7 @@
 //! aside, never deleted, and a new one started.
 
 pub mod archive;
+pub mod attachments;
 pub mod conversations;
 pub mod messages;
 pub mod search;
