@@ -4,25 +4,13 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use fake_gateway::FakeGateway;
 use glama_core::attach::prepare;
 use glama_core::chat::{Ask, Chats};
-use glama_core::connect::pkce::Pkce;
-use glama_core::gateway::{Gateway, Timeouts};
-use glama_core::secret::{ApiKey, Secret};
 use glama_core::store::messages::{self, MessageStatus, Page};
 use glama_core::store::{attachments, conversations, Store};
 
-async fn setup() -> (FakeGateway, Gateway, ApiKey) {
-    let fake = FakeGateway::start().await.unwrap();
-    let gateway = Gateway::new(fake.url().parse().unwrap(), "test", Timeouts::default());
-    let pkce = Pkce::generate();
-    let key = gateway
-        .exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier)
-        .await
-        .unwrap();
-    (fake, gateway, key)
-}
+mod common;
+use common::setup;
 
 fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 7]));

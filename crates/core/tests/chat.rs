@@ -3,29 +3,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_gateway::{ChatScenario, FakeGateway, ReasoningForm};
+use fake_gateway::{ChatScenario, ReasoningForm};
 use glama_core::chat::answer::{stream_answer, AnswerEvent, AnswerPolicy};
 use glama_core::chat::{Ask, Chats};
-use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role, UsageSource};
-use glama_core::gateway::{Gateway, GatewayError, Timeouts};
-use glama_core::secret::{ApiKey, Secret};
+use glama_core::gateway::{Gateway, GatewayError};
+use glama_core::secret::ApiKey;
 use glama_core::store::messages::{self, MessageStatus, Page, StopReason};
 use glama_core::store::{conversations, Store};
 use tokio_util::sync::CancellationToken;
 
-const MODEL: &str = "openai/gpt-4o";
+mod common;
+use common::setup;
 
-async fn setup() -> (FakeGateway, Gateway, ApiKey) {
-    let fake = FakeGateway::start().await.unwrap();
-    let gateway = Gateway::new(fake.url().parse().unwrap(), "test", Timeouts::default());
-    let pkce = Pkce::generate();
-    let key = gateway
-        .exchange_code(&Secret::new(fake.issue_code(&pkce.challenge)), &pkce.verifier)
-        .await
-        .unwrap();
-    (fake, gateway, key)
-}
+const MODEL: &str = "openai/gpt-4o";
 
 fn fast_policy() -> AnswerPolicy {
     AnswerPolicy {

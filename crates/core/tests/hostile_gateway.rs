@@ -8,21 +8,15 @@ use std::sync::Arc;
 use fake_gateway::{ChatScenario, ExchangeScenario, FakeGateway, ModelsScenario, ENDLESS_BYTES};
 use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role};
-use glama_core::gateway::{limits, Gateway, GatewayError, StreamItem, Timeouts};
-use glama_core::secret::{ApiKey, Secret};
+use glama_core::gateway::{limits, GatewayError, StreamItem};
+use glama_core::secret::Secret;
+
+mod common;
+use common::setup;
 
 /// Whatever the client reads past its cap, the server can only get this far ahead of it
 /// (the sockets' buffers on both ends), far below the endless body's 256 MB.
 const SENT_AT_MOST: u64 = 32 * 1024 * 1024;
-
-async fn setup() -> (FakeGateway, Gateway, ApiKey) {
-    let fake = FakeGateway::start().await.unwrap();
-    let gateway = Gateway::new(fake.url().parse().unwrap(), "0.0.0-test", Timeouts::default());
-    let pkce = Pkce::generate();
-    let code = Secret::new(fake.issue_code(&pkce.challenge));
-    let key = gateway.exchange_code(&code, &pkce.verifier).await.unwrap();
-    (fake, gateway, key)
-}
 
 fn ask(text: &str) -> Vec<ChatMessage> {
     vec![ChatMessage {

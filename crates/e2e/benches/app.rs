@@ -61,15 +61,6 @@ async fn main() {
     }
 }
 
-/// A session with a connected app, its models loaded.
-async fn connected() -> (Session, App) {
-    let session = Session::start().await;
-    let app = session.launch(&[]).await;
-    app.connect().await;
-    app.wait_models().await;
-    (session, app)
-}
-
 /// A scripted answer of `reply` at full speed.
 fn full_speed(reply: String) -> ChatScenario {
     ChatScenario {
@@ -106,7 +97,7 @@ const WATCH_FRAMES: &str = "window.__gaps = []; window.__frames = true; let last
 
 async fn frames() {
     const BUDGET_MS: f64 = 50.0;
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     for (shape, make) in shapes::shapes() {
         app.js(WATCH_FRAMES, vec![]).await;
         stream_answer(&session, &app, full_speed(make(100 * 1024)), shape).await;
@@ -126,7 +117,7 @@ async fn frames() {
 
 async fn stream_overhead() {
     const RUNS: usize = 5;
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     let reply = shapes::shapes()[0].1(200 * 1024);
     let key = session.gateway.issued_keys().pop().expect("a key after connecting");
     let url = format!("{}/api/gateway/openai/v1/chat/completions", session.gateway.url());
@@ -207,7 +198,7 @@ async fn launch_time(session: &Session) -> f64 {
 async fn cold_start(blank: &std::path::Path) {
     const RUNS: usize = 10;
     // A person who signed in before: the key is in the keyring and read at start.
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     app.quit().await;
     let blank_session = blank_window_session(blank).await;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());

@@ -132,6 +132,21 @@ impl Session {
         Self::start_with(SessionOptions::default()).await
     }
 
+    /// A new session whose app is launched, connected, and has its models loaded.
+    pub async fn connected() -> (Self, App) {
+        let session = Self::start().await;
+        let app = session.launch_connected().await;
+        (session, app)
+    }
+
+    /// Launches the app, connects it and waits for its models.
+    pub async fn launch_connected(&self) -> App {
+        let app = self.launch(&[]).await;
+        app.connect().await;
+        app.wait_models().await;
+        app
+    }
+
     pub async fn start_with(options: SessionOptions) -> Self {
         assert!(
             std::env::var_os("DISPLAY").is_some(),

@@ -7,14 +7,6 @@ use base64::Engine;
 use e2e::{App, Session};
 use serde_json::{json, Value};
 
-async fn connected() -> (Session, App) {
-    let session = Session::start().await;
-    let app = session.launch(&[]).await;
-    app.connect().await;
-    app.wait_models().await;
-    (session, app)
-}
-
 /// A PNG of `w`×`h` (a gradient: it compresses, so the page gets it quickly).
 fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 99]));
@@ -74,7 +66,7 @@ const RESOURCES: &str = "return performance.getEntriesByType('resource').map(e =
 
 #[tokio::test]
 async fn a_pasted_image_reaches_an_image_model_scaled_and_its_thumbnail_survives_a_relaunch() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     app.js(
         "const s = document.querySelector('[data-testid=model-select]'); s.value = 'openai/gpt-4o'; s.dispatchEvent(new Event('change'));",
         vec![],
@@ -174,7 +166,7 @@ async fn a_pasted_image_reaches_an_image_model_scaled_and_its_thumbnail_survives
 
 #[tokio::test]
 async fn a_text_file_dropped_on_the_window_arrives_as_a_named_text_part() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     let notes = "# Plan\n\n```js\nlet x = 1;\n```\n";
     deliver(&app, notes.as_bytes(), "plan.md", "text/markdown", "drop").await;
     let chips = wait_composer_chips(&app, 1).await;
@@ -198,7 +190,7 @@ async fn a_text_file_dropped_on_the_window_arrives_as_a_named_text_part() {
 
 #[tokio::test]
 async fn a_model_that_cannot_see_refuses_an_image_in_words_and_offers_those_that_can() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     app.js(
         "const s = document.querySelector('[data-testid=model-select]'); s.value = 'mistral/ministral-8b'; s.dispatchEvent(new Event('change'));",
         vec![],
@@ -256,7 +248,7 @@ async fn a_model_that_cannot_see_refuses_an_image_in_words_and_offers_those_that
 
 #[tokio::test]
 async fn regenerate_and_edit_keep_the_question_s_attachments() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     deliver(&app, &png(30, 20), "dot.png", "image/png", "paste").await;
     wait_composer_chips(&app, 1).await;
     deliver(&app, b"a,b\n1,2\n", "table.csv", "text/csv", "drop").await;

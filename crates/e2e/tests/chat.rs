@@ -3,21 +3,13 @@
 
 use std::time::Duration;
 
-use e2e::{App, Session, SessionOptions};
+use e2e::{Session, SessionOptions};
 use fake_gateway::{ChatScenario, ReasoningForm};
 use serde_json::json;
 
-async fn connected() -> (Session, App) {
-    let session = Session::start().await;
-    let app = session.launch(&[]).await;
-    app.connect().await;
-    app.wait_models().await;
-    (session, app)
-}
-
 #[tokio::test]
 async fn stop_keeps_the_partial_answer_and_closes_the_connection() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         reply: Some("Lorem ipsum dolor sit amet. ".repeat(200)),
         piece_delay: Some(Duration::from_millis(10)),
@@ -53,7 +45,7 @@ async fn stop_keeps_the_partial_answer_and_closes_the_connection() {
 
 #[tokio::test]
 async fn escape_stops_a_stream() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         reply: Some("word ".repeat(2000)),
         piece_delay: Some(Duration::from_millis(10)),
@@ -72,7 +64,7 @@ async fn escape_stops_a_stream() {
 
 #[tokio::test]
 async fn regenerate_and_edit_and_resend() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     app.send("first question").await;
     app.wait_last_answer("done").await;
     app.click("regenerate-button").await;
@@ -124,7 +116,7 @@ async fn regenerate_and_edit_and_resend() {
 
 #[tokio::test]
 async fn usage_and_cost_are_shown() {
-    let (_session, app) = connected().await;
+    let (_session, app) = Session::connected().await;
     app.send("how much?").await;
     app.wait_last_answer("done").await;
     let usage = app
@@ -143,7 +135,7 @@ async fn usage_and_cost_are_shown() {
 
 #[tokio::test]
 async fn errors_are_shown_and_nothing_is_lost() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     // Out of credit before any byte: an error row, a banner, the question kept, Retry offered.
     session.gateway.script_chat(ChatScenario {
         status: Some(402),
@@ -199,7 +191,7 @@ async fn errors_are_shown_and_nothing_is_lost() {
 
 #[tokio::test]
 async fn rate_limit_shows_the_countdown_then_answers() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         status: Some(429),
         retry_after: Some(2),
@@ -224,7 +216,7 @@ async fn rate_limit_shows_the_countdown_then_answers() {
 
 #[tokio::test]
 async fn hostile_answer_does_nothing() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     let leak = format!("{}/leak-image", session.gateway.url());
     let reply = format!(
         "Here you go <img src=x onerror=\"document.title='pwned-img'\"> and <script>document.title='pwned-script'</script>\n\n\
@@ -320,7 +312,7 @@ fn long_answer() -> String {
 
 #[tokio::test]
 async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     let reply = long_answer();
     session.gateway.script_chat(ChatScenario {
         reply: Some(reply.clone()),
@@ -372,7 +364,7 @@ const FROM_END: &str =
 
 #[tokio::test]
 async fn a_streaming_answer_keeps_its_end_in_view_until_the_person_scrolls_up() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         // Several seconds at the fake's default pace, and taller than the window by far.
         reply: Some((0..70).map(|i| format!("Line {i} of a long answer.\n\n")).collect()),
@@ -486,7 +478,7 @@ const LAST_REASONING: &str = "const m = [...document.querySelectorAll('[data-tes
 
 #[tokio::test]
 async fn reasoning_streams_open_then_folds_and_is_kept() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     let reasoning = "Let me think about **kiwis** step by step. <img src=x onerror=alert(1)> ".repeat(3);
     session.gateway.script_chat(ChatScenario {
         reply: Some("Kiwis are birds.".into()),
@@ -557,7 +549,7 @@ async fn reasoning_streams_open_then_folds_and_is_kept() {
 
 #[tokio::test]
 async fn reasoning_as_think_tags_split_across_chunks_or_the_reasoning_field() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     for (n, form) in [ReasoningForm::ThinkTag, ReasoningForm::Reasoning]
         .into_iter()
         .enumerate()
@@ -594,7 +586,7 @@ async fn reasoning_as_think_tags_split_across_chunks_or_the_reasoning_field() {
 
 #[tokio::test]
 async fn a_cut_off_answer_continues_in_the_same_message() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         reply: Some("Once upon a time there was a ver".into()),
         finish_reason: Some("length".into()),
@@ -667,7 +659,7 @@ async fn a_cut_off_answer_continues_in_the_same_message() {
 
 #[tokio::test]
 async fn filtered_and_refused_answers_are_said_in_words() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         reply: Some(String::new()),
         finish_reason: Some("content_filter".into()),
@@ -698,7 +690,7 @@ async fn filtered_and_refused_answers_are_said_in_words() {
 
 #[tokio::test]
 async fn a_stopped_answer_can_be_continued_too() {
-    let (session, app) = connected().await;
+    let (session, app) = Session::connected().await;
     session.gateway.script_chat(ChatScenario {
         reply: Some("Lorem ipsum dolor sit amet. ".repeat(200)),
         piece_delay: Some(Duration::from_millis(10)),

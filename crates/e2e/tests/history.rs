@@ -7,13 +7,6 @@ use e2e::{App, Session};
 use fake_gateway::ChatScenario;
 use serde_json::{json, Value};
 
-async fn connected(session: &Session) -> App {
-    let app = session.launch(&[]).await;
-    app.connect().await;
-    app.wait_models().await;
-    app
-}
-
 /// Sends `text` and waits for its answer to finish.
 async fn exchange(app: &App, text: &str) {
     let before = app.messages().await.len();
@@ -73,7 +66,7 @@ async fn wait_new_chat(app: &App, before: usize) {
 #[tokio::test]
 async fn chats_drafts_and_system_prompts_survive_a_relaunch() {
     let session = Session::start().await;
-    let app = connected(&session).await;
+    let app = session.launch_connected().await;
     exchange(&app, "first chat question").await;
     new_chat_by_keyboard(&app).await;
 
@@ -169,7 +162,7 @@ async fn chats_drafts_and_system_prompts_survive_a_relaunch() {
 #[tokio::test]
 async fn rename_delete_and_undo() {
     let session = Session::start().await;
-    let app = connected(&session).await;
+    let app = session.launch_connected().await;
     exchange(&app, "keep me").await;
     // The button, here; Ctrl+N elsewhere.
     new_chat_by_button(&app).await;
@@ -242,7 +235,7 @@ async fn rename_delete_and_undo() {
 #[tokio::test]
 async fn search_finds_words_and_chinese_and_opens_the_message() {
     let session = Session::start().await;
-    let app = connected(&session).await;
+    let app = session.launch_connected().await;
     exchange(&app, "我们把数据存在本地").await;
     exchange(&app, "something about giraffes").await;
     new_chat_by_keyboard(&app).await;
@@ -313,7 +306,7 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
             .push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
         s
     };
-    let app = connected(&session).await;
+    let app = session.launch_connected().await;
     exchange(&app, "Export me, **please**").await;
     exchange(&app, "and this too").await;
     new_chat_by_keyboard(&app).await;
@@ -417,7 +410,7 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
 #[tokio::test]
 async fn a_crash_mid_answer_keeps_the_text_marked_interrupted_and_retry_works() {
     let session = Session::start().await;
-    let app = connected(&session).await;
+    let app = session.launch_connected().await;
     let reply = "Crash-safe words keep arriving. ".repeat(150);
     session.gateway.script_chat(ChatScenario {
         reply: Some(reply.clone()),
