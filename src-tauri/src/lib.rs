@@ -9,6 +9,7 @@ mod data;
 mod error;
 mod files;
 mod notices;
+mod rendering;
 mod state;
 mod window;
 
@@ -47,6 +48,7 @@ fn after_first_load(app: &tauri::AppHandle) {
 /// with a message naming the variable (exit status 2), rather than a panic or a silent
 /// fall-back to glama.ai.
 pub fn run() {
+    rendering::choose();
     let gateway = match glama_core::config::gateway_base_from_env() {
         Ok(url) => url,
         Err(e) => {

@@ -179,12 +179,21 @@ const SHOWN_AT: &str = "const m = performance.getEntriesByName('glama:status-sho
 const STATUS_SHOWN: &str = "return performance.getEntriesByName('glama:status-shown').length > 0";
 
 /// A session whose app is the blank window.
-async fn blank_window_session(blank: &std::path::Path) -> Session {
-    Session::start_with(SessionOptions {
+/// The variable by which the app chooses how WebKit draws (src-tauri/src/rendering.rs).
+const DISABLE_DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+
+/// A session whose app is the blank window, drawn the way `app` chose to be drawn, so the
+/// figures compare the two apps rather than two of WebKit's renderers.
+async fn blank_window_session(blank: &std::path::Path, drawn_like: &App) -> Session {
+    let mut session = Session::start_with(SessionOptions {
         app: Some(blank.to_path_buf()),
         ..Default::default()
     })
-    .await
+    .await;
+    if let Some(choice) = drawn_like.web_process_env(DISABLE_DMABUF) {
+        session.app_env.push((DISABLE_DMABUF.into(), choice));
+    }
+    session
 }
 
 async fn launch_time(session: &Session) -> f64 {
@@ -199,8 +208,8 @@ async fn cold_start(blank: &std::path::Path) {
     const RUNS: usize = 10;
     // A person who signed in before: the key is in the keyring and read at start.
     let (session, app) = Session::connected().await;
+    let blank_session = blank_window_session(blank, &app).await;
     app.quit().await;
-    let blank_session = blank_window_session(blank).await;
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         ours.push(launch_time(&session).await);
@@ -303,7 +312,7 @@ async fn memory(blank: &std::path::Path) {
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
     let idle = pss_mb(&app);
 
-    let blank_session = blank_window_session(blank).await;
+    let blank_session = blank_window_session(blank, &app).await;
     let started = Instant::now();
     let blank_app = blank_session.launch_until(&[], STATUS_SHOWN).await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;

@@ -590,6 +590,26 @@ impl App {
         tree
     }
 
+    /// A variable of the environment WebKit's web process started with (what the app chose
+    /// for it before GTK started), or `None` when unset.
+    pub fn web_process_env(&self, name: &str) -> Option<String> {
+        let web = self
+            .process_tree()
+            .into_iter()
+            .find(|pid| {
+                // `comm` holds the first 15 bytes of the name.
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "WebKitWebProces")
+            })
+            .expect("a WebKit web process");
+        let environ = std::fs::read(format!("/proc/{web}/environ")).expect("its environment");
+        let prefix = format!("{name}=");
+        environ
+            .split(|&b| b == 0)
+            .map(String::from_utf8_lossy)
+            .find_map(|v| v.strip_prefix(&prefix).map(str::to_string))
+    }
+
     fn kill_driver(&mut self) {
         if let Some(driver) = self.driver.take() {
             kill_group(driver.id() as i32);
