@@ -33,6 +33,7 @@ fn main() {
             "import_chats",
             "ask",
             "stop_answer",
+            "answer_shown",
             "open_link",
             "attach_bytes",
             "attach_files",

@@ -347,6 +347,19 @@ function note(node, className, testid) {
 /** Notes a finished answer can carry; all are cleared when it is continued. */
 const END_NOTES = ['stopped-note', 'interrupted-note', 'error-note', 'cut-note', 'filtered-note', 'refusal-note', 'usage'];
 
+/** Longest text read out for a completed block; the rest is in the answer itself. */
+const ANNOUNCED_MAX = 500;
+
+/**
+ * Has a screen reader read out a block that just completed. A whole 100 KB code block or table
+ * would be read for minutes, and laying it out in the hidden live region stalled the window
+ * for a few hundred milliseconds.
+ */
+function announce(block) {
+  const text = block.textContent;
+  live.textContent = text.length <= ANNOUNCED_MAX ? text : `${text.slice(0, ANNOUNCED_MAX)}…`;
+}
+
 function finishNode(node, status, error, stopReason = null, refusal = null) {
   node.dataset.status = status;
   if (stopReason) node.dataset.stop = stopReason;
@@ -546,6 +559,17 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
   const reasoningBody = node.querySelector('.reasoning-body');
   const channel = new Channel();
   let started = false;
+  // Rust sends the next update once this one is on screen (glama_core::chat::Pace): one word
+  // a frame, from the frame that shows it.
+  let showing = false;
+  const shown = () => {
+    if (showing) return;
+    showing = true;
+    requestAnimationFrame(() => {
+      showing = false;
+      invoke('answer_shown', { conversationId: id }).catch(() => {});
+    });
+  };
   channel.onmessage = ({ event, data }) => {
     switch (event) {
       case 'started':
@@ -558,9 +582,10 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         node.querySelector('.retrying')?.remove();
         {
           const completed = applyUpdate(committed, data, decorate);
-          if (completed) live.textContent = completed.textContent;
+          if (completed) announce(completed);
         }
         scrollToEnd();
+        shown();
         break;
       case 'reasoning':
         node.querySelector('.retrying')?.remove();
@@ -568,6 +593,7 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         if (data.live) startThinking(node);
         applyUpdate(reasoningBody, data.update, decorate);
         scrollToEnd();
+        shown();
         break;
       case 'thought':
         stopThinking(node, data.ms);

@@ -330,6 +330,13 @@ pub async fn ask(
         .await?)
 }
 
+/// The window has shown the last update of the answer streaming in `conversation_id`; the
+/// next may go (`glama_core::chat::Pace`).
+#[tauri::command]
+pub fn answer_shown(state: State<'_, AppState>, conversation_id: String) {
+    state.chats.shown(&conversation_id);
+}
+
 #[tauri::command]
 pub fn stop_answer(state: State<'_, AppState>, conversation_id: String) -> bool {
     state.chats.stop(&conversation_id)

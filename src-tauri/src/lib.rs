@@ -103,6 +103,7 @@ pub fn run() {
             commands::import_chats,
             commands::ask,
             commands::stop_answer,
+            commands::answer_shown,
             commands::open_link,
             attachments::attach_bytes,
             attachments::attach_files,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use fake_gateway::{ChatScenario, FakeGateway};
 use futures_util::StreamExt;
 use glama_core::chat::answer::{stream_answer, AnswerPolicy};
+use glama_core::chat::Pace;
 use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role};
 use glama_core::gateway::{Gateway, Timeouts};
@@ -132,6 +133,8 @@ async fn read_events(gateway: &Gateway, key: &ApiKey) -> f64 {
 async fn read_answer(gateway: &Gateway, key: &ApiKey) -> f64 {
     let start = Instant::now();
     let mut updates = 0;
+    // A window that shows every update at once: the most rendering the answer can cost.
+    let pace = Pace::default();
     let outcome = stream_answer(
         gateway,
         key,
@@ -139,8 +142,12 @@ async fn read_answer(gateway: &Gateway, key: &ApiKey) -> f64 {
         &ask(),
         None,
         &CancellationToken::new(),
+        &pace,
         &AnswerPolicy::default(),
-        &mut |_| updates += 1,
+        &mut |_| {
+            updates += 1;
+            pace.shown();
+        },
         &mut |_, _| {},
     )
     .await;

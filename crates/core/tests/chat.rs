@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fake_gateway::{ChatScenario, ReasoningForm};
 use glama_core::chat::answer::{stream_answer, AnswerEvent, AnswerPolicy};
-use glama_core::chat::{Ask, Chats};
+use glama_core::chat::{Ask, Chats, Pace};
 use glama_core::gateway::types::{ChatMessage, Role, UsageSource};
 use glama_core::gateway::{Gateway, GatewayError};
 use glama_core::secret::ApiKey;
@@ -42,6 +42,8 @@ async fn run(
     cancel: CancellationToken,
 ) -> (glama_core::chat::answer::AnswerOutcome, Vec<AnswerEvent>, String) {
     let mut events = Vec::new();
+    // A window that shows every update at once.
+    let pace = Pace::default();
     let outcome = stream_answer(
         gateway,
         key,
@@ -49,8 +51,12 @@ async fn run(
         &ask(prompt),
         None,
         &cancel,
+        &pace,
         &fast_policy(),
-        &mut |e| events.push(e),
+        &mut |e| {
+            pace.shown();
+            events.push(e)
+        },
         &mut |_, _| {},
     )
     .await;
@@ -93,6 +99,67 @@ async fn streams_the_whole_reply() {
     let deltas = events.iter().filter(|e| matches!(e, AnswerEvent::Delta(_))).count();
     assert!(deltas >= 1);
     assert_eq!(fake.stats().streams_completed, 1);
+}
+
+/// Streams `reply` slowly to a window that shows updates (`shows`) or never says so; returns
+/// how many updates it was sent, how long the answer took, and whether what it shows at the
+/// end is the whole render.
+async fn updates_sent(shows: bool, patience: Duration) -> (usize, Duration, bool) {
+    let (fake, gateway, key) = setup().await;
+    let reply: String = (0..80).map(|i| format!("Paragraph {i}, a few words long.\n\n")).collect();
+    fake.script_chat(ChatScenario {
+        reply: Some(reply.clone()),
+        piece_delay: Some(Duration::from_millis(2)),
+        whole_events: true,
+        ..Default::default()
+    });
+    let policy = AnswerPolicy {
+        page_patience: patience,
+        ..fast_policy()
+    };
+    let (pace, mut page, mut updates) = (Pace::default(), glama_core::render::Replica::default(), 0);
+    let started = std::time::Instant::now();
+    let outcome = stream_answer(
+        &gateway,
+        &key,
+        MODEL,
+        &ask("paced"),
+        None,
+        &CancellationToken::new(),
+        &pace,
+        &policy,
+        &mut |e| {
+            if let AnswerEvent::Delta(u) = e {
+                updates += 1;
+                page.apply(u);
+                if shows {
+                    pace.shown();
+                }
+            }
+        },
+        &mut |_, _| {},
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(outcome.text, reply);
+    (updates, took, page.html() == glama_core::render::render_markdown(&reply))
+}
+
+#[tokio::test]
+async fn a_window_that_has_not_shown_the_last_update_gets_the_next_only_after_its_patience() {
+    let patience = Duration::from_millis(200);
+    let (silent, took, whole) = updates_sent(false, patience).await;
+    assert!(whole, "the window still shows the whole answer at the end");
+    // The first update, one per patience spent, and the end.
+    let most = took.as_millis() / patience.as_millis() + 2;
+    assert!((2..=most as usize).contains(&silent), "{silent} updates in {took:?}");
+
+    let (shown, took, whole) = updates_sent(true, patience).await;
+    assert!(whole);
+    assert!(
+        shown > silent * 2,
+        "a window that shows each update gets them a frame apart: {shown} in {took:?}, against {silent}"
+    );
 }
 
 #[tokio::test]

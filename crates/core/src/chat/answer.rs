@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::growing::Growing;
+use super::pace::Pace;
 use crate::gateway::types::{ChatMessage, FinishReason, Usage, UsageSource};
 use crate::gateway::{Gateway, GatewayError, StreamItem};
 use crate::render::RenderUpdate;
@@ -19,6 +20,9 @@ use crate::store::messages::{ErrorView, MessageStatus, Resume, StopReason};
 pub struct AnswerPolicy {
     /// Deltas are coalesced to about one frame, so a fast stream does not flood the IPC.
     pub frame: Duration,
+    /// How long an update waits for the window to show the one before (see [`Pace`]): a
+    /// window that never says so still gets an update this often.
+    pub page_patience: Duration,
     /// 429s waited out (for `Retry-After`) before giving up.
     pub rate_limit_retries: u32,
     pub default_retry_after: Duration,
@@ -37,6 +41,7 @@ impl Default for AnswerPolicy {
     fn default() -> Self {
         Self {
             frame: Duration::from_millis(16),
+            page_patience: Duration::from_millis(500),
             rate_limit_retries: 3,
             default_retry_after: Duration::from_secs(2),
             max_retry_after: Duration::from_secs(60),
@@ -134,6 +139,8 @@ impl AnswerOutcome {
 /// whatever happens; nothing is retried once a byte of the answer has arrived. `save` is
 /// handed the text and reasoning so far whenever some of it is `policy.save_every` old and
 /// unsaved. With `resume` the answer goes on from what it holds (it is shown again first).
+/// Updates go out at most once a frame, and only once `pace` says the window has shown the
+/// one before (the end goes out whatever the pace).
 #[allow(clippy::too_many_arguments)]
 pub async fn stream_answer(
     gateway: &Gateway,
@@ -142,13 +149,14 @@ pub async fn stream_answer(
     history: &[ChatMessage],
     resume: Option<&Resume>,
     cancel: &CancellationToken,
+    pace: &Pace,
     policy: &AnswerPolicy,
     emit: &mut (dyn FnMut(AnswerEvent) + Send),
     save: &mut (dyn FnMut(&str, &str) + Send),
 ) -> AnswerOutcome {
     let mut answer = Growing::new(resume);
     if resume.is_some() {
-        answer.flush(emit);
+        flush(&mut answer, pace, emit);
     }
     let (mut rate_limited, mut server_failed) = (0u32, 0u32);
     let mut stream = loop {
@@ -189,6 +197,11 @@ pub async fn stream_answer(
 
     let mut pending = false;
     let mut last_flush = Instant::now();
+    // The next update is due a frame after the last one, or, while the window has not shown
+    // the last one, once its patience is spent.
+    let due = |last_flush: Instant| {
+        last_flush + if pace.ready() { policy.frame } else { policy.page_patience }
+    };
     // When the oldest unsaved text arrived, if any.
     let mut unsaved_since: Option<Instant> = None;
     let status = loop {
@@ -217,8 +230,8 @@ pub async fn stream_answer(
                         answer.save(save);
                         unsaved_since = None;
                     }
-                    if last_flush.elapsed() >= policy.frame {
-                        answer.flush(emit);
+                    if Instant::now() >= due(last_flush) {
+                        flush(&mut answer, pace, emit);
                         pending = false;
                         last_flush = Instant::now();
                     }
@@ -228,11 +241,13 @@ pub async fn stream_answer(
                     break MessageStatus::Error;
                 }
             },
-            _ = tokio::time::sleep_until(last_flush + policy.frame), if pending => {
-                answer.flush(emit);
+            _ = tokio::time::sleep_until(due(last_flush)), if pending => {
+                flush(&mut answer, pace, emit);
                 pending = false;
                 last_flush = Instant::now();
             }
+            // Shown: the next update is due a frame after the last (the loop works it out again).
+            _ = pace.until_shown(), if pending && !pace.ready() => {}
             _ = tokio::time::sleep_until(unsaved_since.unwrap_or_else(Instant::now) + policy.save_every),
                 if unsaved_since.is_some() => {
                 answer.save(save);
@@ -248,6 +263,17 @@ pub async fn stream_answer(
         stream_usage,
         ..answer.outcome(status)
     }
+}
+
+/// Sends the window what changed since the last update, telling `pace` an update is on its
+/// way (before the window can answer that it has shown it).
+fn flush(answer: &mut Growing, pace: &Pace, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+    answer.flush(&mut |event| {
+        if matches!(event, AnswerEvent::Delta(_) | AnswerEvent::Reasoning { .. }) {
+            pace.sent();
+        }
+        emit(event)
+    });
 }
 
 /// Waits out a retry delay, telling the window each second; `false` if stopped meanwhile.

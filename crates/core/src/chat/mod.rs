@@ -3,6 +3,7 @@
 
 pub mod answer;
 mod growing;
+mod pace;
 pub mod think;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use crate::store::messages::render_reasoning;
 use crate::store::messages::{self, ErrorView, Finish, MessageStatus};
 use crate::store::{Store, StoreError};
 pub use answer::{AnswerEvent, AnswerPolicy};
+pub use pace::Pace;
 pub use messages::Ask;
 
 /// Why a chat action could not start.
@@ -49,8 +51,14 @@ impl ChatError {
 /// The answers streaming now, one per conversation at most.
 pub struct Chats {
     store: Arc<Store>,
-    running: Mutex<HashMap<String, CancellationToken>>,
+    running: Mutex<HashMap<String, Running>>,
     policy: AnswerPolicy,
+}
+
+/// What the window can do to an answer while it streams.
+struct Running {
+    cancel: CancellationToken,
+    pace: Pace,
 }
 
 impl Chats {
@@ -64,15 +72,23 @@ impl Chats {
 
     /// Stops every answer (Delete all data).
     pub fn stop_all(&self) {
-        for token in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
-            token.cancel();
+        for running in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            running.cancel.cancel();
         }
     }
 
     /// Stops the answer streaming in `conversation_id`, if any; its text so far is kept.
     pub fn stop(&self, conversation_id: &str) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        running.get(conversation_id).map(|t| t.cancel()).is_some()
+        running.get(conversation_id).map(|r| r.cancel.cancel()).is_some()
+    }
+
+    /// The window has shown the last update of the answer streaming in `conversation_id`.
+    pub fn shown(&self, conversation_id: &str) {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = running.get(conversation_id) {
+            r.pace.shown();
+        }
     }
 
     /// Runs one answer to its end, telling `emit` as it goes (a rejected key arrives as a
@@ -91,13 +107,14 @@ impl Chats {
         if model.trim().is_empty() {
             return Err(ChatError::NoModel);
         }
-        let cancel = CancellationToken::new();
+        let (cancel, pace) = (CancellationToken::new(), Pace::default());
         {
             let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
             if running.contains_key(conversation_id) {
                 return Err(ChatError::Busy);
             }
-            running.insert(conversation_id.to_string(), cancel.clone());
+            let (cancel, pace) = (cancel.clone(), pace.clone());
+            running.insert(conversation_id.to_string(), Running { cancel, pace });
         }
         let running = RunningGuard {
             chats: self,
@@ -134,6 +151,7 @@ impl Chats {
             &begun.history,
             begun.resume.as_ref(),
             &cancel,
+            &pace,
             &self.policy,
             emit,
             &mut save,
