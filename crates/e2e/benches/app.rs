@@ -35,6 +35,11 @@ fn row(figure: &str, measured: String, budget: &str, pass: bool) {
     );
 }
 
+/// A row that explains a figure; it has no budget of its own.
+fn info(figure: &str, measured: String) {
+    println!("BENCH\t{figure}\t{measured}\t(context)\tinfo");
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -95,19 +100,30 @@ const WATCH_FRAMES: &str = "window.__gaps = []; window.__frames = true; let last
     const tick = (t) => { window.__gaps.push(t - last); last = t; if (window.__frames) requestAnimationFrame(tick); }; \
     requestAnimationFrame(tick);";
 
+/// Stops recording; returns the longest gap, the median, the 90th percentile, when the longest
+/// began (ms after recording started) and how long recording lasted.
+const FRAME_GAPS: &str = "window.__frames = false; const g = window.__gaps; \
+    const s = [...g].sort((a, b) => a - b); const i = g.indexOf(s[s.length - 1]); \
+    const sum = (a) => a.reduce((x, y) => x + y, 0); \
+    return [s[s.length - 1], s[s.length >> 1], s[Math.floor(s.length * 0.9)], sum(g.slice(0, i)), sum(g)]";
+
 async fn frames() {
     const BUDGET_MS: f64 = 50.0;
     let (session, app) = Session::connected().await;
     for (shape, make) in shapes::shapes() {
         app.js(WATCH_FRAMES, vec![]).await;
         stream_answer(&session, &app, full_speed(make(100 * 1024)), shape).await;
-        let longest = app
-            .js("window.__frames = false; return Math.max(...window.__gaps)", vec![])
-            .await;
-        let ms = longest.as_f64().unwrap_or(f64::MAX);
+        let gaps = app.js(FRAME_GAPS, vec![]).await;
+        let at = |i: usize| gaps[i].as_f64().unwrap_or(f64::MAX);
+        let (ms, median, ninetieth, when, total) = (at(0), at(1), at(2), at(3), at(4));
         row(
             &format!("page update per frame, {shape}, 100 KB"),
-            format!("{ms:.0} ms (longest gap between frames)"),
+            format!(
+                "{ms:.0} ms longest gap between frames (median {median:.0}, 90th percentile {ninetieth:.0}; \
+                 the longest {:.1} s into {:.1} s)",
+                when / 1000.0,
+                total / 1000.0
+            ),
             &format!("≤ {BUDGET_MS:.0} ms"),
             ms <= BUDGET_MS,
         );
@@ -227,17 +243,32 @@ async fn cold_start(blank: &std::path::Path) {
 
 /// PSS of the app and all its descendants, in MB (`/proc/PID/smaps_rollup`).
 fn pss_mb(app: &App) -> f64 {
-    let kb: u64 = app
-        .process_tree()
+    pss_by_process(app).iter().map(|(_, mb)| mb).sum()
+}
+
+/// PSS in MB of each process of the app (its own, WebKit's web and network processes), by name.
+fn pss_by_process(app: &App) -> Vec<(String, f64)> {
+    app.process_tree()
         .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            s.lines()
+        .filter_map(|pid| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            let kb = rollup
+                .lines()
                 .find_map(|l| l.strip_prefix("Pss:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())?;
+            Some((name.trim().to_string(), kb as f64 / 1024.0))
         })
-        .sum();
-    kb as f64 / 1024.0
+        .collect()
+}
+
+/// "name 12 MB, …" for a context row.
+fn by_process(processes: &[(String, f64)]) -> String {
+    processes
+        .iter()
+        .map(|(name, mb)| format!("{name} {mb:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A conversation of `pairs` questions and answers with code, written before the app starts;
@@ -310,12 +341,14 @@ async fn memory(blank: &std::path::Path) {
     )
     .await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
+    let idle_processes = pss_by_process(&app);
     let idle = pss_mb(&app);
 
     let blank_session = blank_window_session(blank, &app).await;
     let started = Instant::now();
     let blank_app = blank_session.launch_until(&[], STATUS_SHOWN).await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
+    let blank_processes = pss_by_process(&blank_app);
     let blank_idle = pss_mb(&blank_app);
     blank_app.quit().await;
     let ratio = idle / blank_idle;
@@ -324,6 +357,10 @@ async fn memory(blank: &std::path::Path) {
         format!("{idle:.0} MB PSS, {ratio:.2}× blank window ({blank_idle:.0} MB)"),
         "≤ 1.15× blank",
         ratio <= 1.15,
+    );
+    info(
+        "memory, idle, by process (MB PSS)",
+        format!("app: {}; blank window: {}", by_process(&idle_processes), by_process(&blank_processes)),
     );
 
     // Twenty 100 KB answers, each in a new chat, going back to the long conversation and to
