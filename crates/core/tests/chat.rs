@@ -106,7 +106,9 @@ async fn streams_the_whole_reply() {
 /// end is the whole render.
 async fn updates_sent(shows: bool, patience: Duration) -> (usize, Duration, bool) {
     let (fake, gateway, key) = setup().await;
-    let reply: String = (0..80).map(|i| format!("Paragraph {i}, a few words long.\n\n")).collect();
+    let reply: String = (0..80)
+        .map(|i| format!("Paragraph {i}, a few words long.\n\n"))
+        .collect();
     fake.script_chat(ChatScenario {
         reply: Some(reply.clone()),
         piece_delay: Some(Duration::from_millis(2)),
@@ -142,7 +144,11 @@ async fn updates_sent(shows: bool, patience: Duration) -> (usize, Duration, bool
     .await;
     let took = started.elapsed();
     assert_eq!(outcome.text, reply);
-    (updates, took, page.html() == glama_core::render::render_markdown(&reply))
+    (
+        updates,
+        took,
+        page.html() == glama_core::render::render_markdown(&reply),
+    )
 }
 
 #[tokio::test]

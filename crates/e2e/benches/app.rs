@@ -360,7 +360,11 @@ async fn memory(blank: &std::path::Path) {
     );
     info(
         "memory, idle, by process (MB PSS)",
-        format!("app: {}; blank window: {}", by_process(&idle_processes), by_process(&blank_processes)),
+        format!(
+            "app: {}; blank window: {}",
+            by_process(&idle_processes),
+            by_process(&blank_processes)
+        ),
     );
 
     // Twenty 100 KB answers, each in a new chat, going back to the long conversation and to

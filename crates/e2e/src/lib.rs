@@ -598,8 +598,7 @@ impl App {
             .into_iter()
             .find(|pid| {
                 // `comm` holds the first 15 bytes of the name.
-                std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .is_ok_and(|c| c.trim() == "WebKitWebProces")
+                std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces")
             })
             .expect("a WebKit web process");
         let environ = std::fs::read(format!("/proc/{web}/environ")).expect("its environment");

@@ -20,7 +20,11 @@ async fn webkit_paints_on_the_cpu_only_without_a_gpu_and_a_persons_setting_wins(
     };
     let mut session = Session::start().await;
     let app = session.launch(&[]).await;
-    assert_eq!(app.web_process_env(DISABLE_DMABUF), expected, "render node: {has_render_node}");
+    assert_eq!(
+        app.web_process_env(DISABLE_DMABUF),
+        expected,
+        "render node: {has_render_node}"
+    );
     app.quit().await;
 
     session.app_env.push((DISABLE_DMABUF.into(), "0".into()));

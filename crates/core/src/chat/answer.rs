@@ -200,7 +200,12 @@ pub async fn stream_answer(
     // The next update is due a frame after the last one, or, while the window has not shown
     // the last one, once its patience is spent.
     let due = |last_flush: Instant| {
-        last_flush + if pace.ready() { policy.frame } else { policy.page_patience }
+        let wait = if pace.ready() {
+            policy.frame
+        } else {
+            policy.page_patience
+        };
+        last_flush + wait
     };
     // When the oldest unsaved text arrived, if any.
     let mut unsaved_since: Option<Instant> = None;

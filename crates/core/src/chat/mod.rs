@@ -18,8 +18,8 @@ use crate::store::messages::render_reasoning;
 use crate::store::messages::{self, ErrorView, Finish, MessageStatus};
 use crate::store::{Store, StoreError};
 pub use answer::{AnswerEvent, AnswerPolicy};
-pub use pace::Pace;
 pub use messages::Ask;
+pub use pace::Pace;
 
 /// Why a chat action could not start.
 #[derive(Debug, thiserror::Error)]
