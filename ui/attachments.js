@@ -20,7 +20,7 @@ let pending = [];
 let queue = Promise.resolve();
 
 /** Where a thumbnail is served from (Windows serves custom schemes over http). */
-export function thumbnailUrl(id) {
+function thumbnailUrl(id) {
   return navigator.userAgent.includes('Windows')
     ? `http://glama-attachment.localhost/${id}`
     : `glama-attachment://localhost/${id}`;
@@ -30,7 +30,7 @@ export function thumbnailUrl(id) {
  * A chip for attachment `a`: a thumbnail for an image, the name, and (when `onRemove` is
  * given) a remove button.
  */
-export function chip(a, onRemove = null) {
+function chip(a, onRemove = null) {
   const el = document.createElement('span');
   el.className = 'attachment-chip';
   el.setAttribute('data-testid', 'attachment-chip');
@@ -126,7 +126,7 @@ function added(view, conversationId) {
 }
 
 /** Sends each file's bytes to Rust, one after the other. */
-export function attachFiles(files) {
+function attachFiles(files) {
   const conversationId = openId();
   if (conversationId === null) return queue;
   for (const file of files) {

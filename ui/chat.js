@@ -514,9 +514,10 @@ function reopen(node) {
 }
 
 /**
- * Starts an answer: `{kind: 'send', text}`, `{kind: 'regenerate'}`, `{kind: 'edit', messageId, text}`
- * or `{kind: 'continue', messageId}`. `editedNode` is the user message being edited;
- * `continuedNode` the answer being continued.
+ * Starts an answer: `{kind: 'send', text}`, `{kind: 'regenerate'}`,
+ * `{kind: 'edit', messageId, text, attachments}` (the ids kept) or `{kind: 'continue', messageId}`.
+ * `editedNode` is the user message being edited; `continuedNode` the answer being continued;
+ * `attached` what a sent question carries, shown under it.
  */
 async function ask(request, editedNode = null, continuedNode = null, attached = []) {
   if (streaming || conversationId === null) return;
@@ -560,15 +561,16 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
   const channel = new Channel();
   let started = false;
   // Rust sends the next update once this one is on screen (glama_core::chat::Pace): one word
-  // a frame, from the frame that shows it.
+  // a frame, after the frame is painted (a task queued from its animation-frame callback runs
+  // after its layout and paint).
   let showing = false;
   const shown = () => {
     if (showing) return;
     showing = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame(() => setTimeout(() => {
       showing = false;
       invoke('answer_shown', { conversationId: id }).catch(() => {});
-    });
+    }));
   };
   channel.onmessage = ({ event, data }) => {
     switch (event) {

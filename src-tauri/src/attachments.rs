@@ -68,9 +68,20 @@ pub async fn attach_files(
     };
     for path in files::choose_attachments(&app).await {
         let name = attach::display_name(&path.to_string_lossy());
-        let added = match files::read_bounded(&path, MAX_INPUT_BYTES as u64).await {
-            Ok(bytes) => add(&state, conversation_id.clone(), name, bytes).await,
-            Err(e) => Err(e),
+        // Refusals name the file as a paste would, never by its path.
+        let size = tokio::fs::metadata(&path).await.map_or(0, |m| m.len());
+        let added = if size > MAX_INPUT_BYTES as u64 {
+            Err(AttachError::FileTooLarge {
+                name,
+                size: size as usize,
+            }
+            .into())
+        } else {
+            match files::read_bounded(&path, MAX_INPUT_BYTES as u64).await {
+                Ok(bytes) => add(&state, conversation_id.clone(), name, bytes).await,
+                Err(AppError::File(_, why)) => Err(AppError::File(name, why)),
+                Err(e) => Err(e),
+            }
         };
         match added {
             Ok(view) => picked.attached.push(view),

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use e2e::{App, Session, SessionOptions};
+use e2e::{App, Session, SessionOptions, DISABLE_DMABUF};
 use fake_gateway::ChatScenario;
 use glama_core::store::{conversations, messages, Store};
 
@@ -194,10 +194,6 @@ const SHOWN_AT: &str = "const m = performance.getEntriesByName('glama:status-sho
 /// True once the page has shown the connection status (the blank window: its first frame).
 const STATUS_SHOWN: &str = "return performance.getEntriesByName('glama:status-shown').length > 0";
 
-/// A session whose app is the blank window.
-/// The variable by which the app chooses how WebKit draws (src-tauri/src/rendering.rs).
-const DISABLE_DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-
 /// A session whose app is the blank window, drawn the way `app` chose to be drawn, so the
 /// figures compare the two apps rather than two of WebKit's renderers.
 async fn blank_window_session(blank: &std::path::Path, drawn_like: &App) -> Session {
@@ -243,7 +239,11 @@ async fn cold_start(blank: &std::path::Path) {
 
 /// PSS of the app and all its descendants, in MB (`/proc/PID/smaps_rollup`).
 fn pss_mb(app: &App) -> f64 {
-    pss_by_process(app).iter().map(|(_, mb)| mb).sum()
+    total(&pss_by_process(app))
+}
+
+fn total(processes: &[(String, f64)]) -> f64 {
+    processes.iter().map(|(_, mb)| mb).sum()
 }
 
 /// PSS in MB of each process of the app (its own, WebKit's web and network processes), by name.
@@ -342,14 +342,14 @@ async fn memory(blank: &std::path::Path) {
     .await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
     let idle_processes = pss_by_process(&app);
-    let idle = pss_mb(&app);
+    let idle = total(&idle_processes);
 
     let blank_session = blank_window_session(blank, &app).await;
     let started = Instant::now();
     let blank_app = blank_session.launch_until(&[], STATUS_SHOWN).await;
     tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
     let blank_processes = pss_by_process(&blank_app);
-    let blank_idle = pss_mb(&blank_app);
+    let blank_idle = total(&blank_processes);
     blank_app.quit().await;
     let ratio = idle / blank_idle;
     row(

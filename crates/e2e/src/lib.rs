@@ -82,6 +82,18 @@ fn need(tool: &str) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())
 }
 
+/// The variable by which the app chooses how WebKit draws (src-tauri/src/rendering.rs).
+pub const DISABLE_DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+
+/// This machine has a GPU render node (the app then leaves WebKit's DMA-BUF renderer on).
+pub fn has_render_node() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    })
+}
+
 /// Options for a session.
 #[derive(Debug, Clone)]
 pub struct SessionOptions {

@@ -324,17 +324,12 @@ async fn regenerate_and_edit_keep_the_question_s_attachments() {
 #[tokio::test]
 async fn the_paperclip_reads_the_picked_file_in_rust_and_refuses_what_cannot_be_sent() {
     // The native dialog is the one thing WebDriver cannot reach: tests answer it with a path.
-    let picked = {
-        let mut s = Session::start().await;
-        let file = s.dir.join("picked");
-        s.app_env
-            .push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
-        s
-    };
-    let app = picked.launch(&[]).await;
-    app.connect().await;
-    app.wait_models().await;
+    let mut picked = Session::start().await;
     let file = picked.dir.join("picked");
+    picked
+        .app_env
+        .push(("GLAMA_CHAT_TEST_FILE_DIALOG".into(), file.display().to_string()));
+    let app = picked.launch_connected().await;
 
     // A photo larger than 2048 px: attached scaled, still a JPEG.
     let photo = image::RgbImage::from_fn(3000, 1500, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 40]));

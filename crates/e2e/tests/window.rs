@@ -1,18 +1,12 @@
 //! The window itself: how WebKit is set to draw it.
 
-use e2e::Session;
-
-const DISABLE_DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+use e2e::{has_render_node, Session, DISABLE_DMABUF};
 
 /// Without a GPU render node, WebKit's GPU path is emulated on the CPU and slower than its own
 /// CPU painting, so the app turns the DMA-BUF renderer off there; a person's setting wins.
 #[tokio::test]
 async fn webkit_paints_on_the_cpu_only_without_a_gpu_and_a_persons_setting_wins() {
-    let has_render_node = std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
-    });
+    let has_render_node = has_render_node();
     let expected = match std::env::var(DISABLE_DMABUF) {
         Ok(own) => Some(own),
         Err(_) if has_render_node => None,

@@ -69,8 +69,6 @@ pub enum AttachError {
     BadImage { name: String, why: String },
     #[error("“{0}” is neither an image (PNG, JPEG, WebP, GIF) nor a text file, so it can't be sent.")]
     Unsupported(String),
-    #[error("A message can carry at most {MAX_PER_MESSAGE} attachments.")]
-    TooMany,
 }
 
 impl AttachError {
@@ -78,13 +76,12 @@ impl AttachError {
     pub fn kind(&self) -> &'static str {
         match self {
             AttachError::Empty(_) => "attachment_empty",
-            AttachError::FileTooLarge { .. } | AttachError::ImageTooLarge { .. } | AttachError::TextTooLarge { .. } => {
-                "attachment_too_large"
-            }
-            AttachError::TooManyPixels { .. } => "attachment_too_large",
+            AttachError::FileTooLarge { .. }
+            | AttachError::ImageTooLarge { .. }
+            | AttachError::TextTooLarge { .. }
+            | AttachError::TooManyPixels { .. } => "attachment_too_large",
             AttachError::BadImage { .. } => "attachment_bad_image",
             AttachError::Unsupported(_) => "attachment_unsupported",
-            AttachError::TooMany => "attachment_too_many",
         }
     }
 }
