@@ -224,18 +224,17 @@ pub fn search(db: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHi
         return Ok(Vec::new());
     };
     // Ranking costs per match, and a common word matches thousands of messages: only the
-    // newest RANKED matches are ranked (the index finds them walking back from the newest,
-    // without ranking), so a search costs the same in any size of history. The index ranks and
-    // cuts alone, before the joins; chats deleted moments ago and not purged yet take a little
-    // of the margin.
+    // newest RANKED matches are ranked (the index finds them walking back from the newest),
+    // so a search costs the same in any size of history. One MATCH finds and ranks them (rank
+    // is computed only for the rows read); they are cut to the best before the joins, the
+    // newer first among equals. Chats deleted moments ago and not purged yet take a little of
+    // the margin.
     let mut st = db.prepare_cached(
         "WITH newest AS (
-           SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?4
+           SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?4
          ),
          best AS (
-           SELECT rowid, rank FROM messages_fts
-           WHERE messages_fts MATCH ?1 AND rowid >= (SELECT coalesce(min(rowid), 0) FROM newest)
-           ORDER BY rank LIMIT ?3
+           SELECT rowid, rank FROM newest ORDER BY rank, rowid DESC LIMIT ?3
          )
          SELECT m.conversation_id, c.title, m.id, m.content, m.created_at
          FROM best f
