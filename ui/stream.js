@@ -1,6 +1,6 @@
 // Applies a streamed answer's render updates to the page, touching only what changed.
 // Rust (crates/core/src/render/stream.rs) sends sanitized HTML: whole blocks once they are
-// complete, a code block or table opened once and then only its new lines or rows, and the
+// complete, a code block or table opened once and then only its new lines (in parts) or rows, and the
 // provisional end (the last block, or the open block's incomplete line or row), which replaces
 // the previous one. After the last update the element holds exactly Rust's whole render.
 
@@ -27,6 +27,7 @@ export function applyUpdate(root, update, decorate = () => {}) {
   for (const n of s.provisional) n.remove();
   s.provisional = [];
   let completed = null;
+  const replacements = parseReplacements(update.ops);
   for (const op of update.ops) {
     switch (op.op) {
       case 'block':
@@ -35,7 +36,7 @@ export function applyUpdate(root, update, decorate = () => {}) {
         break;
       case 'replace': {
         const old = s.blocks[op.index];
-        const frag = parse(op.html);
+        const frag = replacements.get(op);
         // The open block itself (a list that turned loose): find where it grows again.
         const open = s.grow && op.index === s.blocks.length - 1;
         if (open) s.grow = growing(frag, s.depth);
@@ -53,6 +54,13 @@ export function applyUpdate(root, update, decorate = () => {}) {
       case 'add':
         s.grow.append(parse(op.html));
         break;
+      case 'split': {
+        // A long code block's part is full: the next lines go in a new part after it.
+        const next = s.grow.cloneNode(false);
+        s.grow.after(next);
+        s.grow = next;
+        break;
+      }
       case 'close':
         completed = s.blocks[s.blocks.length - 1];
         s.grow = null;
@@ -74,6 +82,20 @@ export function applyUpdate(root, update, decorate = () => {}) {
   }
   const last = completed?.findLast((n) => n.nodeType === Node.ELEMENT_NODE);
   return last ?? null;
+}
+
+/**
+ * The fragment of each `replace` op, parsed in one go: a definition that arrives last can
+ * re-render a thousand blocks that cite it, and one parse of them all costs far less than a
+ * thousand (each one a template of its own inside the one parsed).
+ */
+function parseReplacements(ops) {
+  const replaces = ops.filter((op) => op.op === 'replace');
+  const fragments = new Map();
+  if (!replaces.length) return fragments;
+  const all = parse(replaces.map((op) => `<template>${op.html}</template>`).join(''));
+  replaces.forEach((op, i) => fragments.set(op, all.children[i].content));
+  return fragments;
 }
 
 /** The element `depth` steps down the last children from the first element of `frag`. */

@@ -323,8 +323,8 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
     app.js(
         "window.__adds = 0; window.__code = null; \
          new MutationObserver(records => { for (const r of records) { \
-           if (r.target.matches && r.target.matches('.committed pre.code > code') && r.addedNodes.length) { \
-             window.__code = window.__code || r.target; window.__adds++; } } \
+           const code = r.target.closest && r.target.closest('.committed pre.code > code'); \
+           if (code && r.addedNodes.length) { window.__code = window.__code || code; window.__adds++; } } \
          }).observe(document.getElementById('messages'), { childList: true, subtree: true })",
         vec![],
     )
@@ -342,6 +342,7 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
                whole.innerHTML = ms[ms.length - 1].html; \
                return { text: ms[ms.length - 1].text, shown: shown.innerHTML, whole: whole.innerHTML, adds: window.__adds, \
                  sameCode: !!window.__code && window.__code.isConnected && m.contains(window.__code), \
+                 codeText: m.querySelector('pre.code').innerText, parts: m.querySelectorAll('pre.code .lines').length, \
                  copyButtons: m.querySelectorAll('.code-block > .copy-code').length }; })",
             vec![],
         )
@@ -355,6 +356,10 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
     assert_eq!(seen["sameCode"], json!(true), "{seen}");
     assert!(seen["adds"].as_u64().unwrap() > 1, "{seen}");
     assert_eq!(seen["copyButtons"], json!(1), "{seen}");
+    // 240 lines come in parts (each laid out alone), and read (and copy) as the code they hold.
+    assert_eq!(seen["parts"], json!(4), "{seen}");
+    let code = &reply[reply.find("```rust\n").unwrap() + 8..reply.find("```\n\n|").unwrap()];
+    assert_eq!(seen["codeText"].as_str().unwrap().trim_end(), code.trim_end());
     app.quit().await;
 }
 

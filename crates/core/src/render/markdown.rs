@@ -62,7 +62,7 @@ pub(super) fn render_chunk(md: &str, lookup: &dyn Fn(&Label) -> Option<Def>) -> 
     let parser = Parser::new_with_broken_link_callback(md, options(), Some(callback));
     let defs = collect_defs(&parser);
     let mut events = Vec::new();
-    let mut code: Option<(Highlighter, String)> = None; // an open code block and its HTML so far
+    let mut code: Option<(Highlighter, Vec<String>)> = None; // an open code block and its lines' HTML so far
     let mut partial = String::new(); // text of the code block's current line
     for event in parser {
         if let Some((highlighter, lines)) = code.as_mut() {
@@ -71,14 +71,14 @@ pub(super) fn render_chunk(md: &str, lookup: &dyn Fn(&Label) -> Option<Def>) -> 
                     // Highlight whole lines, whatever the text events' sizes.
                     partial.push_str(&t);
                     while let Some(nl) = partial.find('\n') {
-                        lines.push_str(&highlighter.line(&partial[..=nl]));
+                        lines.push(highlighter.line(&partial[..=nl]));
                         partial.drain(..=nl);
                     }
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     let (mut highlighter, mut lines) = code.take().expect("open code block");
                     if !partial.is_empty() {
-                        lines.push_str(&highlighter.line(&partial));
+                        lines.push(highlighter.line(&partial));
                         partial.clear();
                     }
                     events.push(Event::Html(code_block(highlighter.lang(), &lines).into()));
@@ -93,7 +93,7 @@ pub(super) fn render_chunk(md: &str, lookup: &dyn Fn(&Label) -> Option<Def>) -> 
                     CodeBlockKind::Fenced(info) => info.as_ref(),
                     CodeBlockKind::Indented => "",
                 };
-                code = Some((Highlighter::new(info), String::new()));
+                code = Some((Highlighter::new(info), Vec::new()));
             }
             // Raw HTML from the model is text to show, not markup to run.
             Event::Html(t) | Event::InlineHtml(t) => events.push(Event::Text(t)),
@@ -118,7 +118,7 @@ pub(super) fn render_chunk(md: &str, lookup: &dyn Fn(&Label) -> Option<Def>) -> 
     }
     if let Some((mut highlighter, mut lines)) = code.take() {
         if !partial.is_empty() {
-            lines.push_str(&highlighter.line(&partial));
+            lines.push(highlighter.line(&partial));
         }
         events.push(Event::Html(code_block(highlighter.lang(), &lines).into()));
     }

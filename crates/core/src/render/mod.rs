@@ -37,7 +37,7 @@ use refs::Defs;
 
 /// Bump when [`render_markdown`]'s output changes: HTML cached in the store by an older
 /// version is then rendered again.
-pub const RENDER_VERSION: u32 = 2;
+pub const RENDER_VERSION: u32 = 3;
 
 /// Renders a whole message.
 pub fn render_markdown(src: &str) -> String {
@@ -217,6 +217,75 @@ mod tests {
                 assert_eq!(stream(&src, &sizes), full, "{name}, sizes {sizes:?}");
             }
         }
+    }
+
+    /// A code block of `n` lines.
+    fn code_lines(n: usize) -> String {
+        let body: String = (1..=n).map(|i| format!("let x{i} = \"s\"; // {i}\n")).collect();
+        format!("```rust\n{body}```\n\nafter\n")
+    }
+
+    #[test]
+    fn a_long_code_block_comes_in_parts_streamed_or_whole() {
+        use code::LINES_PER_PART as N;
+        for n in [0, 1, N - 1, N, N + 1, 2 * N, 2 * N + 1] {
+            let src = code_lines(n);
+            let full = render_markdown(&src);
+            assert_eq!(
+                full.matches("<span class=\"lines\">").count(),
+                n.div_ceil(N).max(1),
+                "{n} lines"
+            );
+            // Each part's text: N lines, the last without its newline; the last part the rest.
+            let text = |html: &str| {
+                let mut out = String::new();
+                let mut in_tag = false;
+                for c in html.chars() {
+                    match c {
+                        '<' => in_tag = true,
+                        '>' => in_tag = false,
+                        c if !in_tag => out.push(c),
+                        _ => {}
+                    }
+                }
+                out
+            };
+            let code = &full[..full.find("</code>").unwrap()];
+            let parts: Vec<String> = code.split("<span class=\"lines\">").skip(1).map(text).collect();
+            for (i, part) in parts.iter().enumerate() {
+                let lines = if i + 1 < parts.len() { N } else { n - i * N };
+                assert_eq!(part.lines().count(), lines, "{n} lines, part {i}");
+                assert_eq!(part.ends_with('\n'), lines < N && lines > 0, "{n} lines, part {i}");
+            }
+            for sizes in [vec![3], vec![N * 30]] {
+                assert_eq!(stream(&src, &sizes), full, "{n} lines, sizes {sizes:?}");
+            }
+            // Cut anywhere in the last lines (a stopped answer).
+            for end in src.len().saturating_sub(14)..src.len() {
+                assert_eq!(
+                    stream(&src[..end], &[N * 30]),
+                    render_markdown(&src[..end]),
+                    "{n} lines, cut at {end}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_incomplete_line_after_a_full_part_shows_on_a_line_of_its_own() {
+        let mut r = IncrementalRenderer::new();
+        r.push(&code_lines(code::LINES_PER_PART)[..]);
+        let src = r.source().to_string();
+        let mut r = IncrementalRenderer::new();
+        r.push(&src[..src.find("```\n\nafter").unwrap()]);
+        r.update();
+        r.push("let next");
+        let u = r.update();
+        assert!(u.ops.is_empty(), "{:?}", u.ops);
+        assert!(u.tail.starts_with('\n'), "{}", u.tail);
+        r.push(" = 1;\n");
+        let u = r.update();
+        assert!(matches!(&u.ops[..], [Op::Split, Op::Add { .. }]), "{:?}", u.ops);
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub struct Replica {
     blocks: Vec<String>,
     /// The open block, and the length of its HTML after the content of its growing element.
     open: Option<(usize, usize)>,
+    /// The growing element's start and end tags (a split closes one and opens the next).
+    growing_tags: (String, String),
     tail: String,
     after: String,
 }
@@ -25,12 +27,21 @@ impl Replica {
                 Op::Open { head, foot, .. } => {
                     assert!(self.open.is_none(), "two open blocks");
                     self.open = Some((self.blocks.len(), foot.len()));
+                    let start = &head[head.rfind('<').expect("a start tag")..];
+                    let end = &foot[..foot.find('>').map_or(0, |e| e + 1)];
+                    self.growing_tags = (start.to_string(), end.to_string());
                     self.blocks.push(head + &foot);
                 }
                 Op::Add { html } => {
                     let (i, foot) = self.open.expect("an open block");
                     let at = self.blocks[i].len() - foot;
                     self.blocks[i].insert_str(at, &html);
+                }
+                Op::Split => {
+                    let (i, foot) = self.open.expect("an open block");
+                    let at = self.blocks[i].len() - foot;
+                    let (start, end) = &self.growing_tags;
+                    self.blocks[i].insert_str(at, &format!("{end}{start}"));
                 }
                 Op::Close => {
                     self.open.take().expect("an open block");

@@ -45,6 +45,9 @@ pub enum Op {
     Open { head: String, foot: String, depth: u32 },
     /// More of the open block: append it inside.
     Add { html: String },
+    /// The open block's growing element is full: an empty copy of it follows it, and the
+    /// block grows in that from now on (a long code block's parts).
+    Split,
     /// The open block is complete.
     Close,
 }
@@ -216,7 +219,19 @@ impl IncrementalRenderer {
                     closed_at = Some(end);
                     break;
                 }
-                Growing::Code(code) => add.push_str(&code.line(line)),
+                Growing::Code(code) => {
+                    if let Some(line) = code.line(line) {
+                        if line.new_part {
+                            if !add.is_empty() {
+                                ops.push(Op::Add {
+                                    html: std::mem::take(&mut add),
+                                });
+                            }
+                            ops.push(Op::Split);
+                        }
+                        add.push_str(&line.html);
+                    }
+                }
                 Growing::Table(table, uses) => match table.row(line, &lookup) {
                     Some(row) => {
                         add.push_str(&row.html);
@@ -395,10 +410,11 @@ impl IncrementalRenderer {
             }
             Kind::Other => return false,
         };
-        // The element that grows: a code block's `code`, a table's `tbody`, or the quote or list itself.
+        // The element that grows: a code block's last part, a table's `tbody`, or the quote or list itself.
         let depth = match growing {
+            Growing::Code(_) => 2,
+            Growing::Table(..) => 1,
             Growing::Container(_) => 0,
-            _ => 1,
         };
         ops.push(Op::Open { head, foot, depth });
         // A code block or a table notes its labels when it closes: no definition can arrive while it is open.
