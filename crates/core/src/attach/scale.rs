@@ -4,7 +4,8 @@
 
 use std::io::Cursor;
 
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use super::{AttachError, MAX_LONG_SIDE, MAX_PIXELS};
@@ -79,64 +80,27 @@ pub(super) fn fit(name: &str, bytes: Vec<u8>, format: ImageFormat) -> Result<Sca
     }
     let mut decoder = reader(&bytes, format).into_decoder().map_err(|e| bad(name, e))?;
     let orientation = decoder.orientation().map_err(|e| bad(name, e))?;
-    let img = DynamicImage::from_decoder(decoder).map_err(|e| bad(name, e))?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| bad(name, e))?;
     drop(bytes);
-    // Scaled before it is turned upright: the same picture (`target` is symmetric), with a
-    // fraction of the pixels to move.
-    let (w, h) = target(img.width(), img.height());
-    let mut img = resize(img, w, h);
     img.apply_orientation(orientation);
-    let (bytes, media_type) = if format == ImageFormat::Jpeg {
-        (jpeg(&img).map_err(|e| bad(name, e))?, "image/jpeg")
+    let (w, h) = target(img.width(), img.height());
+    let img = img.resize_exact(w, h, FilterType::Triangle);
+    let mut out = Cursor::new(Vec::new());
+    let media_type = if format == ImageFormat::Jpeg {
+        let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+        rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 88))
+            .map_err(|e| bad(name, e))?;
+        "image/jpeg"
     } else {
-        let mut out = Cursor::new(Vec::new());
         img.write_to(&mut out, ImageFormat::Png).map_err(|e| bad(name, e))?;
-        (out.into_inner(), "image/png")
+        "image/png"
     };
     Ok(Scaled {
-        bytes,
+        bytes: out.into_inner(),
         media_type,
-        width: img.width(),
-        height: img.height(),
+        width: w,
+        height: h,
     })
-}
-
-/// `img` at `width`×`height`, with a triangle (bilinear) filter. SIMD resampling: image's own
-/// `resize_exact` took most of the time of attaching a photo. Colours are weighted by alpha,
-/// so transparent pixels leave no dark fringe.
-fn resize(img: DynamicImage, width: u32, height: u32) -> DynamicImage {
-    let mut out = DynamicImage::new(width, height, img.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    match Resizer::new().resize(&img, &mut out, &options) {
-        Ok(()) => out,
-        // A pixel layout it does not know (none that the four decoders make today): image's
-        // own, slower resize.
-        Err(_) => img.resize_exact(width, height, image::imageops::FilterType::Triangle),
-    }
-}
-
-/// Quality of re-encoded photos, and no chroma subsampling: what image's encoder wrote before.
-const JPEG_QUALITY: u8 = 88;
-
-// The encoder takes 16-bit sizes; scaled pictures are within that.
-const _: () = assert!(MAX_LONG_SIDE <= u16::MAX as u32);
-
-/// `img` as a baseline JPEG.
-fn jpeg(img: &DynamicImage) -> Result<Vec<u8>, jpeg_encoder::EncodingError> {
-    let rgb;
-    let (pixels, color) = match img {
-        DynamicImage::ImageRgb8(p) => (p.as_raw(), jpeg_encoder::ColorType::Rgb),
-        DynamicImage::ImageLuma8(p) => (p.as_raw(), jpeg_encoder::ColorType::Luma),
-        other => {
-            rgb = other.to_rgb8();
-            (rgb.as_raw(), jpeg_encoder::ColorType::Rgb)
-        }
-    };
-    let mut out = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY);
-    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_1_1);
-    encoder.encode(pixels, img.width() as u16, img.height() as u16, color)?;
-    Ok(out)
 }
 
 /// The size with the long side at [`MAX_LONG_SIDE`] and the proportions kept (rounded, at
