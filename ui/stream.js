@@ -27,7 +27,6 @@ export function applyUpdate(root, update, decorate = () => {}) {
   for (const n of s.provisional) n.remove();
   s.provisional = [];
   let completed = null;
-  const replacements = parseReplacements(update.ops);
   for (const op of update.ops) {
     switch (op.op) {
       case 'block':
@@ -36,7 +35,7 @@ export function applyUpdate(root, update, decorate = () => {}) {
         break;
       case 'replace': {
         const old = s.blocks[op.index];
-        const frag = replacements.get(op);
+        const frag = parse(op.html);
         // The open block itself (a list that turned loose): find where it grows again.
         const open = s.grow && op.index === s.blocks.length - 1;
         if (open) s.grow = growing(frag, s.depth);
@@ -82,20 +81,6 @@ export function applyUpdate(root, update, decorate = () => {}) {
   }
   const last = completed?.findLast((n) => n.nodeType === Node.ELEMENT_NODE);
   return last ?? null;
-}
-
-/**
- * The fragment of each `replace` op, parsed in one go: a definition that arrives last can
- * re-render a thousand blocks that cite it, and one parse of them all costs far less than a
- * thousand (each one a template of its own inside the one parsed).
- */
-function parseReplacements(ops) {
-  const replaces = ops.filter((op) => op.op === 'replace');
-  const fragments = new Map();
-  if (!replaces.length) return fragments;
-  const all = parse(replaces.map((op) => `<template>${op.html}</template>`).join(''));
-  replaces.forEach((op, i) => fragments.set(op, all.children[i].content));
-  return fragments;
 }
 
 /** The element `depth` steps down the last children from the first element of `frag`. */
