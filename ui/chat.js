@@ -6,7 +6,7 @@ import { showBanner } from './banner.js';
 import { copyText } from './clipboard.js';
 import { currentModel, showModel, onModelPicked } from './models.js';
 import * as sidebar from './sidebar.js';
-import { applyUpdate } from './stream.js';
+import { applyUpdate, settle } from './stream.js';
 import {
   initAttachments, showDraftAttachments, pendingAttachments, sent, modelCanTake, chipRow, settled,
 } from './attachments.js';
@@ -572,6 +572,23 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
       invoke('answer_shown', { conversationId: id }).catch(() => {});
     }));
   };
+  let finished = Promise.resolve();
+  const finish = (data) => {
+    if (thinkingTimer) stopThinking(node, null);
+    node.dataset.source = data.text;
+    if (data.status === 'error' && !node.querySelector('.content').innerText.trim()
+      && node.querySelector('.reasoning').hidden) {
+      setErrorRow(node, data.error);
+    } else {
+      finishNode(node, data.status, data.error, data.stopReason, data.refusal);
+    }
+    if (data.error) showBanner(data.error.message, data.error.kind);
+    live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
+    setStreaming(false);
+    markLast();
+    performance.mark('glama:answer-shown');
+    sidebar.refresh();
+  };
   channel.onmessage = ({ event, data }) => {
     switch (event) {
       case 'started':
@@ -605,20 +622,8 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
           `${data.reason} — retrying in ${data.inSecs} s (attempt ${data.attempt})`;
         break;
       case 'finished':
-        if (thinkingTimer) stopThinking(node, null);
-        node.dataset.source = data.text;
-        if (data.status === 'error' && !node.querySelector('.content').innerText.trim()
-          && node.querySelector('.reasoning').hidden) {
-          setErrorRow(node, data.error);
-        } else {
-          finishNode(node, data.status, data.error, data.stopReason, data.refusal);
-        }
-        if (data.error) showBanner(data.error.message, data.error.kind);
-        live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
-        setStreaming(false);
-        markLast();
-        performance.mark('glama:answer-shown');
-        sidebar.refresh();
+        // The answer is done once the last replacements (a late definition's) are on screen.
+        finished = Promise.all([settle(committed), settle(reasoningBody)]).then(() => finish(data));
         break;
       case 'notSaved':
         showBanner(`This answer is shown but was not saved: ${data.message}`, data.kind);
@@ -630,6 +635,7 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
   };
   try {
     await invoke('ask', { conversationId: id, model, request, onEvent: channel });
+    await finished;
   } catch (e) {
     // Refused before anything started (not connected, no model, the disk full…): Rust
     // changed nothing, so show its copy again, and give typed text back.

@@ -2,10 +2,21 @@
 // Rust (crates/core/src/render/stream.rs) sends sanitized HTML: whole blocks once they are
 // complete, a code block or table opened once and then only its new lines (in parts) or rows, and the
 // provisional end (the last block, or the open block's incomplete line or row), which replaces
-// the previous one. After the last update the element holds exactly Rust's whole render.
+// the previous one. A late reference definition can re-render many earlier blocks at once:
+// those replacements are applied a few milliseconds' worth per frame, the newest for each block
+// only. Once the last update is applied and `settle` has resolved, the element holds exactly
+// Rust's whole render.
 
-/** Per content element: the nodes of each block, the open block's growing element, the provisional nodes. */
+/**
+ * Per content element: the nodes of each block, the open block's growing element, the
+ * provisional nodes, and the replacements not applied yet (block index → HTML).
+ */
 const states = new WeakMap();
+
+/** How long one frame may spend on waiting replacements, in ms. */
+const REPLACE_BUDGET_MS = 6;
+/** The next round of replacements runs by then even without a frame (a hidden window has none). */
+const REPLACE_FALLBACK_MS = 100;
 
 /** Nodes parsed from sanitized HTML (a template parses table rows and list items too). */
 function parse(html) {
@@ -21,7 +32,7 @@ function parse(html) {
 export function applyUpdate(root, update, decorate = () => {}) {
   let s = states.get(root);
   if (!s) {
-    s = { blocks: [], grow: null, depth: 0, provisional: [] };
+    s = { blocks: [], grow: null, depth: 0, provisional: [], waiting: new Map(), round: 0, settled: [] };
     states.set(root, s);
   }
   for (const n of s.provisional) n.remove();
@@ -33,16 +44,15 @@ export function applyUpdate(root, update, decorate = () => {}) {
         s.blocks.push(insert(root, parse(op.html), null, decorate));
         completed = s.blocks[s.blocks.length - 1];
         break;
-      case 'replace': {
-        const old = s.blocks[op.index];
-        const frag = parse(op.html);
-        // The open block itself (a list that turned loose): find where it grows again.
-        const open = s.grow && op.index === s.blocks.length - 1;
-        if (open) s.grow = growing(frag, s.depth);
-        s.blocks[op.index] = insert(root, frag, anchorAfter(s.blocks, op.index - 1), decorate);
-        for (const n of old) n.remove();
+      case 'replace':
+        // The open block itself (a list that turned loose) now: the next ops grow it.
+        if (s.grow && op.index === s.blocks.length - 1) {
+          s.waiting.delete(op.index);
+          replace(root, s, op.index, op.html, decorate);
+        } else {
+          s.waiting.set(op.index, op.html);
+        }
         break;
-      }
       case 'open': {
         const frag = parse(op.head + op.foot);
         s.depth = op.depth;
@@ -79,8 +89,48 @@ export function applyUpdate(root, update, decorate = () => {}) {
     const nodes = insert(root, parse(update.after), null, decorate);
     s.provisional.push(...nodes);
   }
+  drain(root, s, decorate);
   const last = completed?.findLast((n) => n.nodeType === Node.ELEMENT_NODE);
   return last ?? null;
+}
+
+/** Resolves once every waiting replacement of `root` is applied (the answer has ended). */
+export function settle(root) {
+  const s = states.get(root);
+  if (!s || !s.waiting.size) return Promise.resolve();
+  return new Promise((resolve) => s.settled.push(resolve));
+}
+
+/**
+ * Applies waiting replacements for up to a few ms, oldest first; the rest wait for the next
+ * frame, so one update that re-renders a thousand blocks does not hold one frame for all.
+ */
+function drain(root, s, decorate) {
+  s.decorate = decorate;
+  s.round += 1;
+  const until = performance.now() + REPLACE_BUDGET_MS;
+  for (const [index, html] of s.waiting) {
+    if (performance.now() >= until) break;
+    s.waiting.delete(index);
+    replace(root, s, index, html, decorate);
+  }
+  if (!s.waiting.size) {
+    for (const resolve of s.settled.splice(0)) resolve();
+    return;
+  }
+  const round = s.round;
+  const next = () => { if (s.round === round) drain(root, s, s.decorate); };
+  requestAnimationFrame(next);
+  setTimeout(next, REPLACE_FALLBACK_MS);
+}
+
+/** Replaces block `index`'s nodes with those of `html`. */
+function replace(root, s, index, html, decorate) {
+  const old = s.blocks[index];
+  const frag = parse(html);
+  if (s.grow && index === s.blocks.length - 1) s.grow = growing(frag, s.depth);
+  s.blocks[index] = insert(root, frag, anchorAfter(s, root, index), decorate);
+  for (const n of old) n.remove();
 }
 
 /** The element `depth` steps down the last children from the first element of `frag`. */
@@ -90,10 +140,13 @@ function growing(frag, depth) {
   return el;
 }
 
-/** The first node of the first non-empty block after `index`, or null (the end). */
-function anchorAfter(blocks, index) {
-  for (let i = index + 1; i < blocks.length; i++) if (blocks[i].length) return blocks[i][0];
-  return null;
+/**
+ * What block `index` goes before: the first node of the next non-empty block, else the
+ * provisional end (a replacement can wait until after it is shown), else null (the end).
+ */
+function anchorAfter(s, root, index) {
+  for (let i = index + 1; i < s.blocks.length; i++) if (s.blocks[i].length) return s.blocks[i][0];
+  return s.provisional.find((n) => n.parentNode === root) ?? null;
 }
 
 /** Inserts `frag` before `anchor` (null: at the end); returns its top-level nodes after decoration. */

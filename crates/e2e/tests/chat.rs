@@ -363,6 +363,57 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
     app.quit().await;
 }
 
+#[tokio::test]
+async fn a_late_definition_links_many_paragraphs_over_several_frames_into_the_whole_render() {
+    let (session, app) = Session::connected().await;
+    const CITING: usize = 1500;
+    let mut reply = String::new();
+    for n in 0..CITING {
+        reply.push_str(&format!("Finding {n}, as [the survey][src] says.\n\n"));
+    }
+    reply.push_str("[src]: https://example.com/survey\n\n");
+    for n in 0..200 {
+        reply.push_str(&format!("Afterword {n}, plain.\n\n"));
+    }
+    session.gateway.script_chat(ChatScenario {
+        reply: Some(reply.clone()),
+        piece_delay: Some(Duration::ZERO),
+        ..Default::default()
+    });
+    // Every frame, the number of links on screen (each change once).
+    app.js(
+        "window.__links = []; (function tick() { \
+           const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+           const n = m ? m.querySelectorAll('.committed a[href]').length : 0; \
+           if (window.__links[window.__links.length - 1] !== n) window.__links.push(n); \
+           requestAnimationFrame(tick); })()",
+        vec![],
+    )
+    .await;
+    app.send("what do the sources say?").await;
+    app.wait_last_answer("done").await;
+    let seen = app
+        .js(
+            "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+             const invoke = window.__TAURI__.core.invoke; \
+             return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(p => p.messages).then(ms => { \
+               const whole = document.createElement('div'); \
+               whole.innerHTML = ms[ms.length - 1].html; \
+               return { text: ms[ms.length - 1].text, shown: m.querySelector('.committed').innerHTML, whole: whole.innerHTML, \
+                 links: window.__links }; })",
+            vec![],
+        )
+        .await;
+    assert_eq!(seen["text"], json!(reply));
+    let (shown, whole) = (seen["shown"].as_str().unwrap(), seen["whole"].as_str().unwrap());
+    assert_eq!(whole.matches("href=\"https://example.com/survey\"").count(), CITING, "{whole}");
+    assert_eq!(shown, whole, "the streamed page differs from the whole render");
+    // The paragraphs became links a few at a time, frame by frame, not all in one frame.
+    let links: Vec<u64> = seen["links"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    assert!(links.iter().any(|&n| n > 0 && n < CITING as u64), "{links:?}");
+    app.quit().await;
+}
+
 /// How far the message list is from its end, in pixels (a JS expression).
 const FROM_END: &str =
     "(() => { const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight })()";
