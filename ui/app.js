@@ -38,8 +38,8 @@ async function boot() {
   initSidebar({ open: openConversation, deleted: conversationDeleted });
   initArchive({ openId, imported: refresh });
   shortcuts();
-  await initModels();
-  await initConnection();
+  // Side by side: each waits on IPC round trips, and the status is what the window shows first.
+  await Promise.all([initModels(), initConnection()]);
   // Start-up as a person sees it: the connection status is on screen (read by the cold-start
   // benchmark, crates/e2e/benches/app.rs).
   requestAnimationFrame(() => performance.mark('glama:status-shown'));

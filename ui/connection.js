@@ -92,13 +92,18 @@ export async function initConnection() {
     el('copy-authorize').textContent = ok ? 'Copied' : 'Copy failed';
     setTimeout(() => { el('copy-authorize').textContent = 'Copy link'; }, 1500);
   });
-  await listen('connection', (event) => {
-    events += 1;
-    show(event.payload);
-  });
-  await listen('notice', (event) => showBanner(event.payload.message, event.payload.kind));
-  // Notices raised before this page listened (a keyring missing at launch, say).
-  const early = await invoke('take_notices');
+  // Each call is a round trip to Rust: the ones that need not wait for each other go together.
+  await Promise.all([
+    listen('connection', (event) => {
+      events += 1;
+      show(event.payload);
+    }),
+    listen('notice', (event) => showBanner(event.payload.message, event.payload.kind)),
+  ]);
+  // Notices raised before this page listened (a keyring missing at launch, say), shown before
+  // the status, which hides them once connected.
+  const seen = events;
+  const [early, s] = await Promise.all([invoke('take_notices'), invoke('connection_status')]);
   if (early.length) showBanner(early.map((n) => n.message).join('\n'), early[early.length - 1].kind);
-  await showReply(invoke('connection_status'));
+  if (events === seen) show(s);
 }
