@@ -8,8 +8,8 @@
 //! - cold start: launch → connection status on screen, beside a blank Tauri 2 window built
 //!   the same way (`blank-window`);
 //! - memory: PSS of the app and its WebKit processes, idle with a 200-message conversation
-//!   open beside the blank window, and after streaming twenty 100 KB answers while switching
-//!   conversations.
+//!   open, against the blank window's (each measured alone), and after streaming twenty
+//!   100 KB answers while switching conversations.
 //!
 //! `bash scripts/bench.sh` runs it with `GLAMA_CHAT_BIN` (the packaged release binary) and
 //! `BLANK_WINDOW_BIN`. Prints one `BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss` row
@@ -328,7 +328,6 @@ async fn open_id(app: &App) -> String {
 }
 
 async fn memory(blank: &std::path::Path) {
-    const SETTLE: Duration = Duration::from_secs(10);
     let session = Session::start().await;
     let long = seed_conversation(&session, 100);
     let started = Instant::now();
@@ -340,21 +339,27 @@ async fn memory(blank: &std::path::Path) {
         "return document.querySelectorAll('[data-testid=message]').length > 0",
     )
     .await;
-    tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
+    tokio::time::sleep(IDLE.saturating_sub(started.elapsed())).await;
     let idle_processes = pss_by_process(&app);
     let idle = total(&idle_processes);
-
     let blank_session = blank_window_session(blank, &app).await;
+    let after = growth(&session, &app, &long).await;
+    quit_and_wait(app).await;
+
+    // PSS splits a shared library's pages among the processes that map them, so the blank
+    // window is measured alone too: beside the app, with WebKit's libraries then shared by six
+    // processes instead of three, it read 133 MB against 191 MB alone.
     let started = Instant::now();
     let blank_app = blank_session.launch_until(&[], STATUS_SHOWN).await;
-    tokio::time::sleep(SETTLE.saturating_sub(started.elapsed())).await;
+    tokio::time::sleep(IDLE.saturating_sub(started.elapsed())).await;
     let blank_processes = pss_by_process(&blank_app);
     let blank_idle = total(&blank_processes);
     blank_app.quit().await;
+
     let ratio = idle / blank_idle;
     row(
         "memory, idle with 200 messages open",
-        format!("{idle:.0} MB PSS, {ratio:.2}× blank window ({blank_idle:.0} MB)"),
+        format!("{idle:.0} MB PSS, {ratio:.2}× blank window ({blank_idle:.0} MB); each alone"),
         "≤ 1.15× blank",
         ratio <= 1.15,
     );
@@ -366,33 +371,6 @@ async fn memory(blank: &std::path::Path) {
             by_process(&blank_processes)
         ),
     );
-
-    // Twenty 100 KB answers, each in a new chat, going back to the long conversation and to
-    // the previous answer after each; PSS with the long conversation open after 5, 10, 15, 20.
-    let shapes = shapes::shapes();
-    let mut after = Vec::new();
-    let mut previous: Option<String> = None;
-    for i in 0..20 {
-        let (shape, make) = shapes[i % shapes.len()];
-        stream_answer(
-            &session,
-            &app,
-            full_speed(make(100 * 1024)),
-            &format!("memory {i}: {shape}"),
-        )
-        .await;
-        let this = open_id(&app).await;
-        open_conversation(&app, &long).await;
-        if let Some(previous) = &previous {
-            open_conversation(&app, previous).await;
-        }
-        open_conversation(&app, &long).await;
-        previous = Some(this);
-        if (i + 1) % 5 == 0 {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            after.push(pss_mb(&app));
-        }
-    }
     let series = after.iter().map(|m| format!("{m:.0}")).collect::<Vec<_>>().join(" → ");
     // Bounded: the last ten answers add at most 10 % to what the first ten left.
     let growth = after[3] / after[1];
@@ -402,5 +380,48 @@ async fn memory(blank: &std::path::Path) {
         "bounded: ≤ 1.10× from 10 to 20",
         growth <= 1.10,
     );
+}
+
+/// Seconds after launch at which idle memory is read.
+const IDLE: Duration = Duration::from_secs(10);
+
+/// Quits `app` and waits until every process of it is gone, so that the next app measured
+/// does not share pages with it.
+async fn quit_and_wait(app: App) {
+    let pids = app.process_tree();
     app.quit().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids
+        .iter()
+        .any(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+    {
+        assert!(Instant::now() < deadline, "the app outlived its quit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Streams twenty 100 KB answers, each in a new chat, going back to the `long` conversation
+/// and to the previous answer after each; returns PSS with the long conversation open after
+/// 5, 10, 15 and 20.
+async fn growth(session: &Session, app: &App, long: &str) -> Vec<f64> {
+    let shapes = shapes::shapes();
+    let mut after = Vec::new();
+    let mut previous: Option<String> = None;
+    for i in 0..20 {
+        let (shape, make) = shapes[i % shapes.len()];
+        let prompt = format!("memory {i}: {shape}");
+        stream_answer(session, app, full_speed(make(100 * 1024)), &prompt).await;
+        let this = open_id(app).await;
+        open_conversation(app, long).await;
+        if let Some(previous) = &previous {
+            open_conversation(app, previous).await;
+        }
+        open_conversation(app, long).await;
+        previous = Some(this);
+        if (i + 1) % 5 == 0 {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            after.push(pss_mb(app));
+        }
+    }
+    after
 }
