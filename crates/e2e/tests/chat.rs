@@ -406,10 +406,19 @@ async fn a_late_definition_links_many_paragraphs_over_several_frames_into_the_wh
         .await;
     assert_eq!(seen["text"], json!(reply));
     let (shown, whole) = (seen["shown"].as_str().unwrap(), seen["whole"].as_str().unwrap());
-    assert_eq!(whole.matches("href=\"https://example.com/survey\"").count(), CITING, "{whole}");
+    assert_eq!(
+        whole.matches("href=\"https://example.com/survey\"").count(),
+        CITING,
+        "{whole}"
+    );
     assert_eq!(shown, whole, "the streamed page differs from the whole render");
     // The paragraphs became links a few at a time, frame by frame, not all in one frame.
-    let links: Vec<u64> = seen["links"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    let links: Vec<u64> = seen["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
     assert!(links.iter().any(|&n| n > 0 && n < CITING as u64), "{links:?}");
     app.quit().await;
 }
