@@ -1,10 +1,12 @@
 //! Code blocks: highlighted a line at a time, each line's HTML complete in itself.
 //!
 //! syntect's parse state and scope stack carry from one line to the next, so a growing code
-//! block costs only its new lines. Every line reopens the spans still open from the line before
-//! and closes them at its end: a line's HTML is balanced, so the page can append it as it comes
-//! and the sanitizer can check it alone, and a whole render, which goes through the same
-//! [`Highlighter`], gives the same bytes.
+//! block costs only its new lines. A line is flat: each run of text gets at most one `<span>`,
+//! whose class is the colour the scopes around it give ([`Colour`]), so a line's HTML is
+//! balanced, the page can append it as it comes and the sanitizer can check it alone, and a
+//! whole render, which goes through the same [`Highlighter`], gives the same bytes. (syntect's
+//! own classed HTML nests a span per scope, each with every atom as a class: ~25 bytes of HTML
+//! per byte of code, every one of them parsed, sanitized, sent and laid out.)
 //!
 //! A block's lines come in parts of [`LINES_PER_PART`], each an element of its own
 //! (`<span class="lines">`, a block in the page's style). WebKit lays a block's inline content
@@ -16,13 +18,10 @@
 use std::sync::OnceLock;
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
-use syntect::html::{line_tokens_to_classed_spans, ClassStyle};
-use syntect::parsing::{ParseState, ScopeStack, ScopeStackOp, SyntaxSet};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 
 use super::markdown::options;
 use super::sanitize::{clean, escape_html};
-
-const STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
 fn syntaxes() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
@@ -86,12 +85,82 @@ impl Parts {
     }
 }
 
+/// A colour of the page's code (ui/style.css): its `<span>` class, alone and inside a comment
+/// (italic, as comments are), and the scopes that take it.
+struct Colour {
+    class: &'static str,
+    in_comment: &'static str,
+    scopes: &'static [&'static str],
+}
+
+/// A scope takes the first colour one of whose scopes is a prefix of it (TextMate's rule), so
+/// the longer names come first; text takes the colour of its innermost coloured scope.
+const COLOURS: &[Colour] = &[
+    Colour {
+        class: "hl-function",
+        in_comment: "hl-function hl-italic",
+        scopes: &["entity.name.function", "support.function"],
+    },
+    Colour {
+        class: "hl-type",
+        in_comment: "hl-type hl-italic",
+        scopes: &["entity.name.type", "support.type", "storage.type"],
+    },
+    Colour {
+        class: "hl-keyword",
+        in_comment: "hl-keyword hl-italic",
+        scopes: &["keyword", "storage"],
+    },
+    Colour {
+        class: "hl-string",
+        in_comment: "hl-string hl-italic",
+        scopes: &["string"],
+    },
+    Colour {
+        class: "hl-comment",
+        in_comment: "hl-comment",
+        scopes: &["comment"],
+    },
+    Colour {
+        class: "hl-number",
+        in_comment: "hl-number hl-italic",
+        scopes: &["constant"],
+    },
+    Colour {
+        class: "hl-variable",
+        in_comment: "hl-variable hl-italic",
+        scopes: &["variable"],
+    },
+];
+
+/// The colour a scope takes, if any.
+fn colour(scope: Scope) -> Option<&'static Colour> {
+    static SCOPES: OnceLock<Vec<(Scope, &'static Colour)>> = OnceLock::new();
+    let scopes = SCOPES.get_or_init(|| {
+        COLOURS
+            .iter()
+            .flat_map(|c| c.scopes.iter().map(move |s| (Scope::new(s).expect("a valid scope"), c)))
+            .collect()
+    });
+    scopes.iter().find(|(s, _)| s.is_prefix_of(scope)).map(|&(_, c)| c)
+}
+
+/// The class of the `<span>` around text inside these scopes (none: plain text).
+fn class(stack: &ScopeStack) -> Option<&'static str> {
+    let scopes = stack.as_slice();
+    let inner = scopes.iter().rev().find_map(|&s| colour(s))?;
+    let in_comment = scopes
+        .iter()
+        .any(|&s| colour(s).is_some_and(|c| c.class == "hl-comment"));
+    Some(if in_comment { inner.in_comment } else { inner.class })
+}
+
 /// Highlights one code block, line after line.
 #[derive(Debug, Clone)]
 pub(super) struct Highlighter {
     lang: String,
     parse: ParseState,
-    /// Scopes open after the last line (each one a `<span>`).
+    /// Scopes open after the last line.
     stack: ScopeStack,
 }
 
@@ -125,31 +194,50 @@ impl Highlighter {
 
     /// Balanced HTML for the next line (`line` ends with its newline, unless it is the last).
     pub fn line(&mut self, line: &str) -> String {
-        let reopen: Vec<_> = self
-            .stack
-            .as_slice()
-            .iter()
-            .map(|&scope| (0, ScopeStackOp::Push(scope)))
-            .collect();
-        let mut html = line_tokens_to_classed_spans("", &reopen, STYLE, &mut ScopeStack::new())
-            .map(|(open, _)| open)
-            .unwrap_or_default();
         let before = self.stack.clone();
-        let spans = self
-            .parse
-            .parse_line(line, syntaxes())
-            .ok()
-            .and_then(|ops| line_tokens_to_classed_spans(line, &ops, STYLE, &mut self.stack).ok());
-        match spans {
-            Some((spans, _)) => html.push_str(&spans),
+        match self.spans(line) {
+            Some(html) => html,
             None => {
-                // A syntax that fails on this line: show it plain, keep the spans as they were.
+                // A syntax that fails on this line: show it plain, keep the scopes as they were.
                 self.stack = before;
-                html.push_str(&escape_html(line));
+                escape_html(line)
             }
         }
-        html.push_str(&"</span>".repeat(self.stack.len()));
-        html
+    }
+
+    /// `line` as runs of text, each in the span of its class (adjacent runs of one class share it).
+    fn spans(&mut self, line: &str) -> Option<String> {
+        let ops = self.parse.parse_line(line, syntaxes()).ok()?;
+        let mut html = String::with_capacity(line.len() * 2);
+        let (mut open, mut at) = (None, 0);
+        let mut current = class(&self.stack);
+        let ends = ops.iter().map(|(pos, op)| (*pos, Some(op)));
+        for (pos, op) in ends.chain([(line.len(), None)]) {
+            let pos = pos.min(line.len());
+            if pos > at {
+                if current != open {
+                    if open.is_some() {
+                        html.push_str("</span>");
+                    }
+                    if let Some(class) = current {
+                        html.push_str("<span class=\"");
+                        html.push_str(class);
+                        html.push_str("\">");
+                    }
+                    open = current;
+                }
+                html.push_str(&escape_html(line.get(at..pos)?));
+                at = pos;
+            }
+            if let Some(op) = op {
+                self.stack.apply(op).ok()?;
+                current = class(&self.stack);
+            }
+        }
+        if open.is_some() {
+            html.push_str("</span>");
+        }
+        Some(html)
     }
 }
 
@@ -283,5 +371,72 @@ impl CodeStream {
         } else {
             html
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(lang: &str, code: &str) -> Vec<String> {
+        let mut h = Highlighter::new(lang);
+        code.split_inclusive('\n').map(|l| h.line(l)).collect()
+    }
+
+    #[test]
+    fn a_line_is_flat_runs_each_in_one_span_of_its_colour() {
+        assert_eq!(
+            lines("rust", "fn main() -> u32 {\n    let s = \"hi\"; // note\n")[..],
+            [
+                "<span class=\"hl-type\">fn</span> <span class=\"hl-function\">main</span>() -&gt; \
+                 <span class=\"hl-type\">u32</span> {\n",
+                "    <span class=\"hl-type\">let</span> s <span class=\"hl-keyword\">=</span> \
+                 <span class=\"hl-string\">&quot;hi&quot;</span>; <span class=\"hl-comment\">// note\n</span>",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_string_across_lines_keeps_its_colour_on_every_line() {
+        assert_eq!(
+            lines("python", "x = '''one\ntwo\nthree'''\n")[1..],
+            [
+                "<span class=\"hl-string\">two\n</span>",
+                "<span class=\"hl-string\">three&#39;&#39;&#39;</span>\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_innermost_coloured_scope_gives_the_colour_and_a_comment_its_italics() {
+        let class_in = |scopes: &[&str]| {
+            let mut stack = ScopeStack::new();
+            for s in scopes {
+                stack.push(Scope::new(s).unwrap());
+            }
+            class(&stack)
+        };
+        assert_eq!(class_in(&["source.js", "meta.block.js"]), None);
+        assert_eq!(
+            class_in(&["source.js", "string.quoted.js", "punctuation.definition.string.js"]),
+            Some("hl-string")
+        );
+        assert_eq!(
+            class_in(&["source.rust", "storage.type.function.rust"]),
+            Some("hl-type")
+        );
+        assert_eq!(class_in(&["source.rust", "storage.modifier.rust"]), Some("hl-keyword"));
+        assert_eq!(
+            class_in(&["source.js", "comment.block.documentation.js"]),
+            Some("hl-comment")
+        );
+        assert_eq!(
+            class_in(&[
+                "source.js",
+                "comment.block.documentation.js",
+                "storage.type.class.jsdoc"
+            ]),
+            Some("hl-type hl-italic")
+        );
     }
 }

@@ -37,7 +37,7 @@ use refs::Defs;
 
 /// Bump when [`render_markdown`]'s output changes: HTML cached in the store by an older
 /// version is then rendered again.
-pub const RENDER_VERSION: u32 = 3;
+pub const RENDER_VERSION: u32 = 4;
 
 /// Renders a whole message.
 pub fn render_markdown(src: &str) -> String {
