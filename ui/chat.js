@@ -433,7 +433,7 @@ function stopThinking(node, ms) {
 /** Adds a Copy button to each code block (Rust sends bare `pre.code`). */
 function decorate(root) {
   for (const pre of root.querySelectorAll('pre.code')) {
-    if (pre.parentElement.classList.contains('code-block')) continue;
+    if (pre.parentNode.classList?.contains('code-block')) continue;
     const wrap = document.createElement('div');
     wrap.className = 'code-block';
     pre.replaceWith(wrap);
@@ -557,7 +557,11 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
   setStreaming(true);
 
   const committed = node.querySelector('.committed');
+  const reasoning = node.querySelector('.reasoning');
   const reasoningBody = node.querySelector('.reasoning-body');
+  // Held, not looked up: a lookup per update would walk the whole answer.
+  let retrying = null;
+  const dropRetrying = () => { retrying?.remove(); retrying = null; };
   const channel = new Channel();
   let started = false;
   // Rust sends the next update once this one is on screen (glama_core::chat::Pace): one word
@@ -598,7 +602,7 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         sidebar.refresh();
         break;
       case 'delta':
-        node.querySelector('.retrying')?.remove();
+        dropRetrying();
         {
           const completed = applyUpdate(committed, data, decorate);
           if (completed) announce(completed);
@@ -607,8 +611,8 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         shown();
         break;
       case 'reasoning':
-        node.querySelector('.retrying')?.remove();
-        node.querySelector('.reasoning').hidden = false;
+        dropRetrying();
+        reasoning.hidden = false;
         if (data.live) startThinking(node);
         applyUpdate(reasoningBody, data.update, decorate);
         scrollToEnd();
@@ -618,8 +622,8 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         stopThinking(node, data.ms);
         break;
       case 'retrying':
-        note(node, 'retrying', 'retry-notice').textContent =
-          `${data.reason} — retrying in ${data.inSecs} s (attempt ${data.attempt})`;
+        retrying = note(node, 'retrying', 'retry-notice');
+        retrying.textContent = `${data.reason} — retrying in ${data.inSecs} s (attempt ${data.attempt})`;
         break;
       case 'finished':
         // The answer is done once the last replacements (a late definition's) are on screen.

@@ -26,8 +26,9 @@ function parse(html) {
 }
 
 /**
- * Applies one update (`{ops, tail, after}`) to `root`. `decorate(root)` adds controls to new code
- * blocks (it may wrap them). Returns the last block completed by this update, if any.
+ * Applies one update (`{ops, tail, after}`) to `root`. `decorate(fragment)` adds controls to the
+ * code blocks of new nodes before they are inserted (it may wrap them). Returns the last block
+ * completed by this update, if any.
  */
 export function applyUpdate(root, update, decorate = () => {}) {
   let s = states.get(root);
@@ -60,9 +61,13 @@ export function applyUpdate(root, update, decorate = () => {}) {
         s.blocks.push(insert(root, frag, null, decorate));
         break;
       }
-      case 'add':
-        s.grow.append(parse(op.html));
+      case 'add': {
+        // A growing list's new item can hold a code block.
+        const frag = parse(op.html);
+        decorate(frag);
+        s.grow.append(frag);
         break;
+      }
       case 'split': {
         // A long code block's part is full: the next lines go in a new part after it.
         const next = s.grow.cloneNode(false);
@@ -78,11 +83,12 @@ export function applyUpdate(root, update, decorate = () => {}) {
   }
   if (update.tail) {
     const frag = parse(update.tail);
-    s.provisional.push(...frag.childNodes);
-    if (s.grow) s.grow.append(frag);
-    else {
-      root.append(frag);
-      decorateTop(root, s.provisional, decorate);
+    if (s.grow) {
+      decorate(frag);
+      s.provisional.push(...frag.childNodes);
+      s.grow.append(frag);
+    } else {
+      s.provisional.push(...insert(root, frag, null, decorate));
     }
   }
   if (update.after) {
@@ -149,23 +155,13 @@ function anchorAfter(s, root, index) {
   return s.provisional.find((n) => n.parentNode === root) ?? null;
 }
 
-/** Inserts `frag` before `anchor` (null: at the end); returns its top-level nodes after decoration. */
+/**
+ * Decorates `frag` (only the new nodes: decorating the whole answer would cost more the longer
+ * it grows) and inserts it before `anchor` (null: at the end); returns its top-level nodes.
+ */
 function insert(root, frag, anchor, decorate) {
+  decorate(frag);
   const nodes = [...frag.childNodes];
   root.insertBefore(frag, anchor);
-  decorateTop(root, nodes, decorate);
   return nodes;
-}
-
-/** Decorates when `nodes` hold a code block, and keeps `nodes` pointing at top-level nodes. */
-function decorateTop(root, nodes, decorate) {
-  const hasCode = nodes.some((n) => n.nodeType === Node.ELEMENT_NODE
-    && (n.matches('pre.code') || n.querySelector('pre.code')));
-  if (!hasCode) return;
-  decorate(root);
-  for (let i = 0; i < nodes.length; i++) {
-    let n = nodes[i];
-    while (n.parentNode && n.parentNode !== root) n = n.parentNode;
-    nodes[i] = n;
-  }
 }
