@@ -95,9 +95,14 @@ async fn stream_answer(session: &Session, app: &App, scenario: ChatScenario, pro
     );
 }
 
-/// Records every gap between animation frames until `window.__frames` is set to false.
-const WATCH_FRAMES: &str = "window.__gaps = []; window.__frames = true; let last = performance.now(); \
-    const tick = (t) => { window.__gaps.push(t - last); last = t; if (window.__frames) requestAnimationFrame(tick); }; \
+/// Records every gap between animation frames until `window.__frames` is set to false. Each
+/// recording has its own number: the last one's loop, if it has not seen it was stopped yet,
+/// stops instead of recording every gap twice.
+const WATCH_FRAMES: &str =
+    "window.__gaps = []; window.__frames = true; const run = window.__run = (window.__run || 0) + 1; \
+    let last = performance.now(); \
+    const tick = (t) => { if (window.__run !== run) return; window.__gaps.push(t - last); last = t; \
+      if (window.__frames) requestAnimationFrame(tick); }; \
     requestAnimationFrame(tick);";
 
 /// Stops recording; returns the longest gap, the median, the 90th percentile, when the longest
