@@ -61,13 +61,10 @@ export function applyUpdate(root, update, decorate = () => {}) {
         s.blocks.push(insert(root, frag, null, decorate));
         break;
       }
-      case 'add': {
-        // A growing list's new item can hold a code block.
-        const frag = parse(op.html);
-        decorate(frag);
-        s.grow.append(frag);
+      case 'add':
+        // A growing list's new item can hold a code block: decorated like any new node.
+        insert(s.grow, parse(op.html), null, decorate);
         break;
-      }
       case 'split': {
         // A long code block's part is full: the next lines go in a new part after it.
         const next = s.grow.cloneNode(false);
@@ -81,20 +78,8 @@ export function applyUpdate(root, update, decorate = () => {}) {
         break;
     }
   }
-  if (update.tail) {
-    const frag = parse(update.tail);
-    if (s.grow) {
-      decorate(frag);
-      s.provisional.push(...frag.childNodes);
-      s.grow.append(frag);
-    } else {
-      s.provisional.push(...insert(root, frag, null, decorate));
-    }
-  }
-  if (update.after) {
-    const nodes = insert(root, parse(update.after), null, decorate);
-    s.provisional.push(...nodes);
-  }
+  if (update.tail) s.provisional.push(...insert(s.grow ?? root, parse(update.tail), null, decorate));
+  if (update.after) s.provisional.push(...insert(root, parse(update.after), null, decorate));
   drain(root, s, decorate);
   const last = completed?.findLast((n) => n.nodeType === Node.ELEMENT_NODE);
   return last ?? null;
@@ -157,11 +142,12 @@ function anchorAfter(s, root, index) {
 
 /**
  * Decorates `frag` (only the new nodes: decorating the whole answer would cost more the longer
- * it grows) and inserts it before `anchor` (null: at the end); returns its top-level nodes.
+ * it grows) and inserts it into `parent` before `anchor` (null: at the end); returns its
+ * top-level nodes.
  */
-function insert(root, frag, anchor, decorate) {
+function insert(parent, frag, anchor, decorate) {
   decorate(frag);
   const nodes = [...frag.childNodes];
-  root.insertBefore(frag, anchor);
+  parent.insertBefore(frag, anchor);
   return nodes;
 }

@@ -145,14 +145,16 @@ fn colour(scope: Scope) -> Option<&'static Colour> {
     scopes.iter().find(|(s, _)| s.is_prefix_of(scope)).map(|&(_, c)| c)
 }
 
-/// The class of the `<span>` around text inside these scopes (none: plain text).
+/// The class of the `<span>` around text inside these scopes (none: plain text). One pass,
+/// outermost first: it runs after every scope change of every line.
 fn class(stack: &ScopeStack) -> Option<&'static str> {
-    let scopes = stack.as_slice();
-    let inner = scopes.iter().rev().find_map(|&s| colour(s))?;
-    let in_comment = scopes
-        .iter()
-        .any(|&s| colour(s).is_some_and(|c| c.class == "hl-comment"));
-    Some(if in_comment { inner.in_comment } else { inner.class })
+    let (mut inner, mut in_comment) = (None, false);
+    for c in stack.as_slice().iter().filter_map(|&s| colour(s)) {
+        // The comment colour's class is the same inside a comment: that marks it.
+        in_comment |= c.class == c.in_comment;
+        inner = Some(c);
+    }
+    inner.map(|c| if in_comment { c.in_comment } else { c.class })
 }
 
 /// Highlights one code block, line after line.
