@@ -118,7 +118,12 @@ export async function initModels() {
   }
   filter.addEventListener('input', fill);
   filter.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && select.options.length) {
+    if (e.key === 'Escape' && filter.value) {
+      e.preventDefault();
+      e.stopPropagation();
+      filter.value = '';
+      fill();
+    } else if (e.key === 'Enter' && select.options.length) {
       e.preventDefault();
       select.value = select.options[0].value;
       pick(select.value);

@@ -95,7 +95,7 @@ async fn chats_drafts_and_system_prompts_survive_a_relaunch() {
     // Give the draft's save (after a pause in typing) time to land, then quit.
     app.wait_js(
         "the draft saved",
-        "return window.__TAURI__.core.invoke('list_chats').then(c => c[0].draft === 'an unsent thought')",
+        "return window.__TAURI_INTERNALS__.invoke('list_chats').then(c => c[0].draft === 'an unsent thought')",
     )
     .await;
     let window_messages = app.messages().await;
@@ -181,7 +181,7 @@ async fn rename_delete_and_undo() {
     app.wait_js("the new name", "return [...document.querySelectorAll('[data-testid=conversation-item]')].some(li => li.innerText.includes('Renamed chat'))").await;
     let held = app
         .js(
-            "return window.__TAURI__.core.invoke('list_chats').then(c => c.map(x => x.title))",
+            "return window.__TAURI_INTERNALS__.invoke('list_chats').then(c => c.map(x => x.title))",
             vec![],
         )
         .await;
@@ -294,6 +294,26 @@ async fn search_finds_words_and_chinese_and_opens_the_message() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(app.banner_text().await, None, "no error shown");
+
+    // Escape empties the search field and the model filter (text fields: see index.html).
+    search.clear().await.unwrap();
+    search.send_keys("kiwi\u{E00C}").await.unwrap();
+    app.wait_js(
+        "the search emptied",
+        "return document.querySelector('[data-testid=search-input]').value === '' && document.getElementById('search-results').hidden",
+    )
+    .await;
+    let models = "return document.querySelectorAll('[data-testid=model-select] option').length";
+    let all = app.js(models, vec![]).await;
+    let filter = app.by_testid("model-filter").await;
+    filter.send_keys("no model has this name").await.unwrap();
+    app.wait_js("the list filtered", &format!("{models} < {all}")).await;
+    filter.send_keys("\u{E00C}").await.unwrap();
+    app.wait_js(
+        "the filter emptied, every model listed",
+        &format!("return document.querySelector('[data-testid=model-filter]').value === '' && (() => {{ {models}; }})() == {all}"),
+    )
+    .await;
     app.quit().await;
 }
 
