@@ -9,7 +9,7 @@ fn main() {
         .capabilities_path_pattern("src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "connection_status",
-            "take_notices",
+            "window_events",
             "connect",
             "cancel_connect",
             "disconnect",
@@ -33,7 +33,7 @@ fn main() {
             "import_chats",
             "ask",
             "stop_answer",
-            "answer_shown",
+            "answer_events",
             "open_link",
             "attach_bytes",
             "attach_files",

@@ -1,7 +1,7 @@
 // The open conversation: its messages a page at a time (older ones as you scroll up), its
-// draft and system prompt saved as you type, and answers streamed in over a Channel.
+// draft and system prompt saved as you type, and answers streamed in as Rust has them.
 // Assistant HTML comes from Rust already sanitized; user text is only ever set as text.
-import { invoke, Channel, errorText } from './ipc.js';
+import { invoke, errorText } from './ipc.js';
 import { showBanner } from './banner.js';
 import { copyText } from './clipboard.js';
 import { currentModel, showModel, onModelPicked } from './models.js';
@@ -22,6 +22,10 @@ const stopButton = document.getElementById('stop');
 let conversationId = null;
 let streaming = false;
 let runs = 0; // which ask owns the streaming state
+let streams = 0; // asks made by this page, for each answer's stream id
+const PAGE_ID = Math.random().toString(36).slice(2);
+/** How often a hidden window (no animation frames) takes an answer's updates. */
+const HIDDEN_PACE_MS = 100;
 let stickToBottom = true;
 // The loaded stretch of the conversation: [oldestSeq, newestSeq], and what lies beyond it.
 let oldestSeq = null;
@@ -562,20 +566,21 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
   // Held, not looked up: a lookup per update would walk the whole answer.
   let retrying = null;
   const dropRetrying = () => { retrying?.remove(); retrying = null; };
-  const channel = new Channel();
+  // The answer's events wait in a mailbox Rust keeps under this id (src-tauri/src/events.rs).
+  streams += 1;
+  const stream = `${PAGE_ID}:${streams}`;
   let started = false;
-  // Rust sends the next update once this one is on screen (glama_core::chat::Pace): one word
-  // a frame, after the frame is painted (a task queued from its animation-frame callback runs
-  // after its layout and paint).
-  let showing = false;
-  const shown = () => {
-    if (showing) return;
-    showing = true;
-    requestAnimationFrame(() => setTimeout(() => {
-      showing = false;
-      invoke('answer_shown', { conversationId: id }).catch(() => {});
-    }));
-  };
+  // Updates applied, and whether the last is still to be painted: the next events are asked
+  // for once it is on screen, with the count, which is what lets Rust send the next update
+  // (glama_core::chat::Pace). A task queued from an animation-frame callback runs after that
+  // frame's layout and paint; a hidden window has no frames, so a timer stands in.
+  let painted = 0;
+  let painting = false;
+  const afterPaint = () => new Promise((resolve) => {
+    if (!document.hidden) requestAnimationFrame(() => setTimeout(resolve));
+    // Also if the window is hidden while this waits.
+    setTimeout(resolve, document.hidden ? HIDDEN_PACE_MS : 1000);
+  });
   let finished = Promise.resolve();
   const finish = (data) => {
     if (thinkingTimer) stopThinking(node, null);
@@ -593,7 +598,7 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
     performance.mark('glama:answer-shown');
     sidebar.refresh();
   };
-  channel.onmessage = ({ event, data }) => {
+  const handle = ({ event, data }) => {
     switch (event) {
       case 'started':
         started = true;
@@ -608,7 +613,6 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
           if (completed) announce(completed);
         }
         scrollToEnd();
-        shown();
         break;
       case 'reasoning':
         dropRetrying();
@@ -616,7 +620,6 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         if (data.live) startThinking(node);
         applyUpdate(reasoningBody, data.update, decorate);
         scrollToEnd();
-        shown();
         break;
       case 'thought':
         stopThinking(node, data.ms);
@@ -637,8 +640,29 @@ async function ask(request, editedNode = null, continuedNode = null, attached = 
         break;
     }
   };
+  const follow = async () => {
+    for (;;) {
+      if (painting) {
+        painting = false;
+        await afterPaint();
+      }
+      const events = await invoke('answer_events', { conversationId: id, stream, painted });
+      if (events === null) return;
+      for (const e of events) {
+        if (e.event === 'delta' || e.event === 'reasoning') {
+          painted += 1;
+          painting = true;
+        }
+        // One event the page failed on must not stop the rest.
+        try { handle(e); } catch (err) { console.error(err); }
+      }
+    }
+  };
+  const following = follow();
+  following.catch(() => {}); // awaited below, unless the ask is refused first
   try {
-    await invoke('ask', { conversationId: id, model, request, onEvent: channel });
+    await invoke('ask', { conversationId: id, model, request, stream });
+    await following;
     await finished;
   } catch (e) {
     // Refused before anything started (not connected, no model, the disk full…): Rust

@@ -1,5 +1,5 @@
 // The connection panel: shows the status Rust sends and turns clicks into commands.
-import { invoke, listen, errorText } from './ipc.js';
+import { invoke, errorText } from './ipc.js';
 import { showBanner, hideBanner } from './banner.js';
 import { copyText } from './clipboard.js';
 
@@ -92,18 +92,35 @@ export async function initConnection() {
     el('copy-authorize').textContent = ok ? 'Copied' : 'Copy failed';
     setTimeout(() => { el('copy-authorize').textContent = 'Copy link'; }, 1500);
   });
-  // Each call is a round trip to Rust: the ones that need not wait for each other go together.
-  await Promise.all([
-    listen('connection', (event) => {
-      events += 1;
-      show(event.payload);
-    }),
-    listen('notice', (event) => showBanner(event.payload.message, event.payload.kind)),
-  ]);
-  // Notices raised before this page listened (a keyring missing at launch, say), shown before
-  // the status, which hides them once connected.
-  const seen = events;
-  const [early, s] = await Promise.all([invoke('take_notices'), invoke('connection_status')]);
+  // Rust's news, taken as it comes. The first call answers at once: notices raised before this
+  // page loaded (a keyring missing at launch, say), shown together, then the status now.
+  const first = await invoke('window_events', { reader: null });
+  const early = first.events.filter((e) => e.event === 'notice').map((e) => e.data);
   if (early.length) showBanner(early.map((n) => n.message).join('\n'), early[early.length - 1].kind);
-  if (events === seen) show(s);
+  for (const e of first.events) if (e.event === 'connection') showEvent(e.data);
+  follow(first.reader);
+}
+
+function showEvent(s) {
+  events += 1;
+  show(s);
+}
+
+/** Takes Rust's news for as long as this page is the reader (a reload makes a new one). */
+async function follow(reader) {
+  for (;;) {
+    let news;
+    try {
+      news = await invoke('window_events', { reader });
+    } catch {
+      // Only if the IPC itself failed; wait rather than spin.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
+    if (news === null) return;
+    for (const e of news.events) {
+      if (e.event === 'connection') showEvent(e.data);
+      else showBanner(e.data.message, e.data.kind);
+    }
+  }
 }

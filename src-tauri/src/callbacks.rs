@@ -69,13 +69,10 @@ where
 
 #[cfg_attr(target_os = "macos", allow(dead_code))]
 fn notice(app: &AppHandle, kind: &str, message: String) {
-    app.state::<AppState>().notices.raise(
-        app,
-        Notice {
-            kind: kind.into(),
-            message,
-        },
-    );
+    app.state::<AppState>().window_events.notice(Notice {
+        kind: kind.into(),
+        message,
+    });
 }
 
 /// Linux: registers this binary for the scheme unless it already is the handler, and never

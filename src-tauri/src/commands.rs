@@ -2,7 +2,7 @@
 //! the API key; connection status carries only its masked tail.
 
 use glama_core::chat::{AnswerEvent, Ask, ChatError};
-use glama_core::connect::{Notice, Status};
+use glama_core::connect::Status;
 use glama_core::gateway::types::ModelInfo;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::Settings;
@@ -11,10 +11,10 @@ use glama_core::store::conversations::{self, Conversation};
 use glama_core::store::messages::{self, MessagePage, MessageStatus, Page};
 use glama_core::store::search::{self, SearchHit};
 use serde::{Deserialize, Serialize};
-use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::error::AppError;
+use crate::events::{WindowEvent, WindowNews};
 use crate::state::AppState;
 use crate::{browser, callbacks, files};
 
@@ -23,10 +23,19 @@ pub fn connection_status(state: State<'_, AppState>) -> Status {
     state.connector.status()
 }
 
-/// Notices raised before the page listened (once; later ones arrive as events).
+/// Status changes and notices for the page that is `reader`, once there are some; `None` once
+/// another page has become the reader. A page's first call (`reader` none) answers at once:
+/// what was raised before it loaded (a keyring missing at launch, say), then the status now.
+/// A page that loads has none of the answers streamed to the one before it.
 #[tauri::command]
-pub fn take_notices(state: State<'_, AppState>) -> Vec<Notice> {
-    state.notices.take()
+pub async fn window_events(state: State<'_, AppState>, reader: Option<u64>) -> Result<Option<WindowNews>, AppError> {
+    let Some(reader) = reader else {
+        state.answer_events.forget_all();
+        let mut news = state.window_events.new_reader();
+        news.events.push(WindowEvent::Connection(state.connector.status()));
+        return Ok(Some(news));
+    };
+    Ok(state.window_events.take(reader).await)
 }
 
 /// Starts a sign-in and opens Glama's authorize page in the browser.
@@ -285,14 +294,15 @@ pub enum AskRequest {
     },
 }
 
-/// Streams one answer over `on_event` and resolves when it has ended.
+/// Streams one answer and resolves when it has ended. Its events wait for the page in the
+/// mailbox of `stream`, an id the page chose (`answer_events`).
 #[tauri::command]
 pub async fn ask(
     state: State<'_, AppState>,
     conversation_id: String,
     model: String,
     request: AskRequest,
-    on_event: Channel<AnswerEvent>,
+    stream: String,
 ) -> Result<MessageStatus, AppError> {
     let ask = match request {
         AskRequest::Send { text } => Ask::Send { text },
@@ -311,6 +321,7 @@ pub async fn ask(
     let connector = state.connector.clone();
     let key = connector.key();
     let used = key.clone();
+    let events = state.answer_events.stream(&stream);
     let mut emit = |event: AnswerEvent| {
         if let (
             AnswerEvent::Finished {
@@ -322,19 +333,35 @@ pub async fn ask(
         {
             connector.key_rejected(used);
         }
-        let _ = on_event.send(event);
+        events.push(event);
     };
-    Ok(state
+    let asked = state
         .chats
         .ask(state.connector.gateway(), key, &conversation_id, &model, ask, &mut emit)
-        .await?)
+        .await;
+    events.close();
+    Ok(asked?)
 }
 
-/// The window has shown the last update of the answer streaming in `conversation_id`; the
-/// next may go (`glama_core::chat::Pace`).
+/// The next events of answer `stream`, once there are some; `None` once it has ended and the
+/// page has them all. `painted`: how many updates the page has on screen; when that is all of
+/// them, the answer's next update may go (`glama_core::chat::Pace`).
 #[tauri::command]
-pub fn answer_shown(state: State<'_, AppState>, conversation_id: String) {
-    state.chats.shown(&conversation_id);
+pub async fn answer_events(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    stream: String,
+    painted: u64,
+) -> Result<Option<Vec<AnswerEvent>>, AppError> {
+    let answer = state.answer_events.stream(&stream);
+    if answer.all_painted(painted) {
+        state.chats.shown(&conversation_id);
+    }
+    let events = answer.take().await;
+    if events.is_none() {
+        state.answer_events.forget(&stream);
+    }
+    Ok(events)
 }
 
 #[tauri::command]

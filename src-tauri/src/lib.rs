@@ -7,8 +7,9 @@ mod callbacks;
 mod commands;
 mod data;
 mod error;
+mod events;
 mod files;
-mod notices;
+mod mailbox;
 mod rendering;
 mod state;
 mod window;
@@ -79,7 +80,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::connection_status,
-            commands::take_notices,
+            commands::window_events,
             commands::connect,
             commands::cancel_connect,
             commands::disconnect,
@@ -103,7 +104,7 @@ pub fn run() {
             commands::import_chats,
             commands::ask,
             commands::stop_answer,
-            commands::answer_shown,
+            commands::answer_events,
             commands::open_link,
             attachments::attach_bytes,
             attachments::attach_files,

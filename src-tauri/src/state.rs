@@ -1,5 +1,5 @@
 //! The app's state: the connector (key and sign-in), the chats and their store, the settings,
-//! the notices.
+//! and what waits for the window.
 
 use std::sync::Arc;
 
@@ -9,21 +9,19 @@ use glama_core::gateway::{Gateway, Timeouts};
 use glama_core::settings::SettingsFile;
 use glama_core::store::Store;
 use glama_core::vault::Vault;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tokio::sync::watch;
 use url::Url;
 
-use crate::notices::Notices;
-
-/// The event name of connection status changes.
-pub const STATUS_EVENT: &str = "connection";
+use crate::events::{AnswerEvents, WindowEvents};
 
 pub struct AppState {
     pub connector: Arc<Connector>,
     pub chats: Chats,
     pub store: Arc<Store>,
     pub settings: SettingsFile,
-    pub notices: Arc<Notices>,
+    pub window_events: Arc<WindowEvents>,
+    pub answer_events: AnswerEvents,
     /// Becomes `true` once the stored key and any saved sign-in are loaded; callbacks wait for it.
     pub ready: watch::Receiver<bool>,
     /// Becomes `true` once the launch's scheme registration is done; Connect waits for it, so
@@ -38,33 +36,25 @@ impl AppState {
         // Keys are kept per gateway origin (scheme included): a key for https://glama.ai is
         // never sent to a plain-http or local gateway.
         let vault = Vault::new(app.config().identifier.clone(), base.origin().ascii_serialization());
-        let notices = Arc::new(Notices::new());
-        let (emitter, told) = (app.clone(), notices.clone());
+        let window_events = Arc::new(WindowEvents::new());
+        let told = window_events.clone();
         let connector = Connector::new(gateway, vault, move |event| match event {
-            ConnectEvent::Status(status) => {
-                let _ = emitter.emit(STATUS_EVENT, status);
-            }
-            ConnectEvent::Notice(notice) => told.raise(&emitter, notice),
+            ConnectEvent::Status(status) => told.status(status),
+            ConnectEvent::Notice(notice) => told.notice(notice),
         });
         let (settings, note) = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
         if let Some(note) = note {
-            notices.raise(
-                app,
-                Notice {
-                    kind: "settings_reset".into(),
-                    message: note.to_string(),
-                },
-            );
+            window_events.notice(Notice {
+                kind: "settings_reset".into(),
+                message: note.to_string(),
+            });
         }
         let opened = Store::open(&app.path().app_data_dir()?);
         if let Some(message) = opened.notice {
-            notices.raise(
-                app,
-                Notice {
-                    kind: "store".into(),
-                    message,
-                },
-            );
+            window_events.notice(Notice {
+                kind: "store".into(),
+                message,
+            });
         }
         let store = Arc::new(opened.store);
         let (ready_tx, ready) = watch::channel(false);
@@ -79,7 +69,8 @@ impl AppState {
             chats: Chats::new(store.clone(), AnswerPolicy::default()),
             store,
             settings,
-            notices,
+            window_events,
+            answer_events: AnswerEvents::default(),
             ready,
             scheme_settled: watch::Sender::new(false),
         })

@@ -98,7 +98,7 @@ async fn regenerate_and_edit_and_resend() {
         fake_gateway::reply_for("edited question")
     );
     // What Rust holds agrees with the window.
-    let held = app.js("return window.__TAURI__.core.invoke('list_chats').then(c => window.__TAURI__.core.invoke('chat_messages', {conversationId: c[0].id})).then(p => p.messages.map(x => x.text))", vec![]).await;
+    let held = app.js("return window.__TAURI_INTERNALS__.invoke('list_chats').then(c => window.__TAURI_INTERNALS__.invoke('chat_messages', {conversationId: c[0].id})).then(p => p.messages.map(x => x.text))", vec![]).await;
     assert_eq!(
         held,
         json!(["edited question", fake_gateway::reply_for("edited question")])
@@ -336,7 +336,7 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
             "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
              const shown = m.querySelector('.committed').cloneNode(true); \
              for (const w of shown.querySelectorAll('.code-block')) { w.querySelector('.copy-code').remove(); w.replaceWith(...w.childNodes); } \
-             const invoke = window.__TAURI__.core.invoke; \
+             const invoke = window.__TAURI_INTERNALS__.invoke; \
              return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(p => p.messages).then(ms => { \
                const whole = document.createElement('div'); \
                whole.innerHTML = ms[ms.length - 1].html; \
@@ -395,7 +395,7 @@ async fn a_late_definition_links_many_paragraphs_over_several_frames_into_the_wh
     let seen = app
         .js(
             "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
-             const invoke = window.__TAURI__.core.invoke; \
+             const invoke = window.__TAURI_INTERNALS__.invoke; \
              return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(p => p.messages).then(ms => { \
                const whole = document.createElement('div'); \
                whole.innerHTML = ms[ms.length - 1].html; \

@@ -58,7 +58,7 @@ async fn connect_by_scheme_stores_key_in_keyring_and_streams_a_reply() {
     // ...and never in the window.
     let leaked = app
         .js(
-            "return window.__TAURI__.core.invoke('connection_status').then(s => JSON.stringify(s).includes(arguments[0]) || document.documentElement.outerHTML.includes(arguments[0]))",
+            "return window.__TAURI_INTERNALS__.invoke('connection_status').then(s => JSON.stringify(s).includes(arguments[0]) || document.documentElement.outerHTML.includes(arguments[0]))",
             vec![serde_json::json!(key)],
         )
         .await;
@@ -120,7 +120,7 @@ async fn connect_by_loopback() {
     select.select_by_value("loopback").await.unwrap();
     app.wait_js(
         "setting saved",
-        "return window.__TAURI__.core.invoke('get_settings').then(s => s.transport === 'loopback')",
+        "return window.__TAURI_INTERNALS__.invoke('get_settings').then(s => s.transport === 'loopback')",
     )
     .await;
     app.connect().await;

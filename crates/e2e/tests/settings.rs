@@ -70,14 +70,14 @@ async fn delete_all_data_asks_first_then_removes_key_settings_conversations_and_
         .unwrap();
     app.wait_js(
         "the setting to be saved",
-        "return window.__TAURI__.core.invoke('get_settings').then(s => s.transport === 'loopback')",
+        "return window.__TAURI_INTERNALS__.invoke('get_settings').then(s => s.transport === 'loopback')",
     )
     .await;
     assert!(settings_file.exists());
     let account = session.key_account();
     assert!(session.keyring_lookup(&account).is_some());
     let chats = app
-        .js("return window.__TAURI__.core.invoke('list_chats')", vec![])
+        .js("return window.__TAURI_INTERNALS__.invoke('list_chats')", vec![])
         .await;
     assert_eq!(chats.as_array().map(Vec::len), Some(1), "{chats}");
 
@@ -116,13 +116,13 @@ async fn delete_all_data_asks_first_then_removes_key_settings_conversations_and_
     );
     // The page opens one new, empty chat in the new history; the old one is gone.
     let chats = app
-        .js("return window.__TAURI__.core.invoke('list_chats')", vec![])
+        .js("return window.__TAURI_INTERNALS__.invoke('list_chats')", vec![])
         .await;
     let chats = chats.as_array().cloned().unwrap_or_default();
     assert!(chats.len() <= 1 && chats.iter().all(|c| c["title"] == ""), "{chats:?}");
     let found = app
         .js(
-            "return window.__TAURI__.core.invoke('search_chats', {query: 'remember'})",
+            "return window.__TAURI_INTERNALS__.invoke('search_chats', {query: 'remember'})",
             vec![],
         )
         .await;
@@ -140,7 +140,7 @@ async fn delete_all_data_asks_first_then_removes_key_settings_conversations_and_
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(app.connection_state().await, "disconnected");
     assert_eq!(
-        app.js("return window.__TAURI__.core.invoke('get_settings')", vec![])
+        app.js("return window.__TAURI_INTERNALS__.invoke('get_settings')", vec![])
             .await["transport"],
         json!("auto")
     );
