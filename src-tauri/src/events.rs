@@ -71,8 +71,8 @@ impl WindowEvents {
     }
 }
 
-/// One answer's events on their way to the page, and how many of them were updates (deltas
-/// and reasoning), which the page counts too.
+/// One answer's events on their way to the page, and how many of them were updates
+/// (`AnswerEvent::is_update`; the page counts `delta` and `reasoning` events the same way).
 pub struct AnswerStream {
     events: Mailbox<AnswerEvent>,
     updates: AtomicU64,
@@ -80,7 +80,7 @@ pub struct AnswerStream {
 
 impl AnswerStream {
     pub fn push(&self, event: AnswerEvent) {
-        if matches!(event, AnswerEvent::Delta(_) | AnswerEvent::Reasoning { .. }) {
+        if event.is_update() {
             self.updates.fetch_add(1, Ordering::SeqCst);
         }
         self.events.push(event);

@@ -106,6 +106,13 @@ pub enum AnswerEvent {
     },
 }
 
+impl AnswerEvent {
+    /// An update the window lays out (the answer or its reasoning grew): what the pace counts.
+    pub fn is_update(&self) -> bool {
+        matches!(self, AnswerEvent::Delta(_) | AnswerEvent::Reasoning { .. })
+    }
+}
+
 /// How an answer ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerOutcome {
@@ -274,7 +281,7 @@ pub async fn stream_answer(
 /// way (before the window can answer that it has shown it).
 fn flush(answer: &mut Growing, pace: &Pace, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
     answer.flush(&mut |event| {
-        if matches!(event, AnswerEvent::Delta(_) | AnswerEvent::Reasoning { .. }) {
+        if event.is_update() {
             pace.sent();
         }
         emit(event)
