@@ -6,15 +6,17 @@
 //!
 //! A message is rendered one top-level block at a time (`blocks`), and link reference
 //! definitions apply across blocks (`refs`). While streaming ([`IncrementalRenderer`]), blocks
-//! that can no longer change are rendered once; a code block grows line by line (`code`), a
-//! table row by row (`table`), a quote or a list child by child (`container`); only the
-//! incomplete end is rendered again, so the cost of an update does not grow with the answer.
-//! [`render_markdown`] cuts a whole text at the same places, which is what makes the streamed
-//! result equal a whole render ([`Replica`] rebuilds the page's HTML from updates to check it).
+//! that can no longer change are rendered once; a code block grows line by line (`fence`,
+//! highlighted by `code`), a table row by row (`table`), a quote or a list child by child
+//! (`container`); only the incomplete end is rendered again, so the cost of an update does not
+//! grow with the answer. [`render_markdown`] cuts a whole text at the same places, which is
+//! what makes the streamed result equal a whole render ([`Replica`] rebuilds the page's HTML
+//! from updates to check it).
 
 mod blocks;
 mod code;
 mod container;
+mod fence;
 mod markdown;
 mod refs;
 mod replica;

@@ -2,7 +2,7 @@
 //!
 //! Top-level blocks that can no longer change are rendered once and sent as they are. A fenced
 //! code block or a table is sent open and grows in place: each new complete line or row is
-//! rendered alone (see `code` and `table`) and appended inside it. Only the last block, or the
+//! rendered alone (see `fence` and `table`) and appended inside it. Only the last block, or the
 //! open block's last incomplete line or row, is rendered again on every update. A link
 //! reference definition that arrives late re-renders only the blocks that used its label.
 
@@ -12,8 +12,8 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::blocks::{chunk_starts, is_final, line_start, opening_complete, top_level_blocks, Kind};
-use super::code::CodeStream;
 use super::container::{ContainerStream, Fed, Shape};
+use super::fence::CodeStream;
 use super::markdown::{render_chunk, Rendered};
 use super::refs::{Def, Defs, Label, Uses};
 use super::table::TableStream;
