@@ -1,4 +1,4 @@
-//! PKCE (RFC 7636) with the S256 method.
+//! PKCE (RFC 7636) with the S256 method, the one the gateway names in its requests.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -6,9 +6,6 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::secret::Secret;
-
-/// The only challenge method we send; `plain` gives no protection if the authorize URL leaks.
-pub const METHOD: &str = "S256";
 
 /// Bytes of OS randomness behind a verifier: RFC 7636 §4.1 recommends 32, which encodes to
 /// 43 characters. Glama's own sample uses 256 bytes (342 characters), over the RFC's 128.

@@ -150,6 +150,11 @@ pub struct ChatStream {
     pub events: ChatEvents,
 }
 
+/// The PKCE challenge method sent with the authorize URL and the code exchange: the challenge
+/// is SHA-256 of the verifier (how `connect::pkce` makes it); `plain` gives no protection if
+/// the authorize URL leaks.
+const CHALLENGE_METHOD: &str = "S256";
+
 /// The client for one gateway base URL.
 #[derive(Clone)]
 pub struct Gateway {
@@ -193,7 +198,7 @@ impl Gateway {
         url.query_pairs_mut()
             .append_pair("callback_url", callback.as_str())
             .append_pair("code_challenge", challenge)
-            .append_pair("code_challenge_method", crate::connect::pkce::METHOD);
+            .append_pair("code_challenge_method", CHALLENGE_METHOD);
         url
     }
 
@@ -202,7 +207,7 @@ impl Gateway {
         let body = serde_json::json!({
             "code": code.expose(),
             "code_verifier": verifier.expose(),
-            "code_challenge_method": crate::connect::pkce::METHOD,
+            "code_challenge_method": CHALLENGE_METHOD,
         });
         let resp = self
             .http
