@@ -1,7 +1,14 @@
+// @ts-check
 // One place for messages the person must read: notices from Rust and failed actions.
 const banner = document.getElementById('banner');
 const text = document.getElementById('banner-text');
 
+/**
+ * Shows `message`; `kind` is an error's kind (api.js `ErrorKind`, `NoticeKind`), or `info`
+ * for news that is not a failure.
+ * @param {string} message
+ * @param {string} [kind]
+ */
 export function showBanner(message, kind = 'error') {
   text.textContent = message;
   banner.dataset.kind = kind;
