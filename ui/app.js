@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { ask } from './ask.js';
 import { initArchive } from './components/archive.js';
 import { initAttachments } from './components/attachments.js';
-import { showBanner } from './components/banner.js';
+import { showError } from './components/banner.js';
 import { focusComposer, initComposer } from './components/composer.js';
 import { initConnection, onStatus } from './components/connection.js';
 import { startEdit } from './components/editor.js';
@@ -32,7 +32,7 @@ async function openAtStart() {
   try {
     start = await api.chatsAtStart();
   } catch (e) {
-    showBanner(`Could not load your chats: ${api.errorText(e)}`, e?.kind);
+    showError(e, 'Could not load your chats: ');
     return;
   }
   setConversations(start.conversations);

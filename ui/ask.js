@@ -4,7 +4,7 @@
 import { followAnswer, newStreamId } from './answer-stream.js';
 import * as api from './api.js';
 import { answerView } from './components/answer.js';
-import { showBanner } from './components/banner.js';
+import { showError } from './components/banner.js';
 import { draftSave, giveBack } from './components/composer.js';
 import * as messageList from './components/message-list.js';
 import { currentModel } from './components/model-picker.js';
@@ -64,7 +64,7 @@ export async function ask(request, nodes = {}) {
       if (request.kind === 'send') giveBack(request.text);
       await openConversation(id);
     }
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
   } finally {
     // The ask resolves after usage settles; by then a newer ask may own the state.
     if (run === asks) {

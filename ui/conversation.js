@@ -3,7 +3,7 @@
 // new one, and what opens when the open one is deleted.
 import * as api from './api.js';
 import { showDraftAttachments } from './components/attachments.js';
-import { showBanner } from './components/banner.js';
+import { showBanner, showError } from './components/banner.js';
 import { draftSave, focusComposer, showDraft } from './components/composer.js';
 import * as messageList from './components/message-list.js';
 import { onModelPicked, showModel } from './components/model-picker.js';
@@ -28,7 +28,7 @@ export async function openConversation(id, { around = null } = {}) {
     conversation = await api.openChat(id);
     page = await api.chatMessages(id, around ? { kind: 'around', at: around } : { kind: 'latest' });
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
     return;
   }
   state.setOpenId(id);
@@ -59,7 +59,7 @@ export async function newChat() {
     await Promise.all([draftSave.now(), promptSave.now()]);
     c = await api.newChat();
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
     return;
   }
   await sidebar.refresh();
@@ -86,6 +86,6 @@ export function initConversation() {
   onModelPicked((model) => {
     const id = state.openId();
     if (id === null) return;
-    api.setChatModel(id, model).catch((e) => showBanner(api.errorText(e), e?.kind));
+    api.setChatModel(id, model).catch((e) => showError(e));
   });
 }

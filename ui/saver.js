@@ -1,8 +1,7 @@
 // @ts-check
 // A save that waits for a pause in typing, and can be flushed at once: what the person types
 // into a chat (its draft, its system prompt) is kept per chat as they go.
-import * as api from './api.js';
-import { showBanner } from './components/banner.js';
+import { showError } from './components/banner.js';
 import * as state from './state.js';
 
 /**
@@ -27,7 +26,7 @@ export function saver(store, field, what) {
       await store(id, field.value);
     } catch (e) {
       // The words stay where they are; the person is told they are not kept.
-      showBanner(`${what} could not be saved: ${api.errorText(e)}`, e?.kind);
+      showError(e, `${what} could not be saved: `);
     }
   };
   return {

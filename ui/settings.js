@@ -2,7 +2,7 @@
 // The person's choices (the sign-in callback, the last model picked), kept by Rust in
 // settings.json; never a secret.
 import * as api from './api.js';
-import { showBanner } from './components/banner.js';
+import { showError } from './components/banner.js';
 
 /** @import { Settings } from './api.js' */
 
@@ -26,6 +26,6 @@ export async function saveSettings(change) {
   try {
     settings = await api.setSettings({ ...settings, ...change });
   } catch (e) {
-    showBanner(api.errorText(e));
+    showError(e);
   }
 }

@@ -3,7 +3,7 @@
 // native file dialogs that Rust opens. The window never touches a file itself.
 import * as api from '../api.js';
 import { openId } from '../state.js';
-import { showBanner } from './banner.js';
+import { showBanner, showError } from './banner.js';
 
 const menu = /** @type {HTMLDetailsElement} */ (document.getElementById('export-menu'));
 
@@ -24,7 +24,7 @@ export function initArchive({ imported }) {
         const path = await api.exportChats(one ? openId() : null, format);
         if (path) showBanner(`Saved to ${path}`, 'info');
       } catch (e) {
-        showBanner(api.errorText(e), e?.kind);
+        showError(e);
       }
     });
   }
@@ -37,7 +37,7 @@ export function initArchive({ imported }) {
       showBanner(`Imported ${chats(report.imported)}${already}.`, 'info');
       await imported();
     } catch (e) {
-      showBanner(api.errorText(e), e?.kind);
+      showError(e);
     }
   });
 }

@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { tooLargeToAttach } from '../rules.js';
 import { openId } from '../state.js';
-import { showBanner } from './banner.js';
+import { showBanner, showError } from './banner.js';
 import { chip } from './attachment-chips.js';
 import { currentModel, modelInfo, modelsWith, pickModel } from './model-picker.js';
 
@@ -47,7 +47,7 @@ export async function showDraftAttachments(conversationId) {
       render();
     }
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
   }
 }
 
@@ -65,7 +65,7 @@ async function remove(a) {
     pending = pending.filter((p) => p.id !== a.id);
     render();
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
   }
 }
 
@@ -106,7 +106,7 @@ function attachFiles(files) {
         const view = await api.attachBytes(conversationId, name, bytes);
         added(view, conversationId);
       } catch (e) {
-        showBanner(api.errorText(e), e?.kind);
+        showError(e);
       } finally {
         busy.remove();
         render();
@@ -129,7 +129,7 @@ async function pick() {
     for (const view of got.attached) added(view, conversationId);
     if (got.refused.length) showBanner(got.refused.join(' '), 'attachment');
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
   }
 }
 

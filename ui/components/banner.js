@@ -1,5 +1,7 @@
 // @ts-check
 // One place for messages the person must read: notices from Rust and failed actions.
+import { errorText } from '../api.js';
+
 const banner = document.getElementById('banner');
 const text = document.getElementById('banner-text');
 
@@ -13,6 +15,17 @@ export function showBanner(message, kind = 'error') {
   text.textContent = message;
   banner.dataset.kind = kind;
   banner.hidden = false;
+}
+
+/**
+ * Shows what a failed command rejected with (or anything else thrown), after `lead` when given
+ * ("Could not load your chats: ").
+ * @param {unknown} e
+ * @param {string} [lead]
+ */
+export function showError(e, lead = '') {
+  const kind = e && typeof e === 'object' && 'kind' in e ? String(e.kind) : undefined;
+  showBanner(`${lead}${errorText(e)}`, kind);
 }
 
 export function hideBanner() {

@@ -2,7 +2,7 @@
 // The connection panel: shows the status Rust sends and turns clicks into commands.
 import * as api from '../api.js';
 import { copyText } from '../clipboard.js';
-import { showBanner, hideBanner } from './banner.js';
+import { showBanner, showError, hideBanner } from './banner.js';
 
 /** @import { Status } from '../api.js' */
 
@@ -92,7 +92,7 @@ async function run(command) {
   try {
     await showReply(command());
   } catch (e) {
-    showBanner(api.errorText(e));
+    showError(e);
   }
 }
 

@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { keptOnAsk } from '../rules.js';
 import * as state from '../state.js';
-import { showBanner } from './banner.js';
+import { showError } from './banner.js';
 import {
   bodyOf, messageNode, reopen, showActions, showAttachments, storedMessageNode,
 } from './message.js';
@@ -97,7 +97,7 @@ async function loadMore(direction) {
     const got = await api.chatMessages(id, page);
     if (id === state.openId()) showPage(got, direction);
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
   } finally {
     loadingPage = false;
   }
@@ -185,6 +185,6 @@ export function initMessageList(on) {
     if (!a) return;
     e.preventDefault();
     const href = a.getAttribute('href');
-    if (href) api.openLink(href).catch((err) => showBanner(api.errorText(err)));
+    if (href) api.openLink(href).catch((err) => showError(err));
   });
 }

@@ -2,7 +2,7 @@
 // The model picker: Glama's list with prices, filtered as you type, the choice remembered.
 import * as api from '../api.js';
 import { currentSettings, saveSettings } from '../settings.js';
-import { showBanner } from './banner.js';
+import { showError } from './banner.js';
 import { isConnected } from './connection.js';
 
 /** @import { ModelInfo } from '../api.js' */
@@ -109,7 +109,7 @@ export async function loadModels() {
   try {
     models = await api.listModels();
   } catch (e) {
-    showBanner(`Could not load the models: ${api.errorText(e)}`);
+    showError(e, 'Could not load the models: ');
     return;
   }
   const { model } = currentSettings();

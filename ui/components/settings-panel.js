@@ -3,7 +3,7 @@
 // confirmation).
 import * as api from '../api.js';
 import { currentSettings, saveSettings } from '../settings.js';
-import { showBanner } from './banner.js';
+import { showBanner, showError } from './banner.js';
 
 /** @param {string} id */
 const el = (id) => document.getElementById(id);
@@ -18,7 +18,7 @@ async function showAbout() {
     el('about-data').textContent = about.dataFolder;
     el('about-settings').textContent = about.settingsFile;
   } catch (e) {
-    showBanner(api.errorText(e));
+    showError(e);
   }
 }
 
@@ -37,7 +37,7 @@ async function deleteAll() {
   } catch (e) {
     confirm.disabled = false;
     askToConfirm(false);
-    showBanner(`Not everything could be deleted: ${api.errorText(e)}`);
+    showError(e, 'Not everything could be deleted: ');
     return;
   }
   // A fresh page shows the app as it is now: not connected, no conversations, default settings.

@@ -2,7 +2,7 @@
 // The sidebar: chats newest activity first, rename inline, delete with Undo, and search
 // across every message. Snippets arrive as plain-text parts and are only ever set as text.
 import * as api from '../api.js';
-import { showBanner } from './banner.js';
+import { showError } from './banner.js';
 
 /** @import { Conversation, SearchHit } from '../api.js' */
 
@@ -57,7 +57,7 @@ export async function refresh() {
   try {
     setConversations(await api.listChats());
   } catch (e) {
-    showBanner(`Could not load your chats: ${api.errorText(e)}`, e?.kind);
+    showError(e, 'Could not load your chats: ');
   }
 }
 
@@ -129,7 +129,7 @@ function startRename(li, c) {
         const renamed = await api.renameChat(c.id, title);
         conversations = conversations.map((x) => (x.id === c.id ? renamed : x));
       } catch (e) {
-        showBanner(api.errorText(e), e?.kind);
+        showError(e);
       }
     }
     renaming = false;
@@ -150,7 +150,7 @@ async function remove(c) {
   try {
     await api.deleteChat(c.id);
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
     return;
   }
   conversations = conversations.filter((x) => x.id !== c.id);
@@ -173,7 +173,7 @@ async function undo() {
   try {
     await api.undoDeleteChat(id);
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
     return;
   }
   await refresh();
@@ -211,7 +211,7 @@ async function runSearch() {
   try {
     hits = await api.searchChats(query);
   } catch (e) {
-    showBanner(api.errorText(e), e?.kind);
+    showError(e);
     return;
   }
   if (run !== searchRun) return; // a newer query is on its way
