@@ -19,6 +19,9 @@ TAURI_DRIVER_VERSION="2.1.0"
 # The Tauri CLI from npm: a prebuilt binary, seconds to install (`cargo install tauri-cli` takes
 # about 10 minutes here). Same minor as the tauri crate.
 TAURI_CLI_VERSION="2.12.5"
+# TypeScript from npm, only to check the page's JSDoc types (the page itself is plain JavaScript,
+# served as it is). The last compiler written in JavaScript: 7 is a native rewrite.
+TYPESCRIPT_VERSION="6.0.3"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -64,5 +67,18 @@ install_tauri_cli() {
     say "installing the Tauri CLI $TAURI_CLI_VERSION (npm)"
     mkdir -p "$dir"
     npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@tauri-apps/cli@$TAURI_CLI_VERSION" >/dev/null
+  fi
+}
+
+# install_typescript: puts the pinned TypeScript compiler in .tools/ (Node.js from Debian when
+# missing) and sets TSC to it.
+install_typescript() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  local dir="$ROOT/.tools"
+  TSC="$dir/node_modules/.bin/tsc"
+  if [ "$("$TSC" --version 2>/dev/null)" != "Version $TYPESCRIPT_VERSION" ]; then
+    say "installing TypeScript $TYPESCRIPT_VERSION (npm)"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "typescript@$TYPESCRIPT_VERSION" >/dev/null
   fi
 }

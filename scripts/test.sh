@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the tests need and runs them all: unit and integration tests (with a real
-# keyring on a private session bus), the end-to-end tests in a real window under Xvfb, and the
-# installed-app test, which installs the .deb that this script builds first.
+# Installs what the tests need and runs them all: the page's type check, unit and integration
+# tests (with a real keyring on a private session bus), the end-to-end tests in a real window
+# under Xvfb, and the installed-app test, which installs the .deb that this script builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_rust
 install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES $PACKAGE_PACKAGES
 install_tauri_driver
 cd "$ROOT"
+
+# The page's types first: a JSDoc type error fails the run before minutes of building.
+say "type-checking the page (ui/)"
+install_typescript
+"$TSC" -p ui/jsconfig.json
 
 # The release build happens once, here: package.sh bundles it as .deb and .rpm, and the
 # installed-app test (crates/e2e/tests/installed.rs) installs that .deb.

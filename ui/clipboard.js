@@ -1,4 +1,6 @@
+// @ts-check
 // Copying text: the async clipboard where the webview allows it, else the selection fallback.
+/** @param {string} text */
 export async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);

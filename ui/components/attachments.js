@@ -1,79 +1,25 @@
-// Attachments: pasted into the composer, dropped on the window, or picked with the paperclip
-// (Rust opens the dialog and reads the file: this page never sees a path). Bytes go to Rust as
-// a raw IPC body, never as JSON arrays. Rust decides what a file is, scales images and keeps
-// them; chips show what waits to be sent, and thumbnails come from Rust's own protocol.
-import { invoke, errorText } from './ipc.js';
-import { showBanner } from './banner.js';
-import { currentModel, modelInfo, modelsWith, pickModel } from './models.js';
+// @ts-check
+// The composer's attachments: pasted into the message box, dropped on the window, or picked with
+// the paperclip (Rust opens the dialog and reads the file: this page never sees a path). Rust
+// decides what a file is, scales images and keeps them; the tray's chips show what waits to be
+// sent with the next question, per chat.
+import * as api from '../api.js';
+import { tooLargeToAttach } from '../rules.js';
+import { openId } from '../state.js';
+import { showBanner, showError } from './banner.js';
+import { chip } from './attachment-chips.js';
+import { currentModel, modelInfo, modelsWith, pickModel } from './model-picker.js';
+
+/** @import { AttachmentView } from '../api.js' */
 
 const tray = document.getElementById('attachments');
 const notice = document.getElementById('image-model-notice');
 const attachButton = document.getElementById('attach');
 
-// The same limit Rust enforces (glama_core::attach::MAX_INPUT_BYTES): a larger file is not
-// even read into the page.
-const MAX_BYTES = 20 * 1024 * 1024;
-
-let openId = () => null;
+/** @type {AttachmentView[]} */
 let pending = [];
 // Attaching is sequential: chips keep the order the files came in.
 let queue = Promise.resolve();
-
-/** Where a thumbnail is served from (Windows serves custom schemes over http). */
-function thumbnailUrl(id) {
-  return navigator.userAgent.includes('Windows')
-    ? `http://glama-attachment.localhost/${id}`
-    : `glama-attachment://localhost/${id}`;
-}
-
-/**
- * A chip for attachment `a`: a thumbnail for an image, the name, and (when `onRemove` is
- * given) a remove button.
- */
-function chip(a, onRemove = null) {
-  const el = document.createElement('span');
-  el.className = 'attachment-chip';
-  el.setAttribute('data-testid', 'attachment-chip');
-  el.dataset.id = a.id;
-  el.dataset.kind = a.kind;
-  el.title = a.kind === 'image' ? `${a.name} (${a.width}×${a.height})` : a.name;
-  if (a.kind === 'image') {
-    const img = document.createElement('img');
-    img.className = 'thumb';
-    img.alt = '';
-    img.setAttribute('data-testid', 'attachment-thumb');
-    img.src = thumbnailUrl(a.id);
-    el.appendChild(img);
-  } else {
-    const icon = document.createElement('span');
-    icon.className = 'file-icon';
-    icon.textContent = '📄';
-    el.appendChild(icon);
-  }
-  const name = document.createElement('span');
-  name.className = 'name';
-  name.textContent = a.name;
-  el.appendChild(name);
-  if (onRemove) {
-    const x = document.createElement('button');
-    x.type = 'button';
-    x.className = 'remove';
-    x.textContent = '×';
-    x.setAttribute('data-testid', 'attachment-remove');
-    x.setAttribute('aria-label', `Remove ${a.name}`);
-    x.addEventListener('click', () => onRemove(a));
-    el.appendChild(x);
-  }
-  return el;
-}
-
-/** A row of chips (a sent message's attachments, or the edit composer's). */
-export function chipRow(list, onRemove = null) {
-  const row = document.createElement('div');
-  row.className = 'attachment-row';
-  for (const a of list) row.appendChild(chip(a, onRemove));
-  return row;
-}
 
 function render() {
   tray.replaceChildren(...pending.map((a) => chip(a, remove)));
@@ -86,19 +32,22 @@ export function pendingAttachments() {
   return pending.slice();
 }
 
-/** The open chat changed: show what waits in its composer. */
+/**
+ * The open chat changed: show what waits in its composer.
+ * @param {string | null} conversationId
+ */
 export async function showDraftAttachments(conversationId) {
   pending = [];
   render();
   if (conversationId === null) return;
   try {
-    const got = await invoke('draft_attachments', { conversationId });
+    const got = await api.draftAttachments(conversationId);
     if (conversationId === openId()) {
       pending = got;
       render();
     }
   } catch (e) {
-    showBanner(errorText(e), e?.kind);
+    showError(e);
   }
 }
 
@@ -108,32 +57,41 @@ export function sent() {
   render();
 }
 
+/** @param {AttachmentView} a */
 async function remove(a) {
   const conversationId = openId();
   try {
-    await invoke('remove_attachment', { conversationId, id: a.id });
+    await api.removeAttachment(conversationId, a.id);
     pending = pending.filter((p) => p.id !== a.id);
     render();
   } catch (e) {
-    showBanner(errorText(e), e?.kind);
+    showError(e);
   }
 }
 
+/**
+ * @param {AttachmentView} view
+ * @param {string} conversationId
+ */
 function added(view, conversationId) {
   if (conversationId !== openId()) return;
   if (!pending.some((p) => p.id === view.id)) pending.push(view);
   render();
 }
 
-/** Sends each file's bytes to Rust, one after the other. */
+/**
+ * Sends each file's bytes to Rust, one after the other.
+ * @param {File[]} files
+ */
 function attachFiles(files) {
   const conversationId = openId();
   if (conversationId === null) return queue;
   for (const file of files) {
     queue = queue.then(async () => {
       const name = file.name || 'pasted';
-      if (file.size > MAX_BYTES) {
-        showBanner(`“${name}” is ${(file.size / 1048576).toFixed(1)} MB — attachments can be at most 20.0 MB.`, 'attachment_too_large');
+      const tooLarge = tooLargeToAttach(name, file.size);
+      if (tooLarge) {
+        showBanner(tooLarge, 'attachment_too_large');
         return;
       }
       // Scaling a large photo takes a moment: show that it is coming.
@@ -145,15 +103,10 @@ function attachFiles(files) {
       tray.hidden = false;
       try {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        const view = await invoke('attach_bytes', bytes, {
-          headers: {
-            'x-conversation-id': encodeURIComponent(conversationId),
-            'x-file-name': encodeURIComponent(name),
-          },
-        });
+        const view = await api.attachBytes(conversationId, name, bytes);
         added(view, conversationId);
       } catch (e) {
-        showBanner(errorText(e), e?.kind);
+        showError(e);
       } finally {
         busy.remove();
         render();
@@ -172,17 +125,18 @@ async function pick() {
   const conversationId = openId();
   if (conversationId === null) return;
   try {
-    const got = await invoke('attach_files', { conversationId });
+    const got = await api.attachFiles(conversationId);
     for (const view of got.attached) added(view, conversationId);
     if (got.refused.length) showBanner(got.refused.join(' '), 'attachment');
   } catch (e) {
-    showBanner(errorText(e), e?.kind);
+    showError(e);
   }
 }
 
 /**
  * Whether the question can go to the chosen model: an image needs a model that takes images.
  * If not, says so in words and offers the models that can.
+ * @param {AttachmentView[]} list
  */
 export function modelCanTake(list) {
   const model = currentModel();
@@ -209,12 +163,12 @@ export function modelCanTake(list) {
   return false;
 }
 
+/** @param {DragEvent} e */
 function hasFiles(e) {
   return [...(e.dataTransfer?.types ?? [])].includes('Files');
 }
 
-export function initAttachments(currentId) {
-  openId = currentId;
+export function initAttachments() {
   attachButton.addEventListener('click', pick);
   document.getElementById('input').addEventListener('paste', (e) => {
     const files = [...(e.clipboardData?.files ?? [])];

@@ -1,8 +1,12 @@
+// @ts-check
 // The connection panel: shows the status Rust sends and turns clicks into commands.
-import { invoke, errorText } from './ipc.js';
-import { showBanner, hideBanner } from './banner.js';
-import { copyText } from './clipboard.js';
+import * as api from '../api.js';
+import { copyText } from '../clipboard.js';
+import { showBanner, showError, hideBanner } from './banner.js';
 
+/** @import { Status } from '../api.js' */
+
+/** @param {string} id */
 const el = (id) => document.getElementById(id);
 const status = el('status');
 const buttons = {
@@ -12,13 +16,18 @@ const buttons = {
   disconnect: el('disconnect'),
 };
 const authorize = el('authorize');
-const authorizeUrl = el('authorize-url');
+const authorizeUrl = /** @type {HTMLInputElement} */ (el('authorize-url'));
 const authorizeWords = el('authorize-words');
 
+/** @type {Status} */
 let current = { state: 'disconnected' };
+/** @type {((status: Status) => void)[]} */
 const watchers = [];
 
-/** Calls `fn(status)` now and on every change. */
+/**
+ * Calls `fn(status)` now and on every change.
+ * @param {(status: Status) => void} fn
+ */
 export function onStatus(fn) {
   watchers.push(fn);
   fn(current);
@@ -28,6 +37,7 @@ export function isConnected() {
   return current.state === 'connected';
 }
 
+/** @param {Status} s */
 function show(s) {
   const was = current.state;
   current = s;
@@ -67,26 +77,30 @@ function show(s) {
 // events already said as much, or more.
 let events = 0;
 
-/** Shows the status a command replies with, unless events overtook it. */
+/**
+ * Shows the status a command replies with, unless events overtook it.
+ * @param {Promise<Status>} reply
+ */
 async function showReply(reply) {
   const seen = events;
   const s = await reply;
   if (events === seen) show(s);
 }
 
+/** @param {() => Promise<Status>} command */
 async function run(command) {
   try {
-    await showReply(invoke(command));
+    await showReply(command());
   } catch (e) {
-    showBanner(errorText(e));
+    showError(e);
   }
 }
 
 export async function initConnection() {
-  buttons.connect.addEventListener('click', () => run('connect'));
-  buttons.cancel.addEventListener('click', () => run('cancel_connect'));
-  buttons.disconnect.addEventListener('click', () => run('disconnect'));
-  buttons.keep.addEventListener('click', () => run('keep_key_for_session'));
+  buttons.connect.addEventListener('click', () => run(api.connect));
+  buttons.cancel.addEventListener('click', () => run(api.cancelConnect));
+  buttons.disconnect.addEventListener('click', () => run(api.disconnect));
+  buttons.keep.addEventListener('click', () => run(api.keepKeyForSession));
   el('copy-authorize').addEventListener('click', async () => {
     const ok = await copyText(authorizeUrl.value);
     el('copy-authorize').textContent = ok ? 'Copied' : 'Copy failed';
@@ -94,24 +108,28 @@ export async function initConnection() {
   });
   // Rust's news, taken as it comes. The first call answers at once: notices raised before this
   // page loaded (a keyring missing at launch, say), shown together, then the status now.
-  const first = await invoke('window_events', { reader: null });
+  const first = await api.windowEvents(null);
   const early = first.events.filter((e) => e.event === 'notice').map((e) => e.data);
   if (early.length) showBanner(early.map((n) => n.message).join('\n'), early[early.length - 1].kind);
   for (const e of first.events) if (e.event === 'connection') showEvent(e.data);
   follow(first.reader);
 }
 
+/** @param {Status} s */
 function showEvent(s) {
   events += 1;
   show(s);
 }
 
-/** Takes Rust's news for as long as this page is the reader (a reload makes a new one). */
+/**
+ * Takes Rust's news for as long as this page is the reader (a reload makes a new one).
+ * @param {number} reader
+ */
 async function follow(reader) {
   for (;;) {
     let news;
     try {
-      news = await invoke('window_events', { reader });
+      news = await api.windowEvents(reader);
     } catch {
       // Only if the IPC itself failed; wait rather than spin.
       await new Promise((resolve) => setTimeout(resolve, 1000));

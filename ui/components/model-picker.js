@@ -1,18 +1,26 @@
+// @ts-check
 // The model picker: Glama's list with prices, filtered as you type, the choice remembered.
-import { invoke, errorText } from './ipc.js';
-import { showBanner } from './banner.js';
+import * as api from '../api.js';
+import { currentSettings, saveSettings } from '../settings.js';
+import { showError } from './banner.js';
 import { isConnected } from './connection.js';
 
-const select = document.getElementById('model');
-const filter = document.getElementById('model-filter');
+/** @import { ModelInfo } from '../api.js' */
+
+const select = /** @type {HTMLSelectElement} */ (document.getElementById('model'));
+const filter = /** @type {HTMLInputElement} */ (document.getElementById('model-filter'));
+/** @type {ModelInfo[]} */
 let models = [];
-let settings = { transport: 'auto', model: null };
-// The open chat's model; new chats start with the last one picked (`settings.model`).
+// The open chat's model; new chats start with the last one picked (the settings' `model`).
+/** @type {string | null} */
 let chatModel = null;
+/** @type {((model: string) => void)[]} */
 const picked = [];
 
+/** @param {number | null} v */
 const price = (v) => (v == null ? '?' : `$${v < 1 ? v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '') : v.toFixed(2)}`);
 
+/** @param {ModelInfo} m */
 function label(m) {
   const parts = [m.id];
   if (m.inputPerMillion != null || m.outputPerMillion != null) {
@@ -40,77 +48,79 @@ function fill() {
 }
 
 function chosenModel() {
-  return chatModel && models.some((m) => m.id === chatModel) ? chatModel : settings.model;
+  return chatModel && models.some((m) => m.id === chatModel) ? chatModel : currentSettings().model;
 }
 
 export function currentModel() {
   return select.value || chosenModel() || '';
 }
 
-/** Shows the open chat's model (the last one picked if it has none or it is gone). */
+/**
+ * Shows the open chat's model (the last one picked if it has none or it is gone).
+ * @param {string} model
+ */
 export function showModel(model) {
   chatModel = model || null;
   fill();
 }
 
-/** What the list says about model `id` (its capabilities), or null if it is not listed. */
+/**
+ * What the list says about model `id` (its capabilities), or null if it is not listed.
+ * @param {string} id
+ */
 export function modelInfo(id) {
   return models.find((m) => m.id === id) ?? null;
 }
 
-/** The models that have `capability` (e.g. `input:image`). */
+/**
+ * The models that have `capability` (e.g. `input:image`).
+ * @param {string} capability
+ */
 export function modelsWith(capability) {
   return models.filter((m) => m.capabilities.includes(capability));
 }
 
-/** Picks `id` as if the person chose it in the list. */
+/**
+ * Picks `id` as if the person chose it in the list.
+ * @param {string} id
+ */
 export async function pickModel(id) {
   chatModel = id;
   fill();
   await pick(id);
 }
 
-/** Calls `fn(model)` when the person picks a model. */
+/**
+ * Calls `fn(model)` when the person picks a model.
+ * @param {(model: string) => void} fn
+ */
 export function onModelPicked(fn) {
   picked.push(fn);
 }
 
+/** @param {string} model */
 async function pick(model) {
   chatModel = model;
   await saveSettings({ model });
   for (const fn of picked) fn(model);
 }
 
-export function currentSettings() {
-  return settings;
-}
-
-export async function saveSettings(change) {
-  try {
-    settings = await invoke('set_settings', { settings: { ...settings, ...change } });
-  } catch (e) {
-    showBanner(errorText(e));
-  }
-}
-
 export async function loadModels() {
   try {
-    models = await invoke('list_models');
+    models = await api.listModels();
   } catch (e) {
-    showBanner(`Could not load the models: ${errorText(e)}`);
+    showError(e, 'Could not load the models: ');
     return;
   }
-  if (!settings.model || !models.some((m) => m.id === settings.model)) {
+  const { model } = currentSettings();
+  if (!model || !models.some((m) => m.id === model)) {
     if (models.length) await saveSettings({ model: models[0].id });
   }
   fill();
 }
 
-export async function initModels() {
-  settings = await invoke('get_settings');
-  const transport = document.getElementById('transport');
-  transport.value = settings.transport;
-  transport.addEventListener('change', () => saveSettings({ transport: transport.value }));
+/** Wires the picker (once the settings are loaded). */
+export function initModelPicker() {
   select.addEventListener('change', () => pick(select.value));
   // A list that failed to load is fetched again when the person reaches for it.
   for (const el of [select, filter]) {

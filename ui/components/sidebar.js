@@ -1,27 +1,44 @@
+// @ts-check
 // The sidebar: chats newest activity first, rename inline, delete with Undo, and search
 // across every message. Snippets arrive as plain-text parts and are only ever set as text.
-import { invoke, errorText } from './ipc.js';
-import { showBanner } from './banner.js';
+import * as api from '../api.js';
+import { showError } from './banner.js';
+
+/** @import { Conversation, SearchHit } from '../api.js' */
+
+/**
+ * What the sidebar asks of the page.
+ * @typedef {object} SidebarHooks
+ * @property {(id: string, options?: {around?: string}) => Promise<void>} open  opens a chat (`around`: at a message)
+ * @property {(id: string) => Promise<void>} deleted  told after a chat is deleted
+ */
 
 const listEl = document.getElementById('conversations');
 const resultsEl = document.getElementById('search-results');
-const search = document.getElementById('search');
+const search = /** @type {HTMLInputElement} */ (document.getElementById('search'));
 const undoEl = document.getElementById('undo');
 const undoText = document.getElementById('undo-text');
 const undoButton = document.getElementById('undo-button');
 
 const UNDO_MS = 8000;
+/** @type {Conversation[]} */
 let conversations = [];
+/** @type {string | null} */
 let activeId = null;
+/** @type {SidebarHooks} */
 let hooks = { open: async () => {}, deleted: async () => {} };
-let undoTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let undoTimer;
+/** @type {string | null} */
 let undoId = null;
 let searchRun = 0;
 // While a chat is being renamed the list is not redrawn (that would take the field away).
 let renaming = false;
 
+/** @param {Conversation | null} c */
 export const titleOf = (c) => c?.title || 'New chat';
 
+/** @param {string | null} id */
 export function conversation(id) {
   return conversations.find((c) => c.id === id) ?? null;
 }
@@ -30,6 +47,7 @@ export function allConversations() {
   return conversations;
 }
 
+/** @param {Conversation[]} list */
 export function setConversations(list) {
   conversations = list;
   render();
@@ -37,17 +55,24 @@ export function setConversations(list) {
 
 export async function refresh() {
   try {
-    setConversations(await invoke('list_chats'));
+    setConversations(await api.listChats());
   } catch (e) {
-    showBanner(`Could not load your chats: ${errorText(e)}`, e?.kind);
+    showError(e, 'Could not load your chats: ');
   }
 }
 
+/** @param {string} id */
 export function setActive(id) {
   activeId = id;
-  for (const li of listEl.children) li.dataset.active = String(li.dataset.conversationId === id);
+  for (const li of /** @type {HTMLCollectionOf<HTMLElement>} */ (listEl.children)) li.dataset.active = String(li.dataset.conversationId === id);
 }
 
+/**
+ * @param {string} symbol
+ * @param {string} label
+ * @param {string} testid
+ * @param {() => void} onClick
+ */
 function iconButton(symbol, label, testid, onClick) {
   const b = document.createElement('button');
   b.type = 'button';
@@ -83,6 +108,10 @@ function render() {
   }
 }
 
+/**
+ * @param {HTMLElement} li
+ * @param {Conversation} c
+ */
 function startRename(li, c) {
   const open = li.querySelector('.open');
   const field = document.createElement('input');
@@ -91,16 +120,16 @@ function startRename(li, c) {
   field.setAttribute('aria-label', 'Chat name');
   let done = false;
   renaming = true;
-  const finish = async (save) => {
+  const finish = async (/** @type {boolean} */ save) => {
     if (done) return;
     done = true;
     const title = field.value.trim();
     if (save && title && title !== titleOf(c)) {
       try {
-        const renamed = await invoke('rename_chat', { conversationId: c.id, title });
+        const renamed = await api.renameChat(c.id, title);
         conversations = conversations.map((x) => (x.id === c.id ? renamed : x));
       } catch (e) {
-        showBanner(errorText(e), e?.kind);
+        showError(e);
       }
     }
     renaming = false;
@@ -116,11 +145,12 @@ function startRename(li, c) {
   field.select();
 }
 
+/** @param {Conversation} c */
 async function remove(c) {
   try {
-    await invoke('delete_chat', { conversationId: c.id });
+    await api.deleteChat(c.id);
   } catch (e) {
-    showBanner(errorText(e), e?.kind);
+    showError(e);
     return;
   }
   conversations = conversations.filter((x) => x.id !== c.id);
@@ -141,9 +171,9 @@ async function undo() {
   clearTimeout(undoTimer);
   undoEl.hidden = true;
   try {
-    await invoke('undo_delete_chat', { conversationId: id });
+    await api.undoDeleteChat(id);
   } catch (e) {
-    showBanner(errorText(e), e?.kind);
+    showError(e);
     return;
   }
   await refresh();
@@ -152,6 +182,7 @@ async function undo() {
 
 // ---- search ------------------------------------------------------------------------------
 
+/** @param {SearchHit['snippet']} parts */
 function snippetNode(parts) {
   const p = document.createElement('span');
   p.className = 'snippet';
@@ -178,9 +209,9 @@ async function runSearch() {
   }
   let hits;
   try {
-    hits = await invoke('search_chats', { query });
+    hits = await api.searchChats(query);
   } catch (e) {
-    showBanner(errorText(e), e?.kind);
+    showError(e);
     return;
   }
   if (run !== searchRun) return; // a newer query is on its way
@@ -215,11 +246,12 @@ export function focusSearch() {
   search.select();
 }
 
-/** `open(id, {around})` opens a chat; `deleted(id)` is told after a chat is deleted. */
+/** @param {SidebarHooks} given */
 export function initSidebar(given) {
   hooks = given;
   undoButton.addEventListener('click', undo);
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(runSearch, 120);

@@ -1,0 +1,420 @@
+// @ts-check
+// The one door to Rust: a function per command (src-tauri/src/lib.rs, `generate_handler!`),
+// with the types of what each takes and gives back. The window never talks to the network or
+// sees the API key.
+//
+// Only `invoke`: Rust's news (status, notices, an answer's updates) is taken with it too, never
+// pushed as Tauri events, so the page needs none of Tauri's JavaScript API but the IPC Tauri
+// injects (src-tauri/src/mailbox.rs says why). A command that fails rejects with an `AppError`.
+
+// ---- errors ------------------------------------------------------------------------------
+
+/**
+ * Every kind an error from Rust can have: each `fn kind()` in crates/core/src (gateway, vault,
+ * connect, chat, attach, store) and src-tauri/src/error.rs.
+ * @typedef {'unreachable' | 'timeout' | 'key_rejected' | 'payment_required' | 'rate_limited'
+ *   | 'refused' | 'server_error' | 'bad_response' | 'dropped' | 'stream_error' | 'redirected'
+ *   | 'too_large'
+ *   | 'keyring_unavailable' | 'keyring_failed'
+ *   | 'callback_rejected' | 'access_denied' | 'exchange_refused' | 'loopback_failed'
+ *   | 'nothing_to_keep' | 'superseded'
+ *   | 'not_connected' | 'busy' | 'no_model'
+ *   | 'attachment_empty' | 'attachment_too_large' | 'attachment_bad_image' | 'attachment_unsupported'
+ *   | 'disk_full' | 'store_read_only' | 'store_locked' | 'store_corrupt' | 'store_too_new'
+ *   | 'no_such_conversation' | 'no_such_message' | 'invalid' | 'bad_archive' | 'file'
+ *   | 'store_closed' | 'store'
+ *   | 'settings' | 'export' | 'unsafe_link' | 'browser' | 'delete_data'} ErrorKind
+ */
+
+/**
+ * What a failed command rejects with (`AppError`, src-tauri/src/error.rs).
+ * @typedef {object} AppError
+ * @property {ErrorKind} kind  what to branch on
+ * @property {string} message  words for the person
+ */
+
+/**
+ * The kinds of a notice, or of a failed sign-in's status: an error's, or one of these
+ * (connect/connector.rs, src-tauri/src/callbacks.rs and state.rs).
+ * @typedef {ErrorKind | 'expired' | 'key_unchecked' | 'scheme_taken' | 'scheme_not_registered'
+ *   | 'settings_reset'} NoticeKind
+ */
+
+/**
+ * An answer's error as it is kept with the message (`ErrorView`): an `ErrorKind` when written by
+ * this version, any word an older one or an imported file kept.
+ * @typedef {object} ErrorView
+ * @property {string} kind
+ * @property {string} message
+ */
+
+/**
+ * Words for a `{kind, message}` error from a command, or anything else thrown.
+ * @param {unknown} e
+ */
+export function errorText(e) {
+  if (e && typeof e === 'object' && 'message' in e && e.message) return String(e.message);
+  return String(e);
+}
+
+// ---- the connection ----------------------------------------------------------------------
+
+/**
+ * What the window shows about the connection (`connect::Status`). Never the key: only its
+ * masked tail.
+ * @typedef {{state: 'disconnected'}
+ *   | {state: 'connecting', authorizeUrl: string, browserOpened: boolean, transport: 'scheme' | 'loopback'}
+ *   | {state: 'connected', maskedKey: string, sessionOnly: boolean}
+ *   | {state: 'error', kind: NoticeKind, message: string, canKeepForSession: boolean}} Status
+ */
+
+/**
+ * Something to read that does not change the status (`connect::Notice`).
+ * @typedef {object} Notice
+ * @property {NoticeKind} kind
+ * @property {string} message
+ */
+
+/**
+ * What Rust tells the window (`events::WindowEvent`).
+ * @typedef {{event: 'connection', data: Status} | {event: 'notice', data: Notice}} WindowEvent
+ */
+
+/**
+ * A batch of window events for the page that is `reader` (`events::WindowNews`).
+ * @typedef {object} WindowNews
+ * @property {number} reader
+ * @property {WindowEvent[]} events
+ */
+
+/**
+ * @template T
+ * @param {string} command
+ * @param {Record<string, unknown> | Uint8Array} [args]
+ * @param {{headers: Record<string, string>}} [options]
+ * @returns {Promise<T>}
+ */
+function invoke(command, args, options) {
+  return /** @type {any} */ (window).__TAURI_INTERNALS__.invoke(command, args, options);
+}
+
+/** @returns {Promise<Status>} */
+export const connectionStatus = () => invoke('connection_status');
+
+/**
+ * Status changes and notices for page `reader`, once there are some; null once another page
+ * has become the reader. The first call (`reader` null) answers at once.
+ * @type {(reader: number | null) => Promise<WindowNews | null>}
+ */
+export const windowEvents = (reader) => invoke('window_events', { reader });
+
+/** @returns {Promise<Status>} */
+export const connect = () => invoke('connect');
+/** @returns {Promise<Status>} */
+export const cancelConnect = () => invoke('cancel_connect');
+/** @returns {Promise<Status>} */
+export const disconnect = () => invoke('disconnect');
+/** @returns {Promise<Status>} */
+export const keepKeyForSession = () => invoke('keep_key_for_session');
+
+// ---- models and settings -----------------------------------------------------------------
+
+/**
+ * A model as the picker shows it (`gateway::types::ModelInfo`).
+ * @typedef {object} ModelInfo
+ * @property {string} id
+ * @property {number | null} inputPerMillion  US dollars per million input tokens
+ * @property {number | null} outputPerMillion
+ * @property {string[]} capabilities  e.g. `input:image`
+ * @property {number | null} maxTokensInput
+ */
+
+/**
+ * The person's choices (`settings::Settings`).
+ * @typedef {object} Settings
+ * @property {'auto' | 'scheme' | 'loopback'} transport  how Connect receives Glama's callback
+ * @property {string | null} model  the last model picked: the default for new chats
+ */
+
+/** @returns {Promise<ModelInfo[]>} */
+export const listModels = () => invoke('list_models');
+/** @returns {Promise<Settings>} */
+export const getSettings = () => invoke('get_settings');
+/** @type {(settings: Settings) => Promise<Settings>} */
+export const setSettings = (settings) => invoke('set_settings', { settings });
+
+// ---- conversations -----------------------------------------------------------------------
+
+/**
+ * A conversation as the sidebar and the chat show it (`store::conversations::Conversation`).
+ * @typedef {object} Conversation
+ * @property {string} id
+ * @property {string} title  empty until the first message names it
+ * @property {string} model
+ * @property {string} systemPrompt
+ * @property {string} draft
+ * @property {number} createdAt  ms since the Unix epoch
+ * @property {number} updatedAt
+ */
+
+/**
+ * What the window shows first (`commands::ChatsAtStart`).
+ * @typedef {object} ChatsAtStart
+ * @property {Conversation[]} conversations
+ * @property {string | null} activeId  the chat open last
+ */
+
+/** @typedef {'user' | 'assistant' | 'error'} Author */
+/** @typedef {'streaming' | 'done' | 'stopped' | 'error' | 'interrupted'} MessageStatus */
+/** @typedef {'length' | 'content_filter'} StopReason */
+
+/**
+ * Tokens and cost of one answer (`gateway::types::Usage`).
+ * @typedef {object} Usage
+ * @property {number | null} promptTokens
+ * @property {number | null} completionTokens
+ * @property {number | null} [reasoningTokens]
+ * @property {number | null} costUsd
+ * @property {'glama' | 'stream'} source
+ */
+
+/**
+ * A message as the window draws it (`store::messages::Message`): an answer's HTML already
+ * rendered and sanitized.
+ * @typedef {object} Message
+ * @property {string} id
+ * @property {number} seq
+ * @property {Author} role
+ * @property {string} text  the markdown source (Copy, Edit)
+ * @property {string} html
+ * @property {string} reasoning  `""` when the model showed none
+ * @property {string} reasoningHtml
+ * @property {number | null} reasoningMs
+ * @property {MessageStatus} status
+ * @property {StopReason | null} stopReason
+ * @property {string | null} refusal  the model's words when it declined
+ * @property {ErrorView | null} error
+ * @property {string | null} model
+ * @property {Usage | null} usage
+ * @property {string | null} requestId
+ * @property {number} createdAt
+ * @property {AttachmentView[]} [attachments]  absent when none
+ */
+
+/**
+ * Which part of a conversation to load (`store::messages::Page`).
+ * @typedef {{kind: 'latest'} | {kind: 'before', at: number} | {kind: 'after', at: number}
+ *   | {kind: 'around', at: string}} Page
+ */
+
+/**
+ * A page of messages, oldest first (`store::messages::MessagePage`).
+ * @typedef {object} MessagePage
+ * @property {Message[]} messages
+ * @property {boolean} hasOlder
+ * @property {boolean} hasNewer
+ */
+
+/**
+ * A message found, its snippet in plain-text parts (`store::search::SearchHit`).
+ * @typedef {object} SearchHit
+ * @property {string} conversationId
+ * @property {string} conversationTitle
+ * @property {string} messageId
+ * @property {{text: string, hit: boolean}[]} snippet
+ * @property {number} createdAt
+ */
+
+/**
+ * What an import did (`store::archive::ImportReport`).
+ * @typedef {object} ImportReport
+ * @property {number} imported
+ * @property {number} alreadyHere  chats with the same id, left as they were
+ */
+
+/** @returns {Promise<Conversation>} */
+export const newChat = () => invoke('new_chat');
+/** @returns {Promise<ChatsAtStart>} */
+export const chatsAtStart = () => invoke('chats_at_start');
+/** @returns {Promise<Conversation[]>} */
+export const listChats = () => invoke('list_chats');
+/**
+ * Opens a chat: it becomes the one reopened at start.
+ * @type {(conversationId: string) => Promise<Conversation>}
+ */
+export const openChat = (conversationId) => invoke('open_chat', { conversationId });
+/** @type {(conversationId: string, page: Page) => Promise<MessagePage>} */
+export const chatMessages = (conversationId, page) => invoke('chat_messages', { conversationId, page });
+/** @type {(conversationId: string, title: string) => Promise<Conversation>} */
+export const renameChat = (conversationId, title) => invoke('rename_chat', { conversationId, title });
+/** @type {(conversationId: string) => Promise<void>} */
+export const deleteChat = (conversationId) => invoke('delete_chat', { conversationId });
+/** @type {(conversationId: string) => Promise<Conversation>} */
+export const undoDeleteChat = (conversationId) => invoke('undo_delete_chat', { conversationId });
+/** @type {(conversationId: string, model: string) => Promise<void>} */
+export const setChatModel = (conversationId, model) => invoke('set_chat_model', { conversationId, model });
+/** @type {(conversationId: string, prompt: string) => Promise<void>} */
+export const setSystemPrompt = (conversationId, prompt) => invoke('set_system_prompt', { conversationId, prompt });
+/** @type {(conversationId: string, draft: string) => Promise<void>} */
+export const saveDraft = (conversationId, draft) => invoke('save_draft', { conversationId, draft });
+/** @type {(query: string) => Promise<SearchHit[]>} */
+export const searchChats = (query) => invoke('search_chats', { query });
+/**
+ * Asks where to save, then writes the export: one chat (`conversationId`) or all (null).
+ * Resolves to the file's path, or null when the person cancelled.
+ * @type {(conversationId: string | null, format: 'markdown' | 'json') => Promise<string | null>}
+ */
+export const exportChats = (conversationId, format) => invoke('export_chats', { conversationId, format });
+/**
+ * Asks for an export file and adds its chats not here yet; null when the person cancelled.
+ * @returns {Promise<ImportReport | null>}
+ */
+export const importChats = () => invoke('import_chats');
+
+// ---- answers -----------------------------------------------------------------------------
+
+/**
+ * What the window asks for (`commands::AskRequest`): a new message, the last answer again, an
+ * edited question (`attachments`: the ids of those it keeps), or more of a cut-off answer.
+ * @typedef {{kind: 'send', text: string} | {kind: 'regenerate'}
+ *   | {kind: 'edit', messageId: string, text: string, attachments: string[]}
+ *   | {kind: 'continue', messageId: string}} AskRequest
+ */
+
+/**
+ * One lasting change to an answer's HTML (`render::stream::Op`).
+ * @typedef {{op: 'block', html: string} | {op: 'replace', index: number, html: string}
+ *   | {op: 'open', head: string, foot: string, depth: number} | {op: 'add', html: string}
+ *   | {op: 'split'} | {op: 'close'}} RenderOp
+ */
+
+/**
+ * How an answer's HTML changed (`render::stream::RenderUpdate`): lasting ops, then the
+ * provisional end (`tail` inside the open block, `after` it), which replaces the previous one.
+ * @typedef {object} RenderUpdate
+ * @property {RenderOp[]} ops
+ * @property {string} tail
+ * @property {string} after
+ */
+
+/**
+ * How an answer ended (`AnswerEvent::Finished`); `text` is the whole answer as markdown.
+ * @typedef {object} AnswerFinished
+ * @property {MessageStatus} status
+ * @property {ErrorView | null} error
+ * @property {string} text
+ * @property {StopReason | null} stopReason
+ * @property {string | null} refusal
+ */
+
+/**
+ * One event of an answer's life (`chat::AnswerEvent`).
+ * @typedef {{event: 'started', data: {conversationId: string, userMessageId: string | null, messageId: string}}
+ *   | {event: 'delta', data: RenderUpdate}
+ *   | {event: 'reasoning', data: {update: RenderUpdate, live: boolean}}
+ *   | {event: 'thought', data: {ms: number}}
+ *   | {event: 'retrying', data: {inSecs: number, attempt: number, reason: string}}
+ *   | {event: 'finished', data: AnswerFinished}
+ *   | {event: 'usage', data: Usage}
+ *   | {event: 'notSaved', data: {kind: ErrorKind, message: string}}} AnswerEvent
+ */
+
+/**
+ * Streams one answer and resolves once it has ended (with its status). Its events wait in the
+ * mailbox of `stream`, an id the page chose (`answerEvents`).
+ * @type {(conversationId: string, model: string, request: AskRequest, stream: string) => Promise<MessageStatus>}
+ */
+export const ask = (conversationId, model, request, stream) =>
+  invoke('ask', { conversationId, model, request, stream });
+
+/**
+ * The next events of answer `stream`, once there are some; null once it has ended and the page
+ * has them all. `painted`: how many updates the page has on screen.
+ * @type {(conversationId: string, stream: string, painted: number) => Promise<AnswerEvent[] | null>}
+ */
+export const answerEvents = (conversationId, stream, painted) =>
+  invoke('answer_events', { conversationId, stream, painted });
+
+/**
+ * Stops the answer streaming in the chat; false when none was.
+ * @type {(conversationId: string) => Promise<boolean>}
+ */
+export const stopAnswer = (conversationId) => invoke('stop_answer', { conversationId });
+
+/**
+ * Opens a link from an answer in the system browser (http and https only, checked in Rust).
+ * @type {(url: string) => Promise<void>}
+ */
+export const openLink = (url) => invoke('open_link', { url });
+
+// ---- attachments -------------------------------------------------------------------------
+
+/**
+ * An attachment as the window shows it (`store::attachments::AttachmentView`): all but the
+ * bytes. `id` is what the thumbnail protocol serves it by.
+ * @typedef {object} AttachmentView
+ * @property {string} id
+ * @property {string} name
+ * @property {'image' | 'text'} kind
+ * @property {string} mediaType
+ * @property {number} size
+ * @property {number | null} width
+ * @property {number | null} height
+ */
+
+/**
+ * What the file dialog brought (`attachments::Picked`): the files attached, and why the others
+ * were not.
+ * @typedef {object} Picked
+ * @property {AttachmentView[]} attached
+ * @property {string[]} refused
+ */
+
+/**
+ * Adds a pasted or dropped file to the chat's composer: its bytes go as the raw IPC body (never
+ * as a JSON array), the chat and the file's name as headers.
+ * @type {(conversationId: string, name: string, bytes: Uint8Array) => Promise<AttachmentView>}
+ */
+export const attachBytes = (conversationId, name, bytes) =>
+  invoke('attach_bytes', bytes, {
+    headers: {
+      // Headers are ASCII.
+      'x-conversation-id': encodeURIComponent(conversationId),
+      'x-file-name': encodeURIComponent(name),
+    },
+  });
+
+/**
+ * Opens the native file dialog and attaches the files picked (this page never sees a path).
+ * @type {(conversationId: string) => Promise<Picked>}
+ */
+export const attachFiles = (conversationId) => invoke('attach_files', { conversationId });
+/**
+ * What waits in a chat's composer.
+ * @type {(conversationId: string) => Promise<AttachmentView[]>}
+ */
+export const draftAttachments = (conversationId) => invoke('draft_attachments', { conversationId });
+/**
+ * Takes a chip off the composer.
+ * @type {(conversationId: string, id: string) => Promise<void>}
+ */
+export const removeAttachment = (conversationId, id) => invoke('remove_attachment', { conversationId, id });
+
+// ---- the person's data -------------------------------------------------------------------
+
+/**
+ * What the About panel shows (`data::About`).
+ * @typedef {object} About
+ * @property {string} version
+ * @property {string} gateway
+ * @property {string} dataFolder
+ * @property {string} settingsFile
+ */
+
+/** @returns {Promise<About>} */
+export const about = () => invoke('about');
+/**
+ * Deletes everything the app keeps: the key, the conversations, the settings, its folders.
+ * @returns {Promise<Status>}
+ */
+export const deleteAllData = () => invoke('delete_all_data');

@@ -1,0 +1,75 @@
+// @ts-check
+// Asking for an answer: what the page shows at once, the answer's events applied as Rust has
+// them, and what a refusal puts back.
+import { followAnswer, newStreamId } from './answer-stream.js';
+import * as api from './api.js';
+import { answerView } from './components/answer.js';
+import { showError } from './components/banner.js';
+import { draftSave, giveBack } from './components/composer.js';
+import * as messageList from './components/message-list.js';
+import { currentModel } from './components/model-picker.js';
+import * as sidebar from './components/sidebar.js';
+import { promptSave } from './components/system-prompt.js';
+import { openConversation } from './conversation.js';
+import * as state from './state.js';
+
+/** @import { AskRequest, AttachmentView } from './api.js' */
+
+/** Asks made by this page: which one owns the streaming state. */
+let asks = 0;
+
+/**
+ * Starts an answer. `edited` is the question being edited, `continued` the answer being
+ * continued, `attached` what a sent question carries (shown under it).
+ * @param {AskRequest} request
+ * @param {{edited?: HTMLElement, continued?: HTMLElement, attached?: AttachmentView[]}} [nodes]
+ */
+export async function ask(request, nodes = {}) {
+  if (state.isStreaming() || state.openId() === null) return;
+  // Request → answer on screen, read by the stream-overhead benchmark (one pair of marks).
+  performance.clearMarks('glama:ask');
+  performance.clearMarks('glama:answer-shown');
+  performance.mark('glama:ask');
+  const run = ++asks;
+  const model = currentModel();
+  const id = state.openId();
+  // An answer goes at the end: show the end first if a search opened the middle.
+  if (state.loadedRange().hasNewer && request.kind !== 'edit') await openConversation(id);
+  await promptSave.now();
+  draftSave.cancel();
+  const { node, userNode } = messageList.showAsked(request, nodes);
+  state.setStreaming(true);
+  const answer = answerView(node, userNode, {
+    started: () => sidebar.refresh(),
+    grew: () => messageList.scrollToEnd(),
+    ended: () => {
+      state.setStreaming(false);
+      messageList.markLast();
+      performance.mark('glama:answer-shown');
+      sidebar.refresh();
+    },
+  });
+  const stream = newStreamId();
+  const following = followAnswer(id, stream, answer.handle);
+  following.catch(() => {}); // awaited below, unless the ask is refused first
+  try {
+    await api.ask(id, model, request, stream);
+    await following;
+    await answer.finished();
+  } catch (e) {
+    // Refused before anything started (not connected, no model, the disk full…): Rust
+    // changed nothing, so show its copy again, and give typed text back.
+    if (!answer.started()) {
+      state.setStreaming(false);
+      if (request.kind === 'send') giveBack(request.text);
+      await openConversation(id);
+    }
+    showError(e);
+  } finally {
+    // The ask resolves after usage settles; by then a newer ask may own the state.
+    if (run === asks) {
+      state.setStreaming(false);
+      answer.close();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// @ts-check
+// An answer being written, on the page: each of its events (answer-stream.js) applied to its
+// message node — the text and the reasoning as render updates, the retry notice, the usage —
+// and its end once the last update is on screen.
+import { becomesErrorRow } from '../rules.js';
+import { applyUpdate, settle } from '../stream.js';
+import { showBanner } from './banner.js';
+import {
+  decorate, endThinking, finishNode, note, reasoningOf, setErrorRow, showUsage, startThinking, stopThinking,
+} from './message.js';
+
+/** @import { AnswerEvent, AnswerFinished } from '../api.js' */
+
+const live = document.getElementById('live');
+
+/** Longest text read out for a completed block; the rest is in the answer itself. */
+const ANNOUNCED_MAX = 500;
+
+/**
+ * Has a screen reader read out a block that just completed. A whole 100 KB code block or table
+ * would be read for minutes, and laying it out in the hidden live region stalled the window
+ * for a few hundred milliseconds.
+ * @param {Element} block
+ */
+function announce(block) {
+  const text = block.textContent;
+  live.textContent = text.length <= ANNOUNCED_MAX ? text : `${text.slice(0, ANNOUNCED_MAX)}…`;
+}
+
+/**
+ * What the rest of the page does as the answer goes.
+ * @typedef {object} AnswerHooks
+ * @property {() => void} started  Rust began it (the conversation changed)
+ * @property {() => void} grew  it grew (keep the end in view)
+ * @property {() => void} ended  it is finished on screen
+ */
+
+/**
+ * An answer shown in `node` as its events come; `userNode` is the question just sent, which
+ * learns its id.
+ * @param {HTMLElement} node
+ * @param {HTMLElement | null} userNode
+ * @param {AnswerHooks} on
+ */
+export function answerView(node, userNode, on) {
+  const committed = node.querySelector('.committed');
+  const reasoning = reasoningOf(node);
+  const reasoningBody = node.querySelector('.reasoning-body');
+  // Held, not looked up: a lookup per update would walk the whole answer.
+  /** @type {HTMLElement | null} */
+  let retrying = null;
+  const dropRetrying = () => { retrying?.remove(); retrying = null; };
+  let started = false;
+  /** @type {Promise<void>} */
+  let finished = Promise.resolve();
+
+  /** @param {AnswerFinished} data */
+  const finish = (data) => {
+    endThinking(node);
+    node.dataset.source = data.text;
+    const content = /** @type {HTMLElement} */ (node.querySelector('.content'));
+    const shown = {
+      status: data.status,
+      // Read only for a failure: `innerText` lays the page out, at the end of every answer.
+      get hasText() { return content.innerText.trim() !== ''; },
+      hasReasoning: !reasoning.hidden,
+    };
+    if (becomesErrorRow(shown)) {
+      setErrorRow(node, data.error);
+    } else {
+      finishNode(node, data.status, data.error, data.stopReason, data.refusal);
+    }
+    if (data.error) showBanner(data.error.message, data.error.kind);
+    live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
+    on.ended();
+  };
+
+  /** @param {AnswerEvent} e */
+  const handle = (e) => {
+    switch (e.event) {
+      case 'started':
+        started = true;
+        node.dataset.messageId = e.data.messageId;
+        if (userNode && e.data.userMessageId != null) userNode.dataset.messageId = e.data.userMessageId;
+        on.started();
+        break;
+      case 'delta': {
+        dropRetrying();
+        const completed = applyUpdate(committed, e.data, decorate);
+        if (completed) announce(completed);
+        on.grew();
+        break;
+      }
+      case 'reasoning':
+        dropRetrying();
+        reasoning.hidden = false;
+        if (e.data.live && startThinking(node)) live.textContent = 'Thinking…';
+        applyUpdate(reasoningBody, e.data.update, decorate);
+        on.grew();
+        break;
+      case 'thought':
+        stopThinking(node, e.data.ms);
+        break;
+      case 'retrying':
+        retrying = note(node, 'retrying', 'retry-notice');
+        retrying.textContent = `${e.data.reason} — retrying in ${e.data.inSecs} s (attempt ${e.data.attempt})`;
+        break;
+      case 'finished': {
+        const data = e.data;
+        // The answer is done once the last replacements (a late definition's) are on screen.
+        finished = Promise.all([settle(committed), settle(reasoningBody)]).then(() => finish(data));
+        break;
+      }
+      case 'notSaved':
+        showBanner(`This answer is shown but was not saved: ${e.data.message}`, e.data.kind);
+        break;
+      case 'usage':
+        showUsage(node, e.data);
+        break;
+    }
+  };
+
+  return {
+    handle,
+    /** Whether Rust began the answer (a refusal came before it did). */
+    started: () => started,
+    /** Resolves once the end is on screen (at once before the end has come). */
+    finished: () => finished,
+    /** The ask is over: a reasoning count still running stops. */
+    close: () => endThinking(node),
+  };
+}

@@ -1,0 +1,60 @@
+// @ts-check
+// Attachments as chips: a thumbnail for an image (served by Rust's own protocol), an icon for a
+// text file, the name, and a remove button where one can be taken off.
+import { thumbnailUrl } from '../rules.js';
+
+/** @import { AttachmentView } from '../api.js' */
+
+/**
+ * A chip for attachment `a`, with a remove button when `onRemove` is given.
+ * @param {AttachmentView} a
+ * @param {((a: AttachmentView) => void) | null} [onRemove]
+ */
+export function chip(a, onRemove = null) {
+  const el = document.createElement('span');
+  el.className = 'attachment-chip';
+  el.setAttribute('data-testid', 'attachment-chip');
+  el.dataset.id = a.id;
+  el.dataset.kind = a.kind;
+  el.title = a.kind === 'image' ? `${a.name} (${a.width}×${a.height})` : a.name;
+  if (a.kind === 'image') {
+    const img = document.createElement('img');
+    img.className = 'thumb';
+    img.alt = '';
+    img.setAttribute('data-testid', 'attachment-thumb');
+    img.src = thumbnailUrl(a.id);
+    el.appendChild(img);
+  } else {
+    const icon = document.createElement('span');
+    icon.className = 'file-icon';
+    icon.textContent = '📄';
+    el.appendChild(icon);
+  }
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = a.name;
+  el.appendChild(name);
+  if (onRemove) {
+    const x = document.createElement('button');
+    x.type = 'button';
+    x.className = 'remove';
+    x.textContent = '×';
+    x.setAttribute('data-testid', 'attachment-remove');
+    x.setAttribute('aria-label', `Remove ${a.name}`);
+    x.addEventListener('click', () => onRemove(a));
+    el.appendChild(x);
+  }
+  return el;
+}
+
+/**
+ * A row of chips (a sent message's attachments, or the edit composer's).
+ * @param {AttachmentView[]} list
+ * @param {((a: AttachmentView) => void) | null} [onRemove]
+ */
+export function chipRow(list, onRemove = null) {
+  const row = document.createElement('div');
+  row.className = 'attachment-row';
+  for (const a of list) row.appendChild(chip(a, onRemove));
+  return row;
+}

@@ -1,0 +1,91 @@
+// @ts-check
+// Which conversation is open: opening one (at its end, or around a search result), starting a
+// new one, and what opens when the open one is deleted.
+import * as api from './api.js';
+import { showDraftAttachments } from './components/attachments.js';
+import { showBanner, showError } from './components/banner.js';
+import { draftSave, focusComposer, showDraft } from './components/composer.js';
+import * as messageList from './components/message-list.js';
+import { onModelPicked, showModel } from './components/model-picker.js';
+import * as sidebar from './components/sidebar.js';
+import { promptSave, showSystemPrompt } from './components/system-prompt.js';
+import * as state from './state.js';
+
+/**
+ * Opens a chat at its end, or `around` one message (a search result).
+ * @param {string} id
+ * @param {{around?: string | null}} [options]
+ */
+export async function openConversation(id, { around = null } = {}) {
+  if (state.isStreaming() && id !== state.openId()) {
+    showBanner('An answer is still being written; stop it before switching chats.', 'busy');
+    return;
+  }
+  await Promise.all([draftSave.now(), promptSave.now()]);
+  let conversation;
+  let page;
+  try {
+    conversation = await api.openChat(id);
+    page = await api.chatMessages(id, around ? { kind: 'around', at: around } : { kind: 'latest' });
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  state.setOpenId(id);
+  showDraftAttachments(id);
+  showDraft(conversation.draft);
+  showSystemPrompt(conversation.systemPrompt);
+  showModel(conversation.model);
+  messageList.showFirstPage(page);
+  sidebar.setActive(id);
+  if (around) messageList.showFound(around);
+  else messageList.scrollToEnd(true);
+  await messageList.fillViewport();
+}
+
+/** A new chat, unless the open one is still empty: then that one is it. */
+export async function newChat() {
+  if (state.isStreaming()) {
+    showBanner('An answer is still being written; stop it before starting a new chat.', 'busy');
+    return;
+  }
+  const open = sidebar.conversation(state.openId());
+  if (open && messageList.isEmpty() && !open.title) {
+    focusComposer();
+    return;
+  }
+  let c;
+  try {
+    await Promise.all([draftSave.now(), promptSave.now()]);
+    c = await api.newChat();
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  await sidebar.refresh();
+  await openConversation(c.id);
+  focusComposer();
+}
+
+/**
+ * After a chat was deleted: if it was the open one, open the next (or a new one).
+ * @param {string} id
+ */
+export async function conversationDeleted(id) {
+  if (id !== state.openId()) return;
+  draftSave.cancel();
+  promptSave.cancel();
+  state.setOpenId(null);
+  const next = sidebar.allConversations()[0];
+  if (next) await openConversation(next.id);
+  else await newChat();
+}
+
+export function initConversation() {
+  document.getElementById('new-chat').addEventListener('click', newChat);
+  onModelPicked((model) => {
+    const id = state.openId();
+    if (id === null) return;
+    api.setChatModel(id, model).catch((e) => showError(e));
+  });
+}
