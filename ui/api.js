@@ -179,7 +179,7 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  */
 
 /**
- * A message as the window draws it (`store::messages::Message`): an answer's HTML already
+ * A message as the window draws it (`chat::view::Message`): an answer's HTML already
  * rendered and sanitized.
  * @typedef {object} Message
  * @property {string} id
@@ -199,16 +199,17 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {string | null} requestId
  * @property {number} createdAt
  * @property {AttachmentView[]} [attachments]  absent when none
+ * @property {boolean} continuable  Continue is offered on it, when it is the conversation's last
  */
 
 /**
- * Which part of a conversation to load (`store::messages::Page`).
+ * Which part of a conversation to load (`store::paging::Page`).
  * @typedef {{kind: 'latest'} | {kind: 'before', at: number} | {kind: 'after', at: number}
  *   | {kind: 'around', at: string}} Page
  */
 
 /**
- * A page of messages, oldest first (`store::messages::MessagePage`).
+ * A page of messages, oldest first (`chat::view::MessagePage`).
  * @typedef {object} MessagePage
  * @property {Message[]} messages
  * @property {boolean} hasOlder
@@ -301,15 +302,19 @@ export const importChats = () => invoke('import_chats');
  * How an answer ended (`AnswerEvent::Finished`); `text` is the whole answer as markdown.
  * @typedef {object} AnswerFinished
  * @property {MessageStatus} status
+ * @property {'assistant' | 'error'} role  `error`: it failed before any text (an error row)
  * @property {ErrorView | null} error
  * @property {string} text
  * @property {StopReason | null} stopReason
  * @property {string | null} refusal
+ * @property {boolean} continuable  Continue is offered on it (as the conversation's last)
  */
 
 /**
  * One event of an answer's life (`chat::AnswerEvent`).
- * @typedef {{event: 'started', data: {conversationId: string, userMessageId: string | null, messageId: string}}
+ * `started`: `questionId` is the question the answer follows (everything after it was
+ * replaced), `null` when an answer goes on in place.
+ * @typedef {{event: 'started', data: {conversationId: string, questionId: string | null, messageId: string}}
  *   | {event: 'delta', data: RenderUpdate}
  *   | {event: 'reasoning', data: {update: RenderUpdate, live: boolean}}
  *   | {event: 'thought', data: {ms: number}}

@@ -40,7 +40,10 @@ export async function ask(request, nodes = {}) {
   const { node, userNode } = messageList.showAsked(request, nodes);
   state.setStreaming(true);
   const answer = answerView(node, userNode, {
-    started: () => sidebar.refresh(),
+    started: (questionId) => {
+      messageList.showStarted(questionId, node);
+      sidebar.refresh();
+    },
     grew: () => messageList.scrollToEnd(),
     ended: () => {
       state.setStreaming(false);

@@ -1,15 +1,17 @@
 //! Commands: thin adapters from the window's intents to `glama-core`. None of them returns
 //! the API key; connection status carries only its masked tail.
 
-use glama_core::chat::{AnswerEvent, Ask, ChatError};
+use glama_core::chat::view::MessagePage;
+use glama_core::chat::{AnswerEvent, Ask, ChatError, Glama};
 use glama_core::connect::Status;
 use glama_core::gateway::types::ModelInfo;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::Settings;
 use glama_core::store::archive::{self, ImportReport};
-use glama_core::store::conversations::{self, Conversation};
-use glama_core::store::messages::{self, MessagePage, MessageStatus, Page};
-use glama_core::store::search::{self, SearchHit};
+use glama_core::store::conversations::Conversation;
+use glama_core::store::paging::Page;
+use glama_core::store::rows::MessageStatus;
+use glama_core::store::search::SearchHit;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
@@ -95,7 +97,7 @@ pub fn set_settings(state: State<'_, AppState>, settings: Settings) -> Result<Se
 #[tauri::command]
 pub async fn new_chat(state: State<'_, AppState>) -> Result<Conversation, AppError> {
     let model = state.settings.get().model.unwrap_or_default();
-    Ok(state.store.run(move |db| conversations::create(db, &model)).await?)
+    Ok(state.store.create_conversation(model).await?)
 }
 
 /// What the window shows first: the chats and the one open last.
@@ -108,10 +110,7 @@ pub struct ChatsAtStart {
 
 #[tauri::command]
 pub async fn chats_at_start(state: State<'_, AppState>) -> Result<ChatsAtStart, AppError> {
-    let (conversations, active_id) = state
-        .store
-        .run(|db| Ok((conversations::list(db)?, conversations::active(db)?)))
-        .await?;
+    let (conversations, active_id) = state.store.conversations_and_active().await?;
     Ok(ChatsAtStart {
         conversations,
         active_id,
@@ -120,19 +119,13 @@ pub async fn chats_at_start(state: State<'_, AppState>) -> Result<ChatsAtStart, 
 
 #[tauri::command]
 pub async fn list_chats(state: State<'_, AppState>) -> Result<Vec<Conversation>, AppError> {
-    Ok(state.store.run(|db| conversations::list(db)).await?)
+    Ok(state.store.conversations().await?)
 }
 
 /// Opens a chat: it becomes the one reopened at start.
 #[tauri::command]
 pub async fn open_chat(state: State<'_, AppState>, conversation_id: String) -> Result<Conversation, AppError> {
-    Ok(state
-        .store
-        .run(move |db| {
-            conversations::set_active(db, &conversation_id)?;
-            conversations::get(db, &conversation_id)
-        })
-        .await?)
+    Ok(state.store.open_conversation(conversation_id).await?)
 }
 
 /// A page of a chat's messages (the newest by default), answers already rendered.
@@ -142,15 +135,8 @@ pub async fn chat_messages(
     conversation_id: String,
     page: Option<Page>,
 ) -> Result<MessagePage, AppError> {
-    let page = page.unwrap_or(Page::Latest);
-    Ok(state
-        .store
-        .run(move |db| messages::page(db, &conversation_id, page, PAGE_SIZE))
-        .await?)
+    Ok(state.chats.page(conversation_id, page.unwrap_or(Page::Latest)).await?)
 }
-
-/// Messages per page: enough to fill a tall window, few enough to open at once.
-const PAGE_SIZE: usize = 40;
 
 #[tauri::command]
 pub async fn rename_chat(
@@ -158,28 +144,19 @@ pub async fn rename_chat(
     conversation_id: String,
     title: String,
 ) -> Result<Conversation, AppError> {
-    Ok(state
-        .store
-        .run(move |db| conversations::rename(db, &conversation_id, &title))
-        .await?)
+    Ok(state.store.rename_conversation(conversation_id, title).await?)
 }
 
 #[tauri::command]
 pub async fn delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<(), AppError> {
     // A chat deleted while it streams stops; Undo brings back what it had.
     state.chats.stop(&conversation_id);
-    Ok(state
-        .store
-        .run(move |db| conversations::delete(db, &conversation_id))
-        .await?)
+    Ok(state.store.delete_conversation(conversation_id).await?)
 }
 
 #[tauri::command]
 pub async fn undo_delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<Conversation, AppError> {
-    Ok(state
-        .store
-        .run(move |db| conversations::undo_delete(db, &conversation_id))
-        .await?)
+    Ok(state.store.undo_delete_conversation(conversation_id).await?)
 }
 
 #[tauri::command]
@@ -188,10 +165,7 @@ pub async fn set_chat_model(
     conversation_id: String,
     model: String,
 ) -> Result<(), AppError> {
-    Ok(state
-        .store
-        .run(move |db| conversations::set_model(db, &conversation_id, &model))
-        .await?)
+    Ok(state.store.set_model(conversation_id, model).await?)
 }
 
 #[tauri::command]
@@ -200,23 +174,17 @@ pub async fn set_system_prompt(
     conversation_id: String,
     prompt: String,
 ) -> Result<(), AppError> {
-    Ok(state
-        .store
-        .run(move |db| conversations::set_system_prompt(db, &conversation_id, &prompt))
-        .await?)
+    Ok(state.store.set_system_prompt(conversation_id, prompt).await?)
 }
 
 #[tauri::command]
 pub async fn save_draft(state: State<'_, AppState>, conversation_id: String, draft: String) -> Result<(), AppError> {
-    Ok(state
-        .store
-        .run(move |db| conversations::save_draft(db, &conversation_id, &draft))
-        .await?)
+    Ok(state.store.save_draft(conversation_id, draft).await?)
 }
 
 #[tauri::command]
 pub async fn search_chats(state: State<'_, AppState>, query: String) -> Result<Vec<SearchHit>, AppError> {
-    Ok(state.store.run(move |db| search::search(db, &query, 50)).await?)
+    Ok(state.store.search(query).await?)
 }
 
 /// What to export: one chat as Markdown or JSON, or every chat as JSON.
@@ -235,8 +203,7 @@ pub async fn export_chats(
     conversation_id: Option<String>,
     format: ExportFormat,
 ) -> Result<Option<String>, AppError> {
-    let only = conversation_id.clone();
-    let archive = state.store.run(move |db| archive::export(db, only.as_deref())).await?;
+    let archive = state.store.export(conversation_id.clone()).await?;
     let (bytes, name, ext) = match (&format, archive.conversations.first()) {
         (ExportFormat::Markdown, Some(c)) if conversation_id.is_some() => {
             (archive::markdown(c).into_bytes(), files::file_name(&c.title), "md")
@@ -270,28 +237,7 @@ pub async fn import_chats(app: AppHandle, state: State<'_, AppState>) -> Result<
     let parsed = tokio::task::spawn_blocking(move || archive::parse(&bytes))
         .await
         .map_err(|e| AppError::Export(e.to_string()))??;
-    Ok(Some(state.store.run(move |db| archive::import(db, &parsed)).await?))
-}
-
-/// What the window asks for: a new message, the last answer again, an edit, or more of a
-/// cut-off answer.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum AskRequest {
-    Send {
-        text: String,
-    },
-    Regenerate,
-    Edit {
-        message_id: String,
-        text: String,
-        /// The message's attachments it keeps (by id).
-        #[serde(default)]
-        attachments: Vec<String>,
-    },
-    Continue {
-        message_id: String,
-    },
+    Ok(Some(state.store.import(parsed).await?))
 }
 
 /// Streams one answer and resolves when it has ended. Its events wait for the page in the
@@ -301,46 +247,23 @@ pub async fn ask(
     state: State<'_, AppState>,
     conversation_id: String,
     model: String,
-    request: AskRequest,
+    request: Ask,
     stream: String,
 ) -> Result<MessageStatus, AppError> {
-    let ask = match request {
-        AskRequest::Send { text } => Ask::Send { text },
-        AskRequest::Regenerate => Ask::Regenerate,
-        AskRequest::Edit {
-            message_id,
-            text,
-            attachments,
-        } => Ask::Edit {
-            message_id,
-            text,
-            attachments,
-        },
-        AskRequest::Continue { message_id } => Ask::Continue { message_id },
-    };
     let connector = state.connector.clone();
     let key = connector.key();
-    let used = key.clone();
+    let glama = Glama::connected(connector.gateway().clone(), key.clone())?;
     let events = state.answer_events.stream(&stream);
-    let mut emit = |event: AnswerEvent| {
-        if let (
-            AnswerEvent::Finished {
-                cause: Some(GatewayError::Unauthorized),
-                ..
-            },
-            Some(used),
-        ) = (&event, &used)
-        {
-            connector.key_rejected(used);
-        }
-        events.push(event);
-    };
-    let asked = state
+    let answered = state
         .chats
-        .ask(state.connector.gateway(), key, &conversation_id, &model, ask, &mut emit)
+        .ask(&glama, &conversation_id, &model, request, &mut &*events)
         .await;
     events.close();
-    Ok(asked?)
+    let answered = answered?;
+    if let (Some(GatewayError::Unauthorized), Some(key)) = (&answered.error, &key) {
+        connector.key_rejected(key);
+    }
+    Ok(answered.status)
 }
 
 /// The next events of answer `stream`, once there are some; `None` once it has ended and the

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use glama_core::chat::AnswerEvent;
+use glama_core::chat::{AnswerEvent, AnswerSink};
 use glama_core::connect::{Notice, Status};
 use serde::Serialize;
 
@@ -98,6 +98,13 @@ impl AnswerStream {
 
     pub async fn take(&self) -> Option<Vec<AnswerEvent>> {
         self.events.take().await
+    }
+}
+
+/// An answer's events go to its stream, for the page to take.
+impl AnswerSink for &AnswerStream {
+    fn event(&mut self, event: AnswerEvent) {
+        self.push(event);
     }
 }
 

@@ -2,7 +2,6 @@
 // An answer being written, on the page: each of its events (answer-stream.js) applied to its
 // message node — the text and the reasoning as render updates, the retry notice, the usage —
 // and its end once the last update is on screen.
-import { becomesErrorRow } from '../rules.js';
 import { applyUpdate, settle } from '../stream.js';
 import { showBanner } from './banner.js';
 import {
@@ -30,7 +29,8 @@ function announce(block) {
 /**
  * What the rest of the page does as the answer goes.
  * @typedef {object} AnswerHooks
- * @property {() => void} started  Rust began it (the conversation changed)
+ * @property {(questionId: string | null) => void} started  Rust began it after question
+ *   `questionId` (every message after that question is gone), or in place (`null`)
  * @property {() => void} grew  it grew (keep the end in view)
  * @property {() => void} ended  it is finished on screen
  */
@@ -58,17 +58,10 @@ export function answerView(node, userNode, on) {
   const finish = (data) => {
     endThinking(node);
     node.dataset.source = data.text;
-    const content = /** @type {HTMLElement} */ (node.querySelector('.content'));
-    const shown = {
-      status: data.status,
-      // Read only for a failure: `innerText` lays the page out, at the end of every answer.
-      get hasText() { return content.innerText.trim() !== ''; },
-      hasReasoning: !reasoning.hidden,
-    };
-    if (becomesErrorRow(shown)) {
+    if (data.role === 'error') {
       setErrorRow(node, data.error);
     } else {
-      finishNode(node, data.status, data.error, data.stopReason, data.refusal);
+      finishNode(node, data);
     }
     if (data.error) showBanner(data.error.message, data.error.kind);
     live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
@@ -81,8 +74,8 @@ export function answerView(node, userNode, on) {
       case 'started':
         started = true;
         node.dataset.messageId = e.data.messageId;
-        if (userNode && e.data.userMessageId != null) userNode.dataset.messageId = e.data.userMessageId;
-        on.started();
+        if (userNode && e.data.questionId != null) userNode.dataset.messageId = e.data.questionId;
+        on.started(e.data.questionId);
         break;
       case 'delta': {
         dropRetrying();

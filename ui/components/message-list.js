@@ -3,7 +3,6 @@
 // ones after a jump to a search result), kept at the end while an answer grows unless the
 // person scrolled away, and what an ask changes shown before Rust has done it.
 import * as api from '../api.js';
-import { keptOnAsk } from '../rules.js';
 import * as state from '../state.js';
 import { showError } from './banner.js';
 import {
@@ -112,8 +111,8 @@ export function markLast() {
 
 /**
  * Shows at once what Rust is about to do to the conversation for `request`: the question sent
- * (with what it carries), the edited one's new text, the messages it deletes, and the answer's
- * node, new or (`continued`) emptied. Returns the answer's node and the question sent.
+ * (with what it carries), the edited one's new text, and the answer's node, new or
+ * (`continued`) emptied. Returns the answer's node and the question sent.
  * @param {AskRequest} request
  * @param {{edited?: HTMLElement | null, continued?: HTMLElement | null, attached?: AttachmentView[]}} nodes
  */
@@ -130,17 +129,28 @@ export function showAsked(request, { edited = null, continued = null, attached =
   } else if (request.kind === 'edit') {
     bodyOf(edited).textContent = request.text;
   }
-  const nodes = messages();
-  const kept = keptOnAsk(request, nodes.map((n) => ({ role: n.dataset.role, id: n.dataset.messageId })));
-  for (const n of nodes.slice(kept)) n.remove();
-  // What followed an edited question is gone, loaded or not.
-  if (request.kind === 'edit') state.endsLoaded();
   const node = continued ?? messageNode('assistant', 'streaming');
   if (!continued) list.appendChild(node);
   empty.hidden = true;
   markLast();
   scrollToEnd(true);
   return { node, userNode };
+}
+
+/**
+ * Rust began the answer in `node` after question `questionId`: what followed that question
+ * (an earlier answer regenerated, what came after an edited question) is gone, loaded or not.
+ * `null`: the answer goes on in place, nothing is gone.
+ * @param {string | null} questionId
+ * @param {HTMLElement} node
+ */
+export function showStarted(questionId, node) {
+  if (questionId === null) return;
+  const nodes = messages();
+  const question = nodes.findIndex((n) => n.dataset.messageId === questionId);
+  if (question >= 0) for (const n of nodes.slice(question + 1)) if (n !== node) n.remove();
+  state.endsLoaded();
+  markLast();
 }
 
 /**

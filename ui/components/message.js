@@ -4,7 +4,6 @@
 // one, and the buttons it offers. Assistant HTML comes from Rust already sanitized; user text is
 // only ever set as text.
 import { copyText } from '../clipboard.js';
-import { canContinue } from '../rules.js';
 import { chipRow } from './attachment-chips.js';
 
 /** @import { Author, AttachmentView, ErrorView, Message, MessageStatus, StopReason, Usage } from '../api.js' */
@@ -88,7 +87,7 @@ export function storedMessageNode(m) {
       details.hidden = false;
     }
     decorate(node);
-    finishNode(node, m.status, m.error, m.stopReason, m.refusal);
+    finishNode(node, m);
     if (m.usage) showUsage(node, m.usage);
   }
   return node;
@@ -149,7 +148,7 @@ export function showActions(node, isLast, on) {
     );
   } else if (role === 'assistant') {
     actions.append(button('Copy', 'copy-message', () => copyText(messageText(node))));
-    if (isLast && canContinue(answerOf(node))) {
+    if (isLast && node.dataset.continuable === 'true') {
       actions.append(button('Continue', 'continue-button', () => on.continue(node)));
     }
     if (isLast && status !== 'streaming') {
@@ -160,14 +159,6 @@ export function showActions(node, isLast, on) {
   } else if (isLast) {
     actions.append(button('Retry', 'retry-button', () => on.regenerate()));
   }
-}
-
-/**
- * What the rules read of an answer's node.
- * @param {HTMLElement} node
- */
-function answerOf(node) {
-  return { status: node.dataset.status, stopReason: node.dataset.stop ?? null, text: node.dataset.source ?? '' };
 }
 
 /** @param {HTMLElement} node */
@@ -216,22 +207,21 @@ export function note(node, className, testid) {
 const END_NOTES = ['stopped-note', 'interrupted-note', 'error-note', 'cut-note', 'filtered-note', 'refusal-note', 'usage'];
 
 /**
- * How an answer ended, as its status and notes.
+ * How an answer ended, as its status and notes; whether it can go on is Rust's to say.
  * @param {HTMLElement} node
- * @param {MessageStatus} status
- * @param {ErrorView | null} error
- * @param {StopReason | null} [stopReason]
- * @param {string | null} [refusal]
+ * @param {{status: MessageStatus, error: ErrorView | null, stopReason: StopReason | null,
+ *   refusal: string | null, continuable: boolean}} end
  */
-export function finishNode(node, status, error, stopReason = null, refusal = null) {
+export function finishNode(node, { status, error, stopReason, refusal, continuable }) {
   node.dataset.status = status;
+  node.dataset.continuable = String(continuable);
   if (stopReason) node.dataset.stop = stopReason;
   else delete node.dataset.stop;
   node.querySelector('.retrying')?.remove();
   const hasText = (node.dataset.source ?? '').trim() !== '';
   if (refusal) note(node, 'refusal-note', 'refusal-note').textContent = `The model declined: ${refusal}`;
   if (stopReason === 'length') {
-    note(node, 'cut-note', 'cut-note').textContent = canContinue(answerOf(node))
+    note(node, 'cut-note', 'cut-note').textContent = continuable
       ? "Cut off — the answer reached the model's output limit. Continue asks the model to go on."
       : "The model's output limit was reached while it was still thinking. Regenerate to try again.";
   }
@@ -254,6 +244,7 @@ export function finishNode(node, status, error, stopReason = null, refusal = nul
  */
 export function reopen(node) {
   node.dataset.status = 'streaming';
+  node.dataset.continuable = 'false';
   delete node.dataset.stop;
   for (const cls of END_NOTES) node.querySelector(`.${cls}`)?.remove();
   for (const cls of ['committed', 'reasoning-body']) {

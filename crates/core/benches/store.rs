@@ -3,8 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use glama_core::chat::view;
 use glama_core::store::archive::{self, Archive, ArchivedConversation, ArchivedMessage};
-use glama_core::store::messages::{self, Author, MessageStatus, Page};
+use glama_core::store::paging::Page;
+use glama_core::store::rows::{Author, MessageStatus};
 use glama_core::store::{search, Store};
 
 const WORDS: &[&str] = &[
@@ -139,9 +141,7 @@ fn main() {
     store.call(move |db| archive::import(db, &long)).unwrap();
     let open = || {
         let t = Instant::now();
-        let page = store
-            .call(|db| messages::page(db, "bench-c0", Page::Latest, 40))
-            .unwrap();
+        let page = store.call(|db| view::page(db, "bench-c0", Page::Latest, 40)).unwrap();
         assert_eq!(page.messages.len(), 40);
         t.elapsed()
     };
@@ -176,7 +176,7 @@ fn main() {
     store
         .call(|db| {
             for i in 0..100 {
-                messages::page(db, &format!("bench-c{i}"), Page::Latest, 500)?;
+                view::page(db, &format!("bench-c{i}"), Page::Latest, 500)?;
             }
             db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
             Ok(())

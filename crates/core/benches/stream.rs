@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use fake_gateway::{ChatScenario, FakeGateway};
 use futures_util::StreamExt;
-use glama_core::chat::answer::{stream_answer, AnswerPolicy};
-use glama_core::chat::Pace;
+use glama_core::chat::prompt::Request;
+use glama_core::chat::{AnswerEvent, AnswerPolicy, AnswerSink, Glama, Pace, Turn};
 use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role};
 use glama_core::gateway::{Gateway, Timeouts};
@@ -91,11 +91,25 @@ fn script(fake: &FakeGateway, reply: &str) {
     });
 }
 
-fn ask() -> Vec<ChatMessage> {
-    vec![ChatMessage {
-        role: Role::User,
-        content: "overhead".into(),
-    }]
+fn ask() -> Request {
+    Request {
+        model: MODEL.into(),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: "overhead".into(),
+        }],
+    }
+}
+
+/// A window that shows every update at once: the most rendering the answer can cost.
+struct Window<'a> {
+    pace: &'a Pace,
+}
+
+impl AnswerSink for Window<'_> {
+    fn event(&mut self, _: AnswerEvent) {
+        self.pace.shown();
+    }
 }
 
 async fn read_bytes(url: &str, key: &ApiKey) -> f64 {
@@ -120,7 +134,7 @@ async fn read_bytes(url: &str, key: &ApiKey) -> f64 {
 
 async fn read_events(gateway: &Gateway, key: &ApiKey) -> f64 {
     let start = Instant::now();
-    let mut stream = gateway.chat_stream(key, MODEL, &ask()).await.unwrap();
+    let mut stream = gateway.chat_stream(key, MODEL, &ask().messages).await.unwrap();
     let mut n = 0;
     while let Some(item) = stream.events.next().await {
         item.unwrap();
@@ -132,26 +146,17 @@ async fn read_events(gateway: &Gateway, key: &ApiKey) -> f64 {
 
 async fn read_answer(gateway: &Gateway, key: &ApiKey) -> f64 {
     let start = Instant::now();
-    let mut updates = 0;
-    // A window that shows every update at once: the most rendering the answer can cost.
     let pace = Pace::default();
-    let outcome = stream_answer(
-        gateway,
-        key,
-        MODEL,
-        &ask(),
-        None,
-        &CancellationToken::new(),
-        &pace,
-        &AnswerPolicy::default(),
-        &mut |_| {
-            updates += 1;
-            pace.shown();
-        },
-        &mut |_, _| {},
-    )
-    .await;
-    assert!(outcome.text.len() > 200 * 1024);
+    let mut window = Window { pace: &pace };
+    let model = Glama {
+        gateway: gateway.clone(),
+        key: key.clone(),
+    };
+    let (request, policy, cancel) = (ask(), AnswerPolicy::default(), CancellationToken::new());
+    let ending = Turn::new(&model, &request, None, &policy, &cancel, &pace)
+        .run(&mut window)
+        .await;
+    assert!(ending.written.text.len() > 200 * 1024);
     start.elapsed().as_secs_f64() * 1000.0
 }
 

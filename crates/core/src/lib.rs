@@ -4,10 +4,13 @@
 //! - [`connect`]: the one-click OAuth PKCE flow (verifier, state, callbacks, loopback listener).
 //! - [`vault`]: the API key in the OS keyring, and nowhere else.
 //! - [`gateway`]: HTTP to Glama (exchange, models, streamed chat, usage).
-//! - [`chat`]: conversations and the streaming of one answer (retries, stop, usage).
-//! - [`store`]: conversations on disk (SQLite): history, search, export and import.
+//! - [`chat`]: an answer's life: its turn (request, stream, retries, stop), the rules of a
+//!   conversation, the request built from it, messages as the window draws them.
+//! - [`store`]: conversations on disk (SQLite): rows, pages, an answer's writes, search,
+//!   export and import.
 //! - [`render`]: model markdown to sanitized HTML, incrementally while it streams.
 //! - [`settings`]: the person's choices (transport, model), never secrets.
+//! - [`usage`]: tokens and cost of an answer.
 //!
 //! The Tauri shell in `src-tauri/` wires these to the window; tests drive them against the
 //! `fake-gateway` crate over real HTTP.
@@ -21,4 +24,5 @@ pub mod render;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod usage;
 pub mod vault;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use glama_core::attach::prepare;
-use glama_core::chat::{Ask, Chats};
-use glama_core::store::messages::{self, MessageStatus, Page};
+use glama_core::chat::{view, Ask, Chats, Glama};
+use glama_core::store::paging::Page;
+use glama_core::store::rows::MessageStatus;
 use glama_core::store::{attachments, conversations, Store};
 
 mod common;
@@ -44,17 +45,17 @@ async fn an_image_and_a_text_file_leave_as_content_parts() {
     );
     let status = chats
         .ask(
-            &gateway,
-            Some(key.clone()),
+            &Glama::connected(gateway.clone(), Some(key.clone())).unwrap(),
             &c,
             "openai/gpt-4o",
             Ask::Send {
                 text: "What is this?".into(),
             },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert_eq!(status, MessageStatus::Done);
     let sent = fake.stats().last_chat_raw;
     let parts = sent[0]["content"].as_array().expect("content parts");
@@ -78,14 +79,13 @@ async fn an_image_and_a_text_file_leave_as_content_parts() {
     // The next question sends the history with the same parts; itself a plain string.
     chats
         .ask(
-            &gateway,
-            Some(key),
+            &Glama::connected(gateway.clone(), Some(key.clone())).unwrap(),
             &c,
             "openai/gpt-4o",
             Ask::Send {
                 text: "And now?".into(),
             },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
         .unwrap();
@@ -102,18 +102,18 @@ async fn a_model_that_cannot_see_refuses_the_image_in_words() {
     let c = chat_with(&store, vec![("shot.png", png(10, 10))]);
     let status = chats
         .ask(
-            &gateway,
-            Some(key),
+            &Glama::connected(gateway.clone(), Some(key.clone())).unwrap(),
             &c,
             "mistral/ministral-8b",
             Ask::Send { text: "see?".into() },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert_eq!(status, MessageStatus::Error);
     let shown = store
-        .call(move |db| Ok(messages::page(db, &c, Page::Latest, 10)?.messages))
+        .call(move |db| Ok(view::page(db, &c, Page::Latest, 10)?.messages))
         .unwrap();
     assert_eq!(shown[0].attachments.len(), 1, "the question keeps its image");
     let error = shown[1].error.as_ref().expect("an error row");

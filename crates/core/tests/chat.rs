@@ -4,13 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fake_gateway::{ChatScenario, ReasoningForm};
-use glama_core::chat::answer::{stream_answer, AnswerEvent, AnswerPolicy};
-use glama_core::chat::{Ask, Chats, Pace};
-use glama_core::gateway::types::{ChatMessage, Role, UsageSource};
+use glama_core::chat::prompt::{self, Request};
+use glama_core::chat::view::{self, Message};
+use glama_core::chat::{AnswerEvent, AnswerPolicy, AnswerSink, Ask, ChatError, Chats, Ending, Glama, Pace, Turn};
+use glama_core::gateway::types::{ChatMessage, Role};
 use glama_core::gateway::{Gateway, GatewayError};
 use glama_core::secret::ApiKey;
-use glama_core::store::messages::{self, MessageStatus, Page, StopReason};
+use glama_core::store::paging::Page;
+use glama_core::store::rows::{Author, MessageStatus, StopReason};
 use glama_core::store::{conversations, Store};
+use glama_core::usage::UsageSource;
 use tokio_util::sync::CancellationToken;
 
 mod common;
@@ -27,39 +30,53 @@ fn fast_policy() -> AnswerPolicy {
     }
 }
 
-fn ask(prompt: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage {
-        role: Role::User,
-        content: prompt.into(),
-    }]
+fn ask(prompt: &str) -> Request {
+    Request {
+        model: MODEL.into(),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: prompt.into(),
+        }],
+    }
 }
 
-/// Runs one answer and returns (outcome, events, the HTML the window would show).
+fn glama(gateway: &Gateway, key: &ApiKey) -> Glama {
+    Glama {
+        gateway: gateway.clone(),
+        key: key.clone(),
+    }
+}
+
+/// A window that shows every update as soon as it has it.
+struct Window<'a> {
+    pace: &'a Pace,
+    events: Vec<AnswerEvent>,
+}
+
+impl AnswerSink for Window<'_> {
+    fn event(&mut self, event: AnswerEvent) {
+        self.pace.shown();
+        self.events.push(event);
+    }
+}
+
+/// Runs one answer and returns (how it ended, events, the HTML the window would show).
 async fn run(
     gateway: &Gateway,
     key: &ApiKey,
     prompt: &str,
     cancel: CancellationToken,
-) -> (glama_core::chat::answer::AnswerOutcome, Vec<AnswerEvent>, String) {
-    let mut events = Vec::new();
-    // A window that shows every update at once.
+) -> (Ending, Vec<AnswerEvent>, String) {
     let pace = Pace::default();
-    let outcome = stream_answer(
-        gateway,
-        key,
-        MODEL,
-        &ask(prompt),
-        None,
-        &cancel,
-        &pace,
-        &fast_policy(),
-        &mut |e| {
-            pace.shown();
-            events.push(e)
-        },
-        &mut |_, _| {},
-    )
-    .await;
+    let mut window = Window {
+        pace: &pace,
+        events: Vec::new(),
+    };
+    let (model, request, policy) = (glama(gateway, key), ask(prompt), fast_policy());
+    let outcome = Turn::new(&model, &request, None, &policy, &cancel, &pace)
+        .run(&mut window)
+        .await;
+    let events = window.events;
     let mut page = glama_core::render::Replica::default();
     for e in &events {
         if let AnswerEvent::Delta(u) = e {
@@ -76,13 +93,12 @@ fn ask_in_background(
     key: &ApiKey,
     c: &str,
     text: &str,
-) -> tokio::task::JoinHandle<Result<MessageStatus, glama_core::chat::ChatError>> {
-    let (chats, c, gateway, key) = (chats.clone(), c.to_string(), gateway.clone(), key.clone());
+) -> tokio::task::JoinHandle<Result<MessageStatus, ChatError>> {
+    let (chats, c, model) = (chats.clone(), c.to_string(), glama(gateway, key));
     let text = text.to_string();
     tokio::spawn(async move {
-        chats
-            .ask(&gateway, Some(key), &c, MODEL, Ask::Send { text }, &mut |_| {})
-            .await
+        let asked = chats.ask(&model, &c, MODEL, Ask::Send { text }, &mut Vec::new()).await;
+        asked.map(|a| a.status)
     })
 }
 
@@ -91,8 +107,8 @@ async fn streams_the_whole_reply() {
     let (fake, gateway, key) = setup().await;
     let (outcome, events, html) = run(&gateway, &key, "hello ✓", CancellationToken::new()).await;
     assert_eq!(outcome.status, MessageStatus::Done);
-    assert_eq!(outcome.text, fake_gateway::reply_for("hello ✓"));
-    assert_eq!(html, glama_core::render::render_markdown(&outcome.text));
+    assert_eq!(outcome.written.text, fake_gateway::reply_for("hello ✓"));
+    assert_eq!(html, glama_core::render::render_markdown(&outcome.written.text));
     assert!(outcome.request_id.as_deref().unwrap().starts_with("cr_"));
     let usage = outcome.stream_usage.clone().unwrap();
     assert_eq!(usage.source, UsageSource::Stream);
@@ -119,31 +135,39 @@ async fn updates_sent(shows: bool, patience: Duration) -> (usize, Duration, bool
         page_patience: patience,
         ..fast_policy()
     };
-    let (pace, mut page, mut updates) = (Pace::default(), glama_core::render::Replica::default(), 0);
-    let started = std::time::Instant::now();
-    let outcome = stream_answer(
-        &gateway,
-        &key,
-        MODEL,
-        &ask("paced"),
-        None,
-        &CancellationToken::new(),
-        &pace,
-        &policy,
-        &mut |e| {
+    /// A window that shows each update (`shows`) or never says so.
+    struct Paced<'a> {
+        pace: &'a Pace,
+        shows: bool,
+        page: glama_core::render::Replica,
+        updates: usize,
+    }
+    impl AnswerSink for Paced<'_> {
+        fn event(&mut self, e: AnswerEvent) {
             if let AnswerEvent::Delta(u) = e {
-                updates += 1;
-                page.apply(u);
-                if shows {
-                    pace.shown();
+                self.updates += 1;
+                self.page.apply(u);
+                if self.shows {
+                    self.pace.shown();
                 }
             }
-        },
-        &mut |_, _| {},
-    )
-    .await;
+        }
+    }
+    let pace = Pace::default();
+    let mut window = Paced {
+        pace: &pace,
+        shows,
+        page: glama_core::render::Replica::default(),
+        updates: 0,
+    };
+    let (model, request, cancel) = (glama(&gateway, &key), ask("paced"), CancellationToken::new());
+    let started = std::time::Instant::now();
+    let outcome = Turn::new(&model, &request, None, &policy, &cancel, &pace)
+        .run(&mut window)
+        .await;
     let took = started.elapsed();
-    assert_eq!(outcome.text, reply);
+    let (updates, page) = (window.updates, window.page);
+    assert_eq!(outcome.written.text, reply);
     (
         updates,
         took,
@@ -184,8 +208,12 @@ async fn stop_closes_the_connection_and_keeps_the_partial_answer() {
     });
     let (outcome, _, _) = run(&gateway, &key, "long", cancel).await;
     assert_eq!(outcome.status, MessageStatus::Stopped);
-    assert!(!outcome.text.is_empty(), "partial text kept");
-    assert!(outcome.text.len() < 2000, "stopped early: {} bytes", outcome.text.len());
+    assert!(!outcome.written.text.is_empty(), "partial text kept");
+    assert!(
+        outcome.written.text.len() < 2000,
+        "stopped early: {} bytes",
+        outcome.written.text.len()
+    );
     // The server sees the client go away.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while fake.stats().streams_closed_early == 0 {
@@ -286,9 +314,9 @@ async fn mid_stream_error_keeps_the_partial_text_and_is_not_retried() {
     );
     let full = fake_gateway::reply_for("partial please");
     assert!(
-        !outcome.text.is_empty() && full.starts_with(&outcome.text),
+        !outcome.written.text.is_empty() && full.starts_with(&outcome.written.text),
         "{:?}",
-        outcome.text
+        outcome.written.text
     );
     assert!(html.contains("Echo"), "{html}");
     assert_eq!(fake.stats().chat_requests, 1, "never retried after bytes arrived");
@@ -308,7 +336,11 @@ async fn dropped_connection_keeps_the_partial_text() {
         "{:?}",
         outcome.error
     );
-    assert!(outcome.text.starts_with("Echo: dr"), "{:?}", outcome.text);
+    assert!(
+        outcome.written.text.starts_with("Echo: dr"),
+        "{:?}",
+        outcome.written.text
+    );
     assert_eq!(fake.stats().chat_requests, 1);
 }
 
@@ -328,10 +360,10 @@ async fn unauthorized_and_payment_required() {
 }
 
 /// The messages of a conversation, as the store holds them.
-fn stored(store: &Store, c: &str) -> Vec<messages::Message> {
+fn stored(store: &Store, c: &str) -> Vec<Message> {
     let c = c.to_string();
     store
-        .call(move |db| Ok(messages::page(db, &c, Page::Latest, 100)?.messages))
+        .call(move |db| Ok(view::page(db, &c, Page::Latest, 100)?.messages))
         .unwrap()
 }
 
@@ -348,17 +380,12 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
         })
         .unwrap();
     let mut events = Vec::new();
+    let model = glama(&gateway, &key);
     let status = chats
-        .ask(
-            &gateway,
-            Some(key.clone()),
-            &c,
-            MODEL,
-            Ask::Send { text: "first".into() },
-            &mut |e| events.push(e),
-        )
+        .ask(&model, &c, MODEL, Ask::Send { text: "first".into() }, &mut events)
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert_eq!(status, MessageStatus::Done);
     assert_eq!(
         fake.stats().last_chat_messages,
@@ -392,9 +419,10 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     );
 
     let status = chats
-        .ask(&gateway, Some(key.clone()), &c, MODEL, Ask::Regenerate, &mut |_| {})
+        .ask(&model, &c, MODEL, Ask::Regenerate, &mut Vec::new())
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert_eq!(status, MessageStatus::Done);
     let msgs = stored(&store, &c);
     assert_eq!(msgs.len(), 2, "regenerate replaced the answer");
@@ -402,8 +430,7 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     let user_id = msgs[0].id.clone();
     chats
         .ask(
-            &gateway,
-            Some(key.clone()),
+            &model,
             &c,
             MODEL,
             Ask::Edit {
@@ -411,7 +438,7 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
                 text: "edited".into(),
                 attachments: vec![],
             },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
         .unwrap();
@@ -421,11 +448,8 @@ async fn chats_poll_usage_and_regenerate_and_edit() {
     assert_eq!(msgs[1].text, fake_gateway::reply_for("edited"));
     assert_eq!(fake.stats().chat_requests, 3);
 
-    let err = chats
-        .ask(&gateway, None, &c, MODEL, Ask::Regenerate, &mut |_| {})
-        .await
-        .unwrap_err();
-    assert!(matches!(err, glama_core::chat::ChatError::NotConnected));
+    let err = Glama::connected(gateway.clone(), None).err().unwrap();
+    assert!(matches!(err, ChatError::NotConnected));
 }
 
 #[tokio::test]
@@ -482,16 +506,15 @@ async fn a_busy_conversation_refuses_a_second_question() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let err = chats
         .ask(
-            &gateway,
-            Some(key.clone()),
+            &glama(&gateway, &key),
             &c,
             MODEL,
             Ask::Send { text: "two".into() },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, glama_core::chat::ChatError::Busy));
+    assert!(matches!(err, ChatError::Busy));
     assert!(chats.stop(&c));
     assert_eq!(first.await.unwrap().unwrap(), MessageStatus::Stopped);
     let msgs = stored(&store, &c);
@@ -516,12 +539,11 @@ async fn a_full_disk_refuses_the_question_before_it_is_sent() {
     let long_question = "a question worth keeping ".repeat(4000);
     let err = chats
         .ask(
-            &gateway,
-            Some(key),
+            &glama(&gateway, &key),
             &c,
             MODEL,
             Ask::Send { text: long_question },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
         .unwrap_err();
@@ -535,7 +557,7 @@ async fn a_full_disk_refuses_the_question_before_it_is_sent() {
 async fn ask_in(chats: &Chats, gateway: &Gateway, key: &ApiKey, c: &str, ask: Ask) -> Vec<AnswerEvent> {
     let mut events = Vec::new();
     chats
-        .ask(gateway, Some(key.clone()), c, MODEL, ask, &mut |e| events.push(e))
+        .ask(&glama(gateway, key), c, MODEL, ask, &mut events)
         .await
         .unwrap();
     events
@@ -669,7 +691,7 @@ async fn a_cut_off_answer_continues_in_the_same_message_with_usage_summed() {
         [
             ("user".into(), "write".into()),
             ("assistant".into(), "The first half, cut mid-wo".into()),
-            ("user".into(), messages::CONTINUE_PROMPT.into()),
+            ("user".into(), prompt::CONTINUE_PROMPT.into()),
         ]
     );
     let msgs = stored(&store, &c);
@@ -706,14 +728,13 @@ async fn a_cut_off_answer_continues_in_the_same_message_with_usage_summed() {
     // Only the last answer continues.
     let err = chats
         .ask(
-            &gateway,
-            Some(key.clone()),
+            &glama(&gateway, &key),
             &c,
             MODEL,
             Ask::Continue {
                 message_id: msgs[0].id.clone(),
             },
-            &mut |_| {},
+            &mut Vec::new(),
         )
         .await
         .unwrap_err();
@@ -735,11 +756,7 @@ async fn a_filtered_or_refused_answer_says_so() {
     let m = stored(&store, &c).pop().unwrap();
     assert_eq!(
         (m.role, m.status, m.stop_reason),
-        (
-            messages::Author::Assistant,
-            MessageStatus::Done,
-            Some(StopReason::ContentFilter)
-        )
+        (Author::Assistant, MessageStatus::Done, Some(StopReason::ContentFilter))
     );
     fake.script_chat(ChatScenario {
         reply: Some(String::new()),

@@ -21,7 +21,10 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use e2e::{App, Session, SessionOptions, DISABLE_DMABUF};
 use fake_gateway::ChatScenario;
-use glama_core::store::{conversations, messages, Store};
+use glama_core::chat::begin::{begin, Ask};
+use glama_core::chat::view::render;
+use glama_core::store::answers::{finish_answer, Finish};
+use glama_core::store::{conversations, Store};
 
 #[path = "../../core/benches/common/shapes.rs"]
 mod shapes;
@@ -284,20 +287,16 @@ fn seed_conversation(session: &Session, pairs: usize) -> String {
         .call(move |db| {
             let c = conversations::create(db, MODEL)?.id;
             for i in 0..pairs {
-                let ask = messages::Ask::Send {
+                let ask = Ask::Send {
                     text: format!("question {i}: how would you write this?"),
                 };
-                let b = messages::begin_answer(db, &c, MODEL, &ask)?;
+                let b = begin(db, &c, MODEL, &ask)?;
                 let text = format!(
                     "Answer {i}. Here is **one way**, with a table:\n\n| a | b |\n|---|---|\n| {i} | {} |\n\n\
                      ```rust\nfn f{i}(x: u32) -> u32 {{\n    x * {i}\n}}\n```\n\nAnd a list:\n\n- first\n- second\n",
                     i * 2
                 );
-                messages::finish_answer(
-                    db,
-                    &b.message_id,
-                    &messages::Finish::plain(&text, messages::MessageStatus::Done),
-                )?;
+                finish_answer(db, &b.message_id, &Finish::done(text.clone(), render(&text, "")))?;
             }
             Ok(c)
         })

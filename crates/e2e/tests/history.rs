@@ -507,27 +507,22 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
     let store = glama_core::store::Store::open(&session.data_dir()).store;
     store
         .call(|db| {
-            use glama_core::store::{conversations, messages};
+            use glama_core::chat::begin::{begin, Ask};
+            use glama_core::chat::view::render;
+            use glama_core::store::answers::{finish_answer, Finish};
+            use glama_core::store::conversations;
             let c = conversations::create(db, "openai/gpt-4o")?.id;
             for i in 0..300 {
-                let b = messages::begin_answer(
+                let b = begin(
                     db,
                     &c,
                     "openai/gpt-4o",
-                    &messages::Ask::Send {
+                    &Ask::Send {
                         text: format!("question {i}"),
                     },
                 )?;
                 let text = format!("answer {i}\n\n```rust\nfn f{i}() {{}}\n```");
-                messages::finish_answer(
-                    db,
-                    &b.message_id,
-                    &messages::Finish {
-                        html: glama_core::render::render_markdown(&text),
-                        text: text.clone(),
-                        ..messages::Finish::plain("", messages::MessageStatus::Done)
-                    },
-                )?;
+                finish_answer(db, &b.message_id, &Finish::done(text.clone(), render(&text, "")))?;
             }
             Ok(())
         })

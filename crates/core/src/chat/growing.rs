@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::answer::{AnswerEvent, AnswerOutcome};
+use super::begin::Resume;
+use super::events::{AnswerEvent, AnswerSink};
 use super::think::{Part, ThinkSplitter};
 use crate::gateway::types::FinishReason;
-use crate::gateway::{GatewayError, StreamItem};
+use crate::gateway::StreamItem;
 use crate::render::IncrementalRenderer;
-use crate::store::messages::{MessageStatus, Resume};
+use crate::store::rows::StopReason;
 
 /// The most reasoning kept for one answer; past it the rest is dropped with a note (a model
 /// that never stops thinking cannot grow memory without bound).
@@ -69,20 +70,25 @@ impl Growing {
         g
     }
 
+    /// Whether the answer goes on from an earlier one.
+    pub(super) fn resumed(&self) -> bool {
+        self.resumed
+    }
+
     /// Takes a text or reasoning delta.
-    pub(super) fn take(&mut self, item: StreamItem, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+    pub(super) fn take(&mut self, item: StreamItem, sink: &mut dyn AnswerSink) {
         match item {
             StreamItem::Text(t) => {
                 for part in self.splitter.push(&t) {
-                    self.take_part(part, emit);
+                    self.take_part(part, sink);
                 }
             }
-            StreamItem::Reasoning(r) => self.take_part(Part::Reasoning(r), emit),
+            StreamItem::Reasoning(r) => self.take_part(Part::Reasoning(r), sink),
             _ => {}
         }
     }
 
-    fn take_part(&mut self, part: Part, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+    fn take_part(&mut self, part: Part, sink: &mut dyn AnswerSink) {
         match part {
             Part::Reasoning(r) => {
                 self.thinking_since.get_or_insert_with(Instant::now);
@@ -103,7 +109,7 @@ impl Growing {
                 self.reasoning_new = true;
             }
             Part::Text(t) => {
-                self.stop_thinking(emit);
+                self.stop_thinking(sink);
                 self.text.push(&t);
                 self.text_new = true;
             }
@@ -111,12 +117,12 @@ impl Growing {
     }
 
     /// The answer began (or ended): the reasoning is over, and the page folds it away.
-    fn stop_thinking(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+    fn stop_thinking(&mut self, sink: &mut dyn AnswerSink) {
         if let (Some(since), None) = (self.thinking_since, self.thought) {
             // What reasoning there is reaches the page before it is folded.
-            self.flush_reasoning(emit);
+            self.flush_reasoning(sink);
             self.thought = Some(since.elapsed());
-            emit(AnswerEvent::Thought {
+            sink.event(AnswerEvent::Thought {
                 ms: self.reasoning_ms().unwrap_or(0),
             });
         }
@@ -135,9 +141,9 @@ impl Growing {
         }
     }
 
-    fn flush_reasoning(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+    fn flush_reasoning(&mut self, sink: &mut dyn AnswerSink) {
         if std::mem::take(&mut self.reasoning_new) {
-            emit(AnswerEvent::Reasoning {
+            sink.event(AnswerEvent::Reasoning {
                 update: self.reasoning.update(),
                 live: self.thinking_since.is_some() && self.thought.is_none(),
             });
@@ -145,63 +151,76 @@ impl Growing {
     }
 
     /// Sends the page what changed since the last flush.
-    pub(super) fn flush(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
-        self.flush_reasoning(emit);
+    pub(super) fn flush(&mut self, sink: &mut dyn AnswerSink) {
+        self.flush_reasoning(sink);
         if std::mem::take(&mut self.text_new) {
-            emit(AnswerEvent::Delta(self.text.update()));
+            sink.event(AnswerEvent::Delta(self.text.update()));
         }
     }
 
-    pub(super) fn save(&self, save: &mut (dyn FnMut(&str, &str) + Send)) {
-        save(self.text.source(), self.reasoning.source());
+    pub(super) fn save(&self, sink: &mut dyn AnswerSink) {
+        sink.save(self.text.source(), self.reasoning.source());
     }
 
     /// The stream is over: what the splitter held is sorted, and the page gets the last
     /// updates, which settle what only the end of the text can (a definition on the last
     /// line), so it ends with exactly a whole render.
-    pub(super) fn end(&mut self, emit: &mut (dyn FnMut(AnswerEvent) + Send)) {
+    pub(super) fn end(&mut self, sink: &mut dyn AnswerSink) {
         for part in self.splitter.finish() {
-            self.take_part(part, emit);
+            self.take_part(part, sink);
         }
-        self.stop_thinking(emit);
+        self.stop_thinking(sink);
         if !self.reasoning.source().is_empty() {
-            emit(AnswerEvent::Reasoning {
+            sink.event(AnswerEvent::Reasoning {
                 update: self.reasoning.finish(),
                 live: false,
             });
         }
-        emit(AnswerEvent::Delta(self.text.finish()));
+        sink.event(AnswerEvent::Delta(self.text.finish()));
         self.text_new = false;
         self.reasoning_new = false;
     }
 
     /// No stream came (stopped, or refused): a continued answer is shown whole again.
-    pub(super) fn ended_early(
-        &mut self,
-        status: MessageStatus,
-        error: Option<GatewayError>,
-        emit: &mut (dyn FnMut(AnswerEvent) + Send),
-    ) -> AnswerOutcome {
+    pub(super) fn ended_early(&mut self, sink: &mut dyn AnswerSink) {
         if self.resumed {
-            self.end(emit);
-        }
-        AnswerOutcome {
-            error,
-            ..self.outcome(status)
+            self.end(sink);
         }
     }
 
-    pub(super) fn outcome(&self, status: MessageStatus) -> AnswerOutcome {
-        AnswerOutcome {
+    /// What the answer holds now.
+    pub(super) fn written(&self) -> Written {
+        Written {
             text: self.text.source().to_string(),
             reasoning: self.reasoning.source().to_string(),
             reasoning_ms: self.reasoning_ms(),
-            status,
-            error: None,
-            request_id: None,
-            stream_usage: None,
             finish: self.finish.clone(),
             refusal: (!self.refusal.trim().is_empty()).then(|| self.refusal.clone()),
+        }
+    }
+}
+
+/// What an answer holds once it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The whole answer (a continued one's earlier text included).
+    pub text: String,
+    /// The whole reasoning, likewise.
+    pub reasoning: String,
+    /// How long the model reasoned, all requests of the answer together.
+    pub reasoning_ms: Option<u64>,
+    /// The stream's finish reason, if it sent one.
+    pub finish: Option<FinishReason>,
+    pub refusal: Option<String>,
+}
+
+impl Written {
+    /// Why the answer ended when it was not a plain stop.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        match self.finish {
+            Some(FinishReason::Length) => Some(StopReason::Length),
+            Some(FinishReason::ContentFilter) => Some(StopReason::ContentFilter),
+            _ => None,
         }
     }
 }
@@ -224,14 +243,14 @@ mod tests {
 
     #[test]
     fn reasoning_past_the_cap_is_dropped_with_a_note() {
-        let mut emit = |_: AnswerEvent| {};
+        let mut sink = Vec::new();
         let mut g = Growing::new(None);
         let piece = "é".repeat(150_000); // 300 KB
         for _ in 0..5 {
-            g.take(StreamItem::Reasoning(piece.clone()), &mut emit);
+            g.take(StreamItem::Reasoning(piece.clone()), &mut sink);
         }
-        g.take(StreamItem::Text("the answer".into()), &mut emit);
-        let out = g.outcome(MessageStatus::Done);
+        g.take(StreamItem::Text("the answer".into()), &mut sink);
+        let out = g.written();
         assert!(out.reasoning.len() <= MAX_REASONING_BYTES + REASONING_CUT_NOTE.len());
         assert!(out.reasoning.ends_with(REASONING_CUT_NOTE));
         assert_eq!(out.text, "the answer");
@@ -240,7 +259,6 @@ mod tests {
     #[test]
     fn reasoning_is_live_until_the_answer_begins_then_folds_once() {
         let mut events = Vec::new();
-        let mut emit = |e: AnswerEvent| events.push(e);
         let mut g = Growing::new(Some(&Resume {
             text: "Before. ".into(),
             reasoning: "Earlier thoughts.".into(),
@@ -249,11 +267,11 @@ mod tests {
             stop_reason: None,
         }));
         // Shown again as it was: not live.
-        g.flush(&mut emit);
-        g.take(StreamItem::Text("<think>more".into()), &mut emit);
-        g.flush(&mut emit);
-        g.take(StreamItem::Text("</think>\n\nAfter.".into()), &mut emit);
-        g.end(&mut emit);
+        g.flush(&mut events);
+        g.take(StreamItem::Text("<think>more".into()), &mut events);
+        g.flush(&mut events);
+        g.take(StreamItem::Text("</think>\n\nAfter.".into()), &mut events);
+        g.end(&mut events);
         let lives: Vec<bool> = events
             .iter()
             .filter_map(|e| match e {
@@ -271,7 +289,7 @@ mod tests {
             .collect();
         assert_eq!(thoughts.len(), 1);
         assert!(thoughts[0] >= 1500, "earlier time counts: {thoughts:?}");
-        let out = g.outcome(MessageStatus::Done);
+        let out = g.written();
         assert_eq!(out.text, "Before. After.");
         assert_eq!(out.reasoning, "Earlier thoughts.\n\nmore");
     }
@@ -280,7 +298,7 @@ mod tests {
     fn a_refusal_is_capped_on_a_character_boundary() {
         let mut g = Growing::new(None);
         g.refuse(&"ü".repeat(MAX_REFUSAL_BYTES));
-        let refusal = g.outcome(MessageStatus::Done).refusal.unwrap();
+        let refusal = g.written().refusal.unwrap();
         assert!(refusal.len() <= MAX_REFUSAL_BYTES);
         assert!(refusal.chars().all(|c| c == 'ü'));
     }

@@ -1,25 +1,44 @@
 //! Answers streamed into conversations: the one place an answer is written. A token walks
 //! gateway → here → (store, render) → window.
+//!
+//! - [`begin`]: what the person asked for, applied to the conversation by its [`rules`].
+//! - [`prompt`]: the conversation turned into the request the model is sent.
+//! - [`turn`]: the request and the answer streamed back, as an explicit state machine.
+//! - [`view`]: messages as the window draws them.
+//! - [`Chats`]: the answers streaming now, and the life of one around its turn (saved before
+//!   the request leaves, as it grows, at its end; its usage once it settles).
 
-pub mod answer;
+pub mod begin;
+pub mod events;
+pub mod model;
+pub mod prompt;
+pub mod rules;
+pub mod think;
+pub mod turn;
+pub mod view;
+
+#[cfg(test)]
+pub(crate) mod fake;
 mod growing;
 mod pace;
-pub mod think;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::{Gateway, GatewayError};
-use crate::render::render_markdown;
-use crate::secret::ApiKey;
-use crate::store::messages::render_reasoning;
-use crate::store::messages::{self, ErrorView, Finish, MessageStatus};
-use crate::store::{Store, StoreError};
-pub use answer::{AnswerEvent, AnswerPolicy};
-pub use messages::Ask;
+pub use begin::Ask;
+pub use events::{AnswerEvent, AnswerSink, Phase};
+pub use model::{Glama, Model};
 pub use pace::Pace;
+pub use turn::{AnswerPolicy, Ending, Turn};
+
+use crate::gateway::GatewayError;
+use crate::store::answers::{self, Finish};
+use crate::store::paging::Page;
+use crate::store::rows::{ErrorView, MessageStatus};
+use crate::store::{Store, StoreError};
+use view::MessagePage;
 
 /// Why a chat action could not start.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +67,14 @@ impl ChatError {
     }
 }
 
+/// How an answer ended, for its caller (the window has been told already).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    pub status: MessageStatus,
+    /// Why it failed: the shell acts on some (a rejected key).
+    pub error: Option<GatewayError>,
+}
+
 /// The answers streaming now, one per conversation at most.
 pub struct Chats {
     store: Arc<Store>,
@@ -70,46 +97,53 @@ impl Chats {
         }
     }
 
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Stops every answer (Delete all data).
     pub fn stop_all(&self) {
-        for running in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+        for running in self.running().values() {
             running.cancel.cancel();
         }
     }
 
     /// Stops the answer streaming in `conversation_id`, if any; its text so far is kept.
     pub fn stop(&self, conversation_id: &str) -> bool {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        running.get(conversation_id).map(|r| r.cancel.cancel()).is_some()
+        self.running().get(conversation_id).map(|r| r.cancel.cancel()).is_some()
     }
 
     /// The window has shown the last update of the answer streaming in `conversation_id`.
     pub fn shown(&self, conversation_id: &str) {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(r) = running.get(conversation_id) {
+        if let Some(r) = self.running().get(conversation_id) {
             r.pace.shown();
         }
     }
 
-    /// Runs one answer to its end, telling `emit` as it goes (a rejected key arrives as a
-    /// `Finished` event whose `cause` is [`GatewayError::Unauthorized`]). The question and the
-    /// answer's row are saved before the request leaves; the text is saved as it grows.
+    /// A page of a conversation as the window draws it.
+    pub async fn page(&self, conversation_id: String, page: Page) -> Result<MessagePage, StoreError> {
+        self.store
+            .run(move |db| view::page(db, &conversation_id, page, view::PAGE_SIZE))
+            .await
+    }
+
+    /// Runs one answer to its end, telling `sink` as it goes. The question and the answer's
+    /// row are saved before the request leaves (written by `model_id`); the text is saved as
+    /// it grows.
     pub async fn ask(
         &self,
-        gateway: &Gateway,
-        key: Option<ApiKey>,
+        model: &impl Model,
         conversation_id: &str,
-        model: &str,
+        model_id: &str,
         ask: Ask,
-        emit: &mut (dyn FnMut(AnswerEvent) + Send),
-    ) -> Result<MessageStatus, ChatError> {
-        let key = key.ok_or(ChatError::NotConnected)?;
-        if model.trim().is_empty() {
+        sink: &mut dyn AnswerSink,
+    ) -> Result<Answered, ChatError> {
+        if model_id.trim().is_empty() {
             return Err(ChatError::NoModel);
         }
         let (cancel, pace) = (CancellationToken::new(), Pace::default());
         {
-            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            let mut running = self.running();
             if running.contains_key(conversation_id) {
                 return Err(ChatError::Busy);
             }
@@ -122,106 +156,103 @@ impl Chats {
         };
 
         let begun = {
-            let (c, m) = (conversation_id.to_string(), model.to_string());
-            self.store
-                .run(move |db| messages::begin_answer(db, &c, &m, &ask))
-                .await?
+            let (c, m) = (conversation_id.to_string(), model_id.to_string());
+            self.store.run(move |db| begin::begin(db, &c, &m, &ask)).await?
         };
-        let message_id = begun.message_id.clone();
-        emit(AnswerEvent::Started {
+        sink.event(AnswerEvent::Started {
             conversation_id: conversation_id.to_string(),
-            user_message_id: begun.user_message_id.clone(),
-            message_id: message_id.clone(),
+            question_id: begun.question_id.clone(),
+            message_id: begun.message_id.clone(),
         });
-
-        let store = self.store.clone();
-        let saving = message_id.clone();
-        let mut save = move |text: &str, reasoning: &str| {
-            let (id, text, reasoning) = (saving.clone(), text.to_string(), reasoning.to_string());
-            store.queue(move |db| {
-                if let Err(e) = messages::save_partial(db, &id, &text, &reasoning) {
-                    eprintln!("glama-chat: could not save an answer as it streamed: {e}");
-                }
-            });
+        let mut saving = Saving {
+            sink: &mut *sink,
+            store: &self.store,
+            message_id: &begun.message_id,
         };
-        let outcome = answer::stream_answer(
-            gateway,
-            &key,
-            &begun.model,
-            &begun.history,
+        let ending = Turn::new(
+            model,
+            &begun.request,
             begun.resume.as_ref(),
+            &self.policy,
             &cancel,
             &pace,
-            &self.policy,
-            emit,
-            &mut save,
         )
+        .run(&mut saving)
         .await;
-        let error = outcome.error.as_ref().map(|e| ErrorView {
+
+        let written = &ending.written;
+        let error = ending.error.as_ref().map(|e| ErrorView {
             kind: e.kind().into(),
             message: e.to_string(),
         });
-        let status = outcome.status;
-        let (text, reasoning) = (outcome.text.clone(), outcome.reasoning.clone());
-        let (html, reasoning_html) =
-            tokio::task::spawn_blocking(move || (render_markdown(&text), render_reasoning(&reasoning)))
-                .await
-                .unwrap_or_default();
+        let role = rules::ended_as(ending.status, &written.text, &written.reasoning);
         // A continuation that did not reach its own end leaves the answer as cut as it was.
-        let stop_reason = match (&begun.resume, &outcome.finish) {
+        let stop_reason = match (&begun.resume, &written.finish) {
             (Some(resume), None) => resume.stop_reason,
-            _ => outcome.stop_reason(),
+            _ => written.stop_reason(),
         };
+        let (text, reasoning) = (written.text.clone(), written.reasoning.clone());
+        let rendered = tokio::task::spawn_blocking(move || view::render(&text, &reasoning))
+            .await
+            .unwrap_or_else(|_| view::render("", ""));
         let finish = Finish {
-            text: outcome.text.clone(),
-            status,
+            role,
+            text: written.text.clone(),
+            status: ending.status,
             error: error.clone(),
-            request_id: outcome.request_id.clone(),
-            html,
-            reasoning: outcome.reasoning.clone(),
-            reasoning_html,
-            reasoning_ms: outcome.reasoning_ms,
+            request_id: ending.request_id.clone(),
+            rendered,
+            reasoning: written.reasoning.clone(),
+            reasoning_ms: written.reasoning_ms,
             stop_reason,
-            refusal: outcome.refusal.clone(),
+            refusal: written.refusal.clone(),
         };
         let saved = {
-            let id = message_id.clone();
-            self.store
-                .run(move |db| messages::finish_answer(db, &id, &finish))
-                .await
+            let id = begun.message_id.clone();
+            self.store.run(move |db| answers::finish_answer(db, &id, &finish)).await
         };
-        emit(AnswerEvent::Finished {
-            status,
+        sink.event(AnswerEvent::Finished {
+            status: ending.status,
+            role,
             error,
-            text: outcome.text.clone(),
+            text: written.text.clone(),
             stop_reason,
-            refusal: outcome.refusal.clone(),
-            cause: outcome.error.clone(),
+            refusal: written.refusal.clone(),
+            continuable: rules::continuable(role, ending.status, stop_reason, &written.text),
         });
         if let Err(e) = saved {
-            emit(AnswerEvent::NotSaved {
+            sink.event(AnswerEvent::NotSaved(ErrorView {
                 kind: e.kind().into(),
                 message: e.to_string(),
-            });
+            }));
         }
         // The conversation is free for the next question while usage settles.
         drop(running);
 
-        if status != MessageStatus::Error {
-            if let Some(usage) = answer::settle_usage(gateway, &key, &outcome, &self.policy).await {
-                // A continued answer costs both requests.
-                let usage = match begun.resume.as_ref().and_then(|r| r.usage.as_ref()) {
-                    Some(before) => before.plus(&usage),
-                    None => usage,
-                };
-                let (id, u) = (message_id.clone(), usage.clone());
-                if let Err(e) = self.store.run(move |db| messages::set_usage(db, &id, &u)).await {
-                    eprintln!("glama-chat: could not save usage: {e}");
-                }
-                emit(AnswerEvent::Usage(usage));
-            }
+        if ending.status != MessageStatus::Error {
+            self.settle_usage(model, &ending, &begun, sink).await;
         }
-        Ok(status)
+        Ok(Answered {
+            status: ending.status,
+            error: ending.error,
+        })
+    }
+
+    /// Keeps and shows the answer's usage once the provider has settled it (a continued
+    /// answer costs both its requests).
+    async fn settle_usage(&self, model: &impl Model, ending: &Ending, begun: &begin::Begun, sink: &mut dyn AnswerSink) {
+        let Some(usage) = ending.settle_usage(model, &self.policy).await else {
+            return;
+        };
+        let usage = match begun.resume.as_ref().and_then(|r| r.usage.as_ref()) {
+            Some(before) => before.plus(&usage),
+            None => usage,
+        };
+        let (id, u) = (begun.message_id.clone(), usage.clone());
+        if let Err(e) = self.store.run(move |db| answers::set_usage(db, &id, &u)).await {
+            tracing::warn!(error = %e, "could not save an answer's usage");
+        }
+        sink.event(AnswerEvent::Usage(usage));
     }
 }
 
@@ -233,10 +264,36 @@ struct RunningGuard<'a> {
 
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
-        self.chats
-            .running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(self.conversation_id);
+        self.chats.running().remove(self.conversation_id);
     }
 }
+
+/// The window's sink, with the answer saved as it grows (queued on the store's thread: the
+/// stream never waits on the disk).
+struct Saving<'a> {
+    sink: &'a mut dyn AnswerSink,
+    store: &'a Store,
+    message_id: &'a str,
+}
+
+impl AnswerSink for Saving<'_> {
+    fn event(&mut self, event: AnswerEvent) {
+        self.sink.event(event);
+    }
+
+    fn phase(&mut self, phase: Phase) {
+        self.sink.phase(phase);
+    }
+
+    fn save(&mut self, text: &str, reasoning: &str) {
+        let (id, text, reasoning) = (self.message_id.to_string(), text.to_string(), reasoning.to_string());
+        self.store.queue(move |db| {
+            if let Err(e) = answers::save_partial(db, &id, &text, &reasoning) {
+                tracing::warn!(error = %e, "could not save an answer as it streamed");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -20,11 +20,9 @@ use reqwest::{Response, StatusCode};
 use url::Url;
 
 use crate::secret::{ApiKey, Secret};
+use crate::usage::{Usage, UsageSource};
 pub use stream::{ChatEvents, StreamItem};
-use types::{
-    ChatMessage, ChatRequest, CompletionRequest, ModelInfo, OpenAiModelList, RichModel, StreamOptions, Usage,
-    UsageSource,
-};
+use types::{ChatMessage, ChatRequest, CompletionRequest, ModelInfo, OpenAiModelList, RichModel, StreamOptions};
 
 /// Failures talking to Glama, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -157,6 +157,18 @@ pub(crate) fn has_any(db: &Connection, message_id: &str) -> Result<bool> {
         .is_some())
 }
 
+/// The name of the first file a message carries, if any.
+pub(crate) fn first_name(db: &Connection, message_id: &str) -> Result<Option<String>> {
+    Ok(db
+        .query_row(
+            "SELECT ma.name FROM message_attachments ma JOIN messages m ON m.num = ma.message_num
+             WHERE m.id = ?1 ORDER BY ma.num LIMIT 1",
+            [message_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// What the message numbered `num` carries, in order.
 pub(crate) fn of_message(db: &Connection, num: i64) -> Result<Vec<AttachmentView>> {
     views(
@@ -274,10 +286,11 @@ fn views(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Ve
 mod tests {
     use super::*;
     use crate::attach::{prepare, tests::png};
-    use crate::gateway::types::{Content, Part};
-    use crate::store::archive;
-    use crate::store::messages::{begin_answer, finish_answer, page, Ask, Finish, MessageStatus, Page};
-    use crate::store::Store;
+    use crate::store::answers::tests::plain;
+    use crate::store::answers::{add_answer, add_question, finish_answer};
+    use crate::store::paging::{page, Page};
+    use crate::store::rows::MessageStatus;
+    use crate::store::{archive, Store};
 
     fn count(db: &Connection, table: &str) -> i64 {
         db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
@@ -293,36 +306,10 @@ mod tests {
         let c = conversations::create(db, "m").unwrap().id;
         attach_to_draft(db, &c, "shot.png", image).unwrap();
         attach_to_draft(db, &c, "notes.md", &text_file("# Notes\n")).unwrap();
-        let b = begin_answer(db, &c, "m", &Ask::Send { text: "look".into() }).unwrap();
-        finish_answer(db, &b.message_id, &Finish::plain("seen", MessageStatus::Done)).unwrap();
-        (c, b.user_message_id.unwrap())
-    }
-
-    #[test]
-    fn the_composer_s_attachments_go_with_the_question_and_into_the_history() {
-        let store = Store::in_memory();
-        store
-            .call(|db| {
-                let image = prepare("shot.png", png(30, 20)).unwrap();
-                let (c, q) = asked(db, &image);
-                assert!(drafts(db, &c)?.is_empty(), "the composer is empty once sent");
-                let shown = page(db, &c, Page::Latest, 10)?.messages;
-                let names: Vec<_> = shown[0].attachments.iter().map(|a| a.name.as_str()).collect();
-                assert_eq!(names, ["shot.png", "notes.md"]);
-                assert_eq!(shown[0].attachments[0].width, Some(30));
-                assert_eq!(shown[0].id, q);
-                assert!(shown[1].attachments.is_empty());
-                // Asked again (regenerate): the question still carries both.
-                let again = begin_answer(db, &c, "m", &Ask::Regenerate)?;
-                let Content::Parts(parts) = &again.history[0].content else {
-                    panic!("parts expected: {:?}", again.history[0].content)
-                };
-                assert_eq!(parts.len(), 3);
-                assert!(matches!(&parts[1], Part::ImageUrl { image_url } if image_url.url.starts_with("data:image/png;base64,iVBOR")));
-                assert!(matches!(&parts[2], Part::Text { text } if text == "notes.md\n```\n# Notes\n```"));
-                Ok(())
-            })
-            .unwrap();
+        let q = add_question(db, &c, 1, "look").unwrap();
+        let a = add_answer(db, &c, 2, "m").unwrap();
+        finish_answer(db, &a, &plain("seen", MessageStatus::Done)).unwrap();
+        (c, q)
     }
 
     #[test]
@@ -344,63 +331,6 @@ mod tests {
                 let before = count(db, "attachments");
                 remove_draft(db, &c, &f.hash)?;
                 assert_eq!(count(db, "attachments"), before - 1);
-                Ok(())
-            })
-            .unwrap();
-    }
-
-    #[test]
-    fn a_question_of_only_attachments_is_sent_and_names_the_chat() {
-        let store = Store::in_memory();
-        store
-            .call(|db| {
-                let c = conversations::create(db, "m")?.id;
-                assert!(begin_answer(db, &c, "m", &Ask::Send { text: " ".into() }).is_err());
-                attach_to_draft(db, &c, "diagram.png", &prepare("d.png", png(8, 8)).unwrap())?;
-                let b = begin_answer(db, &c, "m", &Ask::Send { text: " ".into() })?;
-                let Content::Parts(parts) = &b.history[0].content else {
-                    panic!()
-                };
-                assert_eq!(parts.len(), 1, "no empty text part");
-                assert_eq!(conversations::get(db, &c)?.title, "diagram.png");
-                Ok(())
-            })
-            .unwrap();
-    }
-
-    #[test]
-    fn edit_keeps_what_it_lists_and_files_go_with_their_last_use() {
-        let store = Store::in_memory();
-        store
-            .call(|db| {
-                let image = prepare("shot.png", png(30, 20)).unwrap();
-                let (c, q) = asked(db, &image);
-                // A second chat uses the same image.
-                let (other, _) = asked(db, &image);
-                assert_eq!(count(db, "attachments"), 2, "each file kept once");
-                let edited = begin_answer(
-                    db,
-                    &c,
-                    "m",
-                    &Ask::Edit {
-                        message_id: q.clone(),
-                        text: "only the picture".into(),
-                        attachments: vec![image.hash.clone()],
-                    },
-                )?;
-                let Content::Parts(parts) = &edited.history[0].content else {
-                    panic!()
-                };
-                assert_eq!(parts.len(), 2, "text and the image; the file was removed");
-                assert_eq!(count(db, "attachments"), 2, "the other chat still uses the text file");
-                // Deleting a chat (and its purge) keeps what the other chat still uses.
-                conversations::delete(db, &c)?;
-                conversations::purge_deleted(db, i64::MAX)?;
-                assert_eq!(count(db, "attachments"), 2);
-                conversations::delete(db, &other)?;
-                conversations::purge_deleted(db, i64::MAX)?;
-                assert_eq!(count(db, "attachments"), 0, "nothing uses them any more");
-                assert_eq!(count(db, "message_attachments"), 0);
                 Ok(())
             })
             .unwrap();
@@ -433,7 +363,7 @@ mod tests {
         let (media, data) = served.expect("the image is back");
         assert_eq!(media, "image/png");
         assert_eq!(data, png(30, 20));
-        let shown = to.call(move |db| page(db, &c, Page::Latest, 10)).unwrap().messages;
+        let shown = to.call(move |db| page(db, &c, Page::Latest, 10)).unwrap().rows;
         assert_eq!(shown[0].attachments.len(), 2);
         assert_eq!(shown[0].attachments[1].name, "notes.md");
 
@@ -447,52 +377,6 @@ mod tests {
             .call(move |db| archive::import(db, &bad))
             .unwrap_err();
         assert!(err.to_string().contains("neither an image"), "{err}");
-    }
-
-    #[test]
-    fn a_long_chat_sends_its_newest_attachments_and_names_the_older_ones() {
-        let store = Store::in_memory();
-        store
-            .call(|db| {
-                let c = conversations::create(db, "m")?.id;
-                // Three questions of 16 MB of text files each (text, so no image work): 48 MB.
-                for q in 0..3 {
-                    for f in 0..64 {
-                        let body = format!("{q}-{f} {}", "x".repeat(crate::attach::MAX_TEXT_BYTES - 16));
-                        let file = text_file(&body);
-                        keep(db, &file)?;
-                        db.execute(
-                            "INSERT INTO draft_attachments (conversation_id, hash, name) VALUES (?1, ?2, ?3)",
-                            params![c, file.hash, format!("q{q}-f{f}.txt")],
-                        )?;
-                    }
-                    let b = begin_answer(db, &c, "m", &Ask::Send { text: format!("q{q}") })?;
-                    finish_answer(db, &b.message_id, &Finish::plain("ok", MessageStatus::Done))?;
-                }
-                let again = begin_answer(db, &c, "m", &Ask::Regenerate)?;
-                let sent: usize = again
-                    .history
-                    .iter()
-                    .map(|m| serde_json::to_string(&m.content).unwrap().len())
-                    .sum();
-                assert!(sent as u64 <= MAX_BYTES_PER_REQUEST + 1024 * 1024, "{sent} bytes sent");
-                let Content::Parts(newest) = &again.history[4].content else {
-                    panic!()
-                };
-                assert!(newest
-                    .iter()
-                    .all(|p| matches!(p, Part::Text { text } if !text.contains("not sent again"))));
-                let Content::Parts(oldest) = &again.history[0].content else {
-                    panic!()
-                };
-                assert!(
-                    matches!(&oldest[1], Part::Text { text } if text.contains("“q0-f0.txt” was attached here")),
-                    "{:?}",
-                    oldest[1]
-                );
-                Ok(())
-            })
-            .unwrap();
     }
 
     #[test]

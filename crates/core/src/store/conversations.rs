@@ -75,6 +75,17 @@ pub fn rename(db: &Connection, id: &str, title: &str) -> Result<Conversation> {
     get(db, id)
 }
 
+/// Whether the person named the chat (its first message then no longer does).
+pub(crate) fn title_set(db: &Connection, id: &str) -> Result<bool> {
+    Ok(db.query_row("SELECT title_set FROM conversations WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// Names a chat after what was said in it (the person can still rename it).
+pub(crate) fn retitle(db: &Connection, id: &str, title: &str) -> Result<()> {
+    db.execute("UPDATE conversations SET title = ?2 WHERE id = ?1", params![id, title])?;
+    Ok(())
+}
+
 /// Deletes a chat so that [`undo_delete`] can bring it back; it is purged at the next start.
 pub fn delete(db: &Connection, id: &str) -> Result<()> {
     let now = now_ms();

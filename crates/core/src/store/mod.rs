@@ -14,10 +14,13 @@
 //! version) the store runs in memory for this session and says so; a damaged file is moved
 //! aside, never deleted, and a new one started.
 
+pub mod answers;
 pub mod archive;
 pub mod attachments;
 pub mod conversations;
-pub mod messages;
+mod jobs;
+pub mod paging;
+pub mod rows;
 pub mod search;
 
 mod schema;
@@ -238,7 +241,7 @@ fn open_file(path: &Path) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(1))?;
     configure(&conn)?;
     schema::migrate(&mut conn)?;
-    messages::mark_interrupted(&conn)?;
+    answers::mark_interrupted(&conn)?;
     conversations::purge_deleted(&conn, now_ms())?;
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)

@@ -47,7 +47,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{conversations, messages, search};
+    use crate::store::{conversations, paging, search};
 
     fn fresh(target: usize) -> Connection {
         let mut c = Connection::open_in_memory().unwrap();
@@ -93,13 +93,7 @@ mod tests {
             assert_eq!(hits.len(), 1, "from version {start}");
             assert_eq!(search::search(&c, "数据", 10).unwrap().len(), 1);
             assert_eq!(conversations::list(&c).unwrap()[0].title, "old chat");
-            assert_eq!(
-                messages::page(&c, "c1", messages::Page::Latest, 10)
-                    .unwrap()
-                    .messages
-                    .len(),
-                1
-            );
+            assert_eq!(paging::page(&c, "c1", paging::Page::Latest, 10).unwrap().rows.len(), 1);
         }
     }
 

@@ -320,7 +320,9 @@ fn fold(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::messages::{begin_answer, finish_answer, Ask, Finish, MessageStatus};
+    use crate::store::answers::tests::{answered, plain};
+    use crate::store::answers::{add_answer, add_question, finish_answer, save_partial};
+    use crate::store::rows::{self, MessageStatus};
     use crate::store::{conversations, Store};
 
     /// A store with one chat per entry: the person's question and the model's answer.
@@ -335,8 +337,7 @@ mod tests {
                 for (title, q, a) in chats {
                     let c = conversations::create(db, "m")?.id;
                     conversations::rename(db, &c, &title)?;
-                    let begun = begin_answer(db, &c, "m", &Ask::Send { text: q })?;
-                    finish_answer(db, &begun.message_id, &Finish::plain(&a, MessageStatus::Done))?;
+                    answered(db, &c, "m", &q, &plain(&a, MessageStatus::Done));
                 }
                 Ok(())
             })
@@ -525,28 +526,18 @@ mod tests {
         let s = Store::in_memory();
         s.call(|db| {
             let c = conversations::create(db, "m")?.id;
-            let begun = begin_answer(db, &c, "m", &Ask::Send { text: "q".into() })?;
-            crate::store::messages::save_partial(db, &begun.message_id, "partial zebra", "")?;
+            add_question(db, &c, 1, "q")?;
+            let answer = add_answer(db, &c, 2, "m")?;
+            save_partial(db, &answer, "partial zebra", "")?;
             assert!(search(db, "zebra", 10)?.is_empty());
-            finish_answer(
-                db,
-                &begun.message_id,
-                &Finish {
-                    text: "zebra done".into(),
-                    status: MessageStatus::Stopped,
-                    error: None,
-                    request_id: None,
-                    html: String::new(),
-                    ..Finish::plain("", MessageStatus::Done)
-                },
-            )?;
+            finish_answer(db, &answer, &plain("zebra done", MessageStatus::Stopped))?;
             assert_eq!(search(db, "zebra", 10)?.len(), 1);
             conversations::delete(db, &c)?;
             assert!(search(db, "zebra", 10)?.is_empty());
             conversations::undo_delete(db, &c)?;
             assert_eq!(search(db, "zebra", 10)?.len(), 1);
             // Regenerate deletes the answer, and the index follows.
-            begin_answer(db, &c, "m", &Ask::Regenerate)?;
+            rows::delete_after(db, &c, 1)?;
             assert!(search(db, "zebra", 10)?.is_empty());
             Ok(())
         })

@@ -8,12 +8,18 @@ use serde::{Deserialize, Serialize};
 
 use base64::Engine;
 
+mod markdown;
+
+pub use markdown::markdown;
+
+use super::answers;
 use super::attachments;
 use super::conversations::{self, Conversation};
-use super::messages::{self, Author, ErrorView, MessageStatus, Page, StopReason, MAX_PAGE};
+use super::paging::{self, Page, MAX_PAGE};
+use super::rows::{self, Author, ErrorView, MessageStatus, NewRow, StopReason};
 use super::{now_ms, Result, StoreError};
 use crate::attach::{self, Prepared};
-use crate::gateway::types::{Usage, UsageSource};
+use crate::usage::{Usage, UsageSource};
 
 /// The value of `format` in every export.
 pub const FORMAT: &str = "glama-chat";
@@ -123,11 +129,11 @@ pub fn export(db: &Connection, only: Option<&str>) -> Result<Archive> {
 
 fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConversation> {
     let mut all = Vec::new();
-    let mut page = messages::page(db, &c.id, Page::After(0), MAX_PAGE)?;
+    let mut page = paging::page(db, &c.id, Page::After(0), MAX_PAGE)?;
     loop {
-        let last = page.messages.last().map(|m| m.seq);
-        let mut files = Vec::with_capacity(page.messages.len());
-        for m in &page.messages {
+        let last = page.rows.last().map(|m| m.seq);
+        let mut files = Vec::with_capacity(page.rows.len());
+        for m in &page.rows {
             let mut kept = Vec::with_capacity(m.attachments.len());
             for a in &m.attachments {
                 kept.push(ArchivedAttachment {
@@ -139,7 +145,7 @@ fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConv
             files.push(kept);
         }
         all.extend(
-            page.messages
+            page.rows
                 .into_iter()
                 .zip(files)
                 .map(|(m, attachments)| ArchivedMessage {
@@ -165,7 +171,7 @@ fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConv
                 }),
         );
         match last {
-            Some(seq) if page.has_newer => page = messages::page(db, &c.id, Page::After(seq), MAX_PAGE)?,
+            Some(seq) if page.has_newer => page = paging::page(db, &c.id, Page::After(seq), MAX_PAGE)?,
             _ => break,
         }
     }
@@ -275,16 +281,18 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
                 MessageStatus::Streaming => MessageStatus::Interrupted,
                 s => s,
             };
-            messages::insert(
+            rows::insert(
                 &tx,
-                &m.id,
-                &c.id,
-                seq,
-                m.role,
-                &m.content,
-                status,
-                m.model.as_deref(),
-                m.created_at,
+                &NewRow {
+                    id: &m.id,
+                    conversation_id: &c.id,
+                    seq,
+                    role: m.role,
+                    text: &m.content,
+                    status,
+                    model: m.model.as_deref(),
+                    created_at: m.created_at,
+                },
             )?;
             if !m.reasoning.is_empty() || m.stop_reason.is_some() || m.refusal.is_some() {
                 tx.execute(
@@ -315,7 +323,7 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
                 attachments::link(&tx, &m.id, &file.hash, &attach::display_name(&a.name))?;
             }
             if let Some(u) = &m.usage {
-                messages::set_usage(
+                answers::set_usage(
                     &tx,
                     &m.id,
                     &Usage {
@@ -343,85 +351,11 @@ fn restore(a: &ArchivedAttachment) -> Result<Prepared> {
     attach::verify(&a.name, bytes).map_err(|e| StoreError::BadArchive(e.to_string()))
 }
 
-/// One conversation as Markdown: a heading, then each message under who wrote it.
-pub fn markdown(c: &ArchivedConversation) -> String {
-    let title = if c.title.is_empty() { "New chat" } else { &c.title };
-    let mut out = format!("# {title}\n\n");
-    if !c.model.is_empty() {
-        out.push_str(&format!("Model: `{}`\n\n", c.model));
-    }
-    if !c.system_prompt.trim().is_empty() {
-        out.push_str(&format!("**System prompt:**\n\n{}\n\n", c.system_prompt.trim_end()));
-    }
-    for m in &c.messages {
-        let who = match m.role {
-            Author::User => "You",
-            Author::Assistant => "Assistant",
-            Author::Error => "Error",
-        };
-        out.push_str(&format!("---\n\n**{who}:**\n\n"));
-        if !m.reasoning.trim().is_empty() {
-            // A quote, so the reasoning reads apart from the answer in any viewer.
-            let took = m
-                .reasoning_ms
-                .map(|ms| format!(" for {}", duration_words(ms)))
-                .unwrap_or_default();
-            out.push_str(&format!("> _Thought{took}:_\n>\n"));
-            for line in m.reasoning.trim_end().lines() {
-                out.push_str(if line.is_empty() { ">" } else { "> " });
-                out.push_str(line);
-                out.push('\n');
-            }
-            out.push('\n');
-        }
-        let body = match (&m.role, &m.error) {
-            (Author::Error, Some(e)) => e.message.clone(),
-            _ => m.content.trim_end().to_string(),
-        };
-        if !body.is_empty() {
-            out.push_str(&body);
-            out.push_str("\n\n");
-        }
-        for a in &m.attachments {
-            // Named, not embedded: the JSON export carries the files themselves.
-            out.push_str(&format!("_(attached: {})_\n\n", a.name));
-        }
-        if let Some(refusal) = &m.refusal {
-            out.push_str(&format!("_(the model declined: {})_\n\n", refusal.trim()));
-        }
-        match m.stop_reason {
-            Some(StopReason::Length) => out.push_str("_(cut off at the model's output limit)_\n\n"),
-            Some(StopReason::ContentFilter) => out.push_str("_(stopped by the provider's content filter)_\n\n"),
-            None => {}
-        }
-        let note = match m.status {
-            MessageStatus::Stopped => Some("stopped"),
-            MessageStatus::Interrupted => Some("interrupted"),
-            MessageStatus::Error if m.role == Author::Assistant => Some("cut off by an error"),
-            _ => None,
-        };
-        if let Some(note) = note {
-            out.push_str(&format!("_({note})_\n\n"));
-        }
-    }
-    out
-}
-
-/// `42 s`, `3 min 5 s`: how long a model thought, as the window says it.
-fn duration_words(ms: u64) -> String {
-    let secs = ms.div_ceil(1000).max(1);
-    if secs < 60 {
-        format!("{secs} s")
-    } else {
-        format!("{} min {} s", secs / 60, secs % 60)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::render_markdown;
-    use crate::store::messages::{begin_answer, finish_answer, set_usage, Ask, Finish};
+    use crate::store::answers::tests::{answered, plain};
+    use crate::store::answers::{set_usage, Finish};
     use crate::store::{search, Store};
 
     fn seeded() -> Store {
@@ -431,29 +365,20 @@ mod tests {
                 let c = conversations::create(db, "model-a")?.id;
                 conversations::set_system_prompt(db, &c, "Be terse.")?;
                 conversations::save_draft(db, &c, "unsent words")?;
-                let b = begin_answer(
+                conversations::retitle(db, &c, "Capital of France?")?;
+                let paris = answered(
                     db,
                     &c,
                     "model-a",
-                    &Ask::Send {
-                        text: "Capital of France?".into(),
-                    },
-                )?;
-                finish_answer(
-                    db,
-                    &b.message_id,
+                    "Capital of France?",
                     &Finish {
-                        text: "**Paris**".into(),
-                        status: MessageStatus::Done,
-                        error: None,
                         request_id: Some("r1".into()),
-                        html: render_markdown("**Paris**"),
-                        ..Finish::plain("", MessageStatus::Done)
+                        ..plain("**Paris**", MessageStatus::Done)
                     },
-                )?;
+                );
                 set_usage(
                     db,
-                    &b.message_id,
+                    &paris,
                     &Usage {
                         prompt_tokens: Some(9),
                         completion_tokens: Some(2),
@@ -463,22 +388,21 @@ mod tests {
                     },
                 )?;
                 let d = conversations::create(db, "model-b")?.id;
-                let b = begin_answer(db, &d, "model-b", &Ask::Send { text: "你好".into() })?;
-                finish_answer(
+                conversations::retitle(db, &d, "你好")?;
+                answered(
                     db,
-                    &b.message_id,
+                    &d,
+                    "model-b",
+                    "你好",
                     &Finish {
-                        text: String::new(),
-                        status: MessageStatus::Error,
+                        role: Author::Error,
                         error: Some(ErrorView {
                             kind: "payment".into(),
                             message: "Out of credit.".into(),
                         }),
-                        request_id: None,
-                        html: String::new(),
-                        ..Finish::plain("", MessageStatus::Done)
+                        ..plain("", MessageStatus::Error)
                     },
-                )?;
+                );
                 Ok(())
             })
             .unwrap();
@@ -532,26 +456,28 @@ mod tests {
         let from = Store::in_memory();
         from.call(|db| {
             let c = conversations::create(db, "m")?.id;
-            let b = begin_answer(db, &c, "m", &Ask::Send { text: "q".into() })?;
-            finish_answer(
+            answered(
                 db,
-                &b.message_id,
+                &c,
+                "m",
+                "q",
                 &Finish {
                     reasoning: "Think **hard**.\n\nThen answer.".into(),
                     reasoning_ms: Some(4200),
                     stop_reason: Some(StopReason::Length),
-                    ..Finish::plain("A cut answ", MessageStatus::Done)
+                    ..plain("A cut answ", MessageStatus::Done)
                 },
-            )?;
-            let b = begin_answer(db, &c, "m", &Ask::Send { text: "q2".into() })?;
-            finish_answer(
+            );
+            answered(
                 db,
-                &b.message_id,
+                &c,
+                "m",
+                "q2",
                 &Finish {
                     refusal: Some("I won't.".into()),
-                    ..Finish::plain("", MessageStatus::Done)
+                    ..plain("", MessageStatus::Done)
                 },
-            )?;
+            );
             Ok(())
         })
         .unwrap();
@@ -586,7 +512,7 @@ mod tests {
         let to = Store::in_memory();
         to.call(move |db| import(db, &parsed)).unwrap();
         let m = to
-            .call(|db| Ok(messages::page(db, "c-old", Page::Latest, 10)?.messages))
+            .call(|db| Ok(paging::page(db, "c-old", Page::Latest, 10)?.rows))
             .unwrap();
         assert_eq!(m[1].text, "hello");
         assert_eq!(m[1].reasoning, "");

@@ -1,0 +1,78 @@
+//! One conversation as Markdown, for reading (the JSON archive is for importing back).
+
+use super::ArchivedConversation;
+use crate::store::rows::{Author, MessageStatus, StopReason};
+
+/// One conversation as Markdown: a heading, then each message under who wrote it.
+pub fn markdown(c: &ArchivedConversation) -> String {
+    let title = if c.title.is_empty() { "New chat" } else { &c.title };
+    let mut out = format!("# {title}\n\n");
+    if !c.model.is_empty() {
+        out.push_str(&format!("Model: `{}`\n\n", c.model));
+    }
+    if !c.system_prompt.trim().is_empty() {
+        out.push_str(&format!("**System prompt:**\n\n{}\n\n", c.system_prompt.trim_end()));
+    }
+    for m in &c.messages {
+        let who = match m.role {
+            Author::User => "You",
+            Author::Assistant => "Assistant",
+            Author::Error => "Error",
+        };
+        out.push_str(&format!("---\n\n**{who}:**\n\n"));
+        if !m.reasoning.trim().is_empty() {
+            // A quote, so the reasoning reads apart from the answer in any viewer.
+            let took = m
+                .reasoning_ms
+                .map(|ms| format!(" for {}", duration_words(ms)))
+                .unwrap_or_default();
+            out.push_str(&format!("> _Thought{took}:_\n>\n"));
+            for line in m.reasoning.trim_end().lines() {
+                out.push_str(if line.is_empty() { ">" } else { "> " });
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+        let body = match (&m.role, &m.error) {
+            (Author::Error, Some(e)) => e.message.clone(),
+            _ => m.content.trim_end().to_string(),
+        };
+        if !body.is_empty() {
+            out.push_str(&body);
+            out.push_str("\n\n");
+        }
+        for a in &m.attachments {
+            // Named, not embedded: the JSON export carries the files themselves.
+            out.push_str(&format!("_(attached: {})_\n\n", a.name));
+        }
+        if let Some(refusal) = &m.refusal {
+            out.push_str(&format!("_(the model declined: {})_\n\n", refusal.trim()));
+        }
+        match m.stop_reason {
+            Some(StopReason::Length) => out.push_str("_(cut off at the model's output limit)_\n\n"),
+            Some(StopReason::ContentFilter) => out.push_str("_(stopped by the provider's content filter)_\n\n"),
+            None => {}
+        }
+        let note = match m.status {
+            MessageStatus::Stopped => Some("stopped"),
+            MessageStatus::Interrupted => Some("interrupted"),
+            MessageStatus::Error if m.role == Author::Assistant => Some("cut off by an error"),
+            _ => None,
+        };
+        if let Some(note) = note {
+            out.push_str(&format!("_({note})_\n\n"));
+        }
+    }
+    out
+}
+
+/// `42 s`, `3 min 5 s`: how long a model thought, as the window says it.
+fn duration_words(ms: u64) -> String {
+    let secs = ms.div_ceil(1000).max(1);
+    if secs < 60 {
+        format!("{secs} s")
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    }
+}

@@ -1,0 +1,107 @@
+//! The jobs the app gives the store, as typed async methods: callers say what they want done,
+//! never how, and never hold a connection.
+
+use super::archive::{self, Archive, ImportReport};
+use super::attachments::{self, AttachmentView};
+use super::conversations::{self, Conversation};
+use super::search::{self, SearchHit};
+use super::{Result, Store};
+use crate::attach::Prepared;
+
+/// The most search results shown.
+const SEARCH_RESULTS: usize = 50;
+
+impl Store {
+    /// Every chat, newest activity first.
+    pub async fn conversations(&self) -> Result<Vec<Conversation>> {
+        self.run(|db| conversations::list(db)).await
+    }
+
+    /// Every chat, and the one open last (what the window shows first).
+    pub async fn conversations_and_active(&self) -> Result<(Vec<Conversation>, Option<String>)> {
+        self.run(|db| Ok((conversations::list(db)?, conversations::active(db)?)))
+            .await
+    }
+
+    /// A new, empty chat with `model`; it becomes the one reopened at start.
+    pub async fn create_conversation(&self, model: String) -> Result<Conversation> {
+        self.run(move |db| conversations::create(db, &model)).await
+    }
+
+    /// Opens a chat: it becomes the one reopened at start.
+    pub async fn open_conversation(&self, id: String) -> Result<Conversation> {
+        self.run(move |db| {
+            conversations::set_active(db, &id)?;
+            conversations::get(db, &id)
+        })
+        .await
+    }
+
+    pub async fn rename_conversation(&self, id: String, title: String) -> Result<Conversation> {
+        self.run(move |db| conversations::rename(db, &id, &title)).await
+    }
+
+    /// Deletes a chat so that [`undo_delete_conversation`](Self::undo_delete_conversation)
+    /// can bring it back.
+    pub async fn delete_conversation(&self, id: String) -> Result<()> {
+        self.run(move |db| conversations::delete(db, &id)).await
+    }
+
+    pub async fn undo_delete_conversation(&self, id: String) -> Result<Conversation> {
+        self.run(move |db| conversations::undo_delete(db, &id)).await
+    }
+
+    pub async fn set_model(&self, id: String, model: String) -> Result<()> {
+        self.run(move |db| conversations::set_model(db, &id, &model)).await
+    }
+
+    pub async fn set_system_prompt(&self, id: String, prompt: String) -> Result<()> {
+        self.run(move |db| conversations::set_system_prompt(db, &id, &prompt))
+            .await
+    }
+
+    pub async fn save_draft(&self, id: String, draft: String) -> Result<()> {
+        self.run(move |db| conversations::save_draft(db, &id, &draft)).await
+    }
+
+    /// Messages matching `query`, best first.
+    pub async fn search(&self, query: String) -> Result<Vec<SearchHit>> {
+        self.run(move |db| search::search(db, &query, SEARCH_RESULTS)).await
+    }
+
+    /// Every chat (`None`) or one, with all its messages and files.
+    pub async fn export(&self, only: Option<String>) -> Result<Archive> {
+        self.run(move |db| archive::export(db, only.as_deref())).await
+    }
+
+    /// Adds the archive's chats that are not here yet.
+    pub async fn import(&self, archive: Archive) -> Result<ImportReport> {
+        self.run(move |db| archive::import(db, &archive)).await
+    }
+
+    /// Adds `file` to the chat's composer.
+    pub async fn attach_to_draft(
+        &self,
+        conversation_id: String,
+        name: String,
+        file: Prepared,
+    ) -> Result<AttachmentView> {
+        self.run(move |db| attachments::attach_to_draft(db, &conversation_id, &name, &file))
+            .await
+    }
+
+    /// What waits in the chat's composer.
+    pub async fn draft_attachments(&self, conversation_id: String) -> Result<Vec<AttachmentView>> {
+        self.run(move |db| attachments::drafts(db, &conversation_id)).await
+    }
+
+    pub async fn remove_draft_attachment(&self, conversation_id: String, id: String) -> Result<()> {
+        self.run(move |db| attachments::remove_draft(db, &conversation_id, &id))
+            .await
+    }
+
+    /// An image's media type and bytes, by id (thumbnails).
+    pub async fn image(&self, id: String) -> Result<Option<(String, Vec<u8>)>> {
+        self.run(move |db| attachments::image(db, &id)).await
+    }
+}
