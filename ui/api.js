@@ -10,41 +10,34 @@
 // ---- errors ------------------------------------------------------------------------------
 
 /**
- * Every kind an error from Rust can have: each `fn kind()` in crates/core/src (gateway, vault,
- * connect, chat, attach, store) and src-tauri/src/error.rs.
- * @typedef {'unreachable' | 'timeout' | 'key_rejected' | 'payment_required' | 'rate_limited'
+ * What kind of failure (or notice) something is: the codes of `glama_core::error_code::ErrorCode`,
+ * the same list (a Rust test checks it). The page branches on these and nothing else.
+ * @typedef {('unreachable' | 'timeout' | 'key_rejected' | 'payment_required' | 'rate_limited'
  *   | 'refused' | 'server_error' | 'bad_response' | 'dropped' | 'stream_error' | 'redirected'
- *   | 'too_large'
- *   | 'keyring_unavailable' | 'keyring_failed'
- *   | 'callback_rejected' | 'access_denied' | 'exchange_refused' | 'loopback_failed'
- *   | 'nothing_to_keep' | 'superseded'
- *   | 'not_connected' | 'busy' | 'no_model'
- *   | 'attachment_empty' | 'attachment_too_large' | 'attachment_bad_image' | 'attachment_unsupported'
- *   | 'disk_full' | 'store_read_only' | 'store_locked' | 'store_corrupt' | 'store_too_new'
- *   | 'no_such_conversation' | 'no_such_message' | 'invalid' | 'bad_archive' | 'file'
- *   | 'store_closed' | 'store'
- *   | 'settings' | 'export' | 'unsafe_link' | 'browser' | 'delete_data'} ErrorKind
+ *   | 'too_large' | 'not_connected' | 'busy' | 'no_model' | 'disk_full' | 'store_read_only'
+ *   | 'store_locked' | 'store_corrupt' | 'store_too_new' | 'store_closed' | 'store'
+ *   | 'store_in_memory' | 'no_such_conversation' | 'no_such_message' | 'invalid'
+ *   | 'bad_archive' | 'file' | 'export' | 'markdown_needs_one_chat' | 'delete_data'
+ *   | 'attachment_empty' | 'attachment_too_large' | 'attachment_bad_image'
+ *   | 'attachment_unsupported' | 'attachment_not_received' | 'callback_rejected'
+ *   | 'access_denied' | 'exchange_refused' | 'loopback_failed' | 'nothing_to_keep'
+ *   | 'superseded' | 'expired' | 'key_unchecked' | 'keyring_unavailable' | 'keyring_failed'
+ *   | 'scheme_taken' | 'scheme_not_registered' | 'settings' | 'settings_reset' | 'unsafe_link'
+ *   | 'browser' | 'unknown')} ErrorCode
  */
 
 /**
  * What a failed command rejects with (`AppError`, src-tauri/src/error.rs).
  * @typedef {object} AppError
- * @property {ErrorKind} kind  what to branch on
+ * @property {ErrorCode} kind  what to branch on
  * @property {string} message  words for the person
  */
 
 /**
- * The kinds of a notice, or of a failed sign-in's status: an error's, or one of these
- * (connect/connector.rs, src-tauri/src/callbacks.rs and state.rs).
- * @typedef {ErrorKind | 'expired' | 'key_unchecked' | 'scheme_taken' | 'scheme_not_registered'
- *   | 'settings_reset'} NoticeKind
- */
-
-/**
- * An answer's error as it is kept with the message (`ErrorView`): an `ErrorKind` when written by
- * this version, any word an older one or an imported file kept.
+ * An answer's error as it is kept with the message (`ErrorView`); `unknown` when written by a
+ * newer version.
  * @typedef {object} ErrorView
- * @property {string} kind
+ * @property {ErrorCode} kind
  * @property {string} message
  */
 
@@ -65,13 +58,13 @@ export function errorText(e) {
  * @typedef {{state: 'disconnected'}
  *   | {state: 'connecting', authorizeUrl: string, browserOpened: boolean, transport: 'scheme' | 'loopback'}
  *   | {state: 'connected', maskedKey: string, sessionOnly: boolean}
- *   | {state: 'error', kind: NoticeKind, message: string, canKeepForSession: boolean}} Status
+ *   | {state: 'error', kind: ErrorCode, message: string, canKeepForSession: boolean}} Status
  */
 
 /**
- * Something to read that does not change the status (`connect::Notice`).
+ * Something to read that does not change the status (`error_code::Notice`).
  * @typedef {object} Notice
- * @property {NoticeKind} kind
+ * @property {ErrorCode} kind
  * @property {string} message
  */
 
@@ -321,7 +314,7 @@ export const importChats = () => invoke('import_chats');
  *   | {event: 'retrying', data: {inSecs: number, attempt: number, reason: string}}
  *   | {event: 'finished', data: AnswerFinished}
  *   | {event: 'usage', data: Usage}
- *   | {event: 'notSaved', data: {kind: ErrorKind, message: string}}} AnswerEvent
+ *   | {event: 'notSaved', data: ErrorView}} AnswerEvent
  */
 
 /**
@@ -372,7 +365,7 @@ export const openLink = (url) => invoke('open_link', { url });
  * were not.
  * @typedef {object} Picked
  * @property {AttachmentView[]} attached
- * @property {string[]} refused
+ * @property {AppError[]} refused  why each file left out was
  */
 
 /**

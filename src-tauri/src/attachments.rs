@@ -52,7 +52,7 @@ pub async fn attach_bytes(
 #[derive(Debug, Serialize)]
 pub struct Picked {
     attached: Vec<AttachmentView>,
-    refused: Vec<String>,
+    refused: Vec<AppError>,
 }
 
 /// Opens the native dialog and attaches the files picked.
@@ -85,7 +85,7 @@ pub async fn attach_files(
         };
         match added {
             Ok(view) => picked.attached.push(view),
-            Err(e) => picked.refused.push(e.to_string()),
+            Err(e) => picked.refused.push(e),
         }
     }
     Ok(picked)

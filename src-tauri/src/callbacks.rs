@@ -4,7 +4,7 @@
 //! connector still handles a link delivered twice only once.
 
 use glama_core::connect::args::callback_urls;
-use glama_core::connect::Notice;
+use glama_core::error_code::{ErrorCode, Notice};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::state::AppState;
@@ -68,11 +68,8 @@ where
 }
 
 #[cfg_attr(target_os = "macos", allow(dead_code))]
-fn notice(app: &AppHandle, kind: &str, message: String) {
-    app.state::<AppState>().window_events.notice(Notice {
-        kind: kind.into(),
-        message,
-    });
+fn notice(app: &AppHandle, kind: ErrorCode, message: String) {
+    app.state::<AppState>().window_events.notice(Notice::new(kind, message));
 }
 
 /// Linux: registers this binary for the scheme unless it already is the handler, and never
@@ -87,7 +84,7 @@ fn register_scheme(app: &AppHandle) {
         Ok(Registration::AlreadyThis | Registration::Registered) => {}
         Ok(Registration::InstalledCopy(installed)) => notice(
             app,
-            "scheme_taken",
+            ErrorCode::SchemeTaken,
             format!(
                 "Sign-in links open the installed Glama Chat ({}), so this copy leaves them to it \
                  and signs in through a local port.",
@@ -96,7 +93,7 @@ fn register_scheme(app: &AppHandle) {
         ),
         Err(e) => notice(
             app,
-            "scheme_not_registered",
+            ErrorCode::SchemeNotRegistered,
             format!("The glama sign-in link could not be registered ({e}); Connect will use a local port instead."),
         ),
     }
@@ -115,7 +112,7 @@ fn register_scheme(app: &AppHandle) {
     if let Err(e) = app.deep_link().register_all() {
         notice(
             app,
-            "scheme_not_registered",
+            ErrorCode::SchemeNotRegistered,
             format!("The glama sign-in link could not be registered ({e}); Connect will use a local port instead."),
         );
     }

@@ -3,6 +3,7 @@
 use glama_core::attach::AttachError;
 use glama_core::chat::ChatError;
 use glama_core::connect::ConnectError;
+use glama_core::error_code::ErrorCode;
 use glama_core::gateway::GatewayError;
 use glama_core::settings::SettingsError;
 use glama_core::store::StoreError;
@@ -40,21 +41,21 @@ pub enum AppError {
 
 impl AppError {
     /// A stable code the window can branch on.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
             AppError::Connect(e) => e.kind(),
             AppError::Chat(e) => e.kind(),
             AppError::Gateway(e) => e.kind(),
-            AppError::Settings(_) => "settings",
+            AppError::Settings(_) => ErrorCode::Settings,
             AppError::Store(e) => e.kind(),
             AppError::Attach(e) => e.kind(),
-            AppError::NotRaw => "invalid",
-            AppError::MarkdownNeedsOneChat => "invalid",
-            AppError::Export(_) => "export",
-            AppError::File(..) => "file",
-            AppError::UnsafeLink => "unsafe_link",
-            AppError::Browser(_) => "browser",
-            AppError::DeleteData { .. } => "delete_data",
+            AppError::NotRaw => ErrorCode::AttachmentNotReceived,
+            AppError::MarkdownNeedsOneChat => ErrorCode::MarkdownNeedsOneChat,
+            AppError::Export(_) => ErrorCode::Export,
+            AppError::File(..) => ErrorCode::File,
+            AppError::UnsafeLink => ErrorCode::UnsafeLink,
+            AppError::Browser(_) => ErrorCode::Browser,
+            AppError::DeleteData { .. } => ErrorCode::DeleteData,
         }
     }
 }
@@ -62,7 +63,7 @@ impl AppError {
 impl serde::Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("AppError", 2)?;
-        s.serialize_field("kind", self.kind())?;
+        s.serialize_field("kind", &self.kind())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
     }

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use glama_core::chat::{AnswerEvent, AnswerSink};
-use glama_core::connect::{Notice, Status};
+use glama_core::connect::Status;
+use glama_core::error_code::Notice;
 use serde::Serialize;
 
 use crate::mailbox::Mailbox;

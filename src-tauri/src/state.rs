@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use glama_core::chat::{AnswerPolicy, Chats};
-use glama_core::connect::{ConnectEvent, Connector, Notice};
+use glama_core::connect::{ConnectEvent, Connector};
+use glama_core::error_code::{ErrorCode, Notice};
 use glama_core::gateway::{Gateway, Timeouts};
 use glama_core::settings::SettingsFile;
 use glama_core::store::Store;
@@ -44,17 +45,11 @@ impl AppState {
         });
         let (settings, note) = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
         if let Some(note) = note {
-            window_events.notice(Notice {
-                kind: "settings_reset".into(),
-                message: note.to_string(),
-            });
+            window_events.notice(Notice::new(ErrorCode::SettingsReset, note.to_string()));
         }
         let opened = Store::open(&app.path().app_data_dir()?);
-        if let Some(message) = opened.notice {
-            window_events.notice(Notice {
-                kind: "store".into(),
-                message,
-            });
+        if let Some(notice) = opened.notice {
+            window_events.notice(notice);
         }
         let store = Arc::new(opened.store);
         let (ready_tx, ready) = watch::channel(false);

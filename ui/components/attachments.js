@@ -127,7 +127,7 @@ async function pick() {
   try {
     const got = await api.attachFiles(conversationId);
     for (const view of got.attached) added(view, conversationId);
-    if (got.refused.length) showBanner(got.refused.join(' '), 'attachment');
+    if (got.refused.length) showBanner(got.refused.map((r) => r.message).join(' '), got.refused[0].kind);
   } catch (e) {
     showError(e);
   }

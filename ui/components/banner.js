@@ -2,16 +2,18 @@
 // One place for messages the person must read: notices from Rust and failed actions.
 import { errorText } from '../api.js';
 
+/** @import { AppError, ErrorCode } from '../api.js' */
+
 const banner = document.getElementById('banner');
 const text = document.getElementById('banner-text');
 
 /**
- * Shows `message`; `kind` is an error's kind (api.js `ErrorKind`, `NoticeKind`), or `info`
- * for news that is not a failure.
+ * Shows `message`; `kind` is the code of what failed (or of a notice), or `info` for news that
+ * is not a failure.
  * @param {string} message
- * @param {string} [kind]
+ * @param {ErrorCode | 'info'} [kind]
  */
-export function showBanner(message, kind = 'error') {
+export function showBanner(message, kind = 'unknown') {
   text.textContent = message;
   banner.dataset.kind = kind;
   banner.hidden = false;
@@ -24,7 +26,7 @@ export function showBanner(message, kind = 'error') {
  * @param {string} [lead]
  */
 export function showError(e, lead = '') {
-  const kind = e && typeof e === 'object' && 'kind' in e ? String(e.kind) : undefined;
+  const kind = e && typeof e === 'object' && 'kind' in e ? /** @type {AppError} */ (e).kind : undefined;
   showBanner(`${lead}${errorText(e)}`, kind);
 }
 

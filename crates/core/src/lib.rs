@@ -11,6 +11,7 @@
 //! - [`render`]: model markdown to sanitized HTML, incrementally while it streams.
 //! - [`settings`]: the person's choices (transport, model), never secrets.
 //! - [`usage`]: tokens and cost of an answer.
+//! - [`error_code`]: the one list of codes an error crosses to the window with.
 //!
 //! The Tauri shell in `src-tauri/` wires these to the window; tests drive them against the
 //! `fake-gateway` crate over real HTTP.
@@ -19,6 +20,7 @@ pub mod attach;
 pub mod chat;
 pub mod config;
 pub mod connect;
+pub mod error_code;
 pub mod gateway;
 pub mod render;
 pub mod secret;

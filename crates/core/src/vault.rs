@@ -7,6 +7,7 @@
 
 use keyring::Entry;
 
+use crate::error_code::ErrorCode;
 use crate::secret::ApiKey;
 
 /// The keyring's answer, in words a person can act on.
@@ -23,10 +24,10 @@ pub enum VaultError {
 }
 
 impl VaultError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            VaultError::Unavailable(_) => "keyring_unavailable",
-            VaultError::Failed(_) => "keyring_failed",
+            VaultError::Unavailable(_) => ErrorCode::KeyringUnavailable,
+            VaultError::Failed(_) => ErrorCode::KeyringFailed,
         }
     }
 }

@@ -9,6 +9,8 @@ mod scale;
 
 use sha2::{Digest, Sha256};
 
+use crate::error_code::ErrorCode;
+
 pub use parts::content;
 
 /// The most bytes an image may have when attached (before scaling).
@@ -73,15 +75,15 @@ pub enum AttachError {
 
 impl AttachError {
     /// A stable code the window can branch on.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            AttachError::Empty(_) => "attachment_empty",
+            AttachError::Empty(_) => ErrorCode::AttachmentEmpty,
             AttachError::FileTooLarge { .. }
             | AttachError::ImageTooLarge { .. }
             | AttachError::TextTooLarge { .. }
-            | AttachError::TooManyPixels { .. } => "attachment_too_large",
-            AttachError::BadImage { .. } => "attachment_bad_image",
-            AttachError::Unsupported(_) => "attachment_unsupported",
+            | AttachError::TooManyPixels { .. } => ErrorCode::AttachmentTooLarge,
+            AttachError::BadImage { .. } => ErrorCode::AttachmentBadImage,
+            AttachError::Unsupported(_) => ErrorCode::AttachmentUnsupported,
         }
     }
 }

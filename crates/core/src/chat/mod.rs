@@ -33,6 +33,7 @@ pub use model::{Glama, Model};
 pub use pace::Pace;
 pub use turn::{AnswerPolicy, Ending, Turn};
 
+use crate::error_code::ErrorCode;
 use crate::gateway::GatewayError;
 use crate::store::answers::{self, Finish};
 use crate::store::paging::Page;
@@ -56,11 +57,11 @@ pub enum ChatError {
 }
 
 impl ChatError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            ChatError::NotConnected => "not_connected",
-            ChatError::Busy => "busy",
-            ChatError::NoModel => "no_model",
+            ChatError::NotConnected => ErrorCode::NotConnected,
+            ChatError::Busy => ErrorCode::Busy,
+            ChatError::NoModel => ErrorCode::NoModel,
             ChatError::Gateway(e) => e.kind(),
             ChatError::Store(e) => e.kind(),
         }
@@ -182,7 +183,7 @@ impl Chats {
 
         let written = &ending.written;
         let error = ending.error.as_ref().map(|e| ErrorView {
-            kind: e.kind().into(),
+            kind: e.kind(),
             message: e.to_string(),
         });
         let role = rules::ended_as(ending.status, &written.text, &written.reasoning);
@@ -222,7 +223,7 @@ impl Chats {
         });
         if let Err(e) = saved {
             sink.event(AnswerEvent::NotSaved(ErrorView {
-                kind: e.kind().into(),
+                kind: e.kind(),
                 message: e.to_string(),
             }));
         }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::chat::fake::FakeModel;
+use crate::error_code::ErrorCode;
 use crate::store::conversations;
 use crate::store::rows::Author;
 use crate::usage::{Usage, UsageSource};
@@ -129,7 +130,7 @@ async fn a_failure_before_any_text_is_an_error_row_and_the_window_is_told_so() {
     );
     assert!(matches!(
         finished(&events),
-        AnswerEvent::Finished { role: Author::Error, error: Some(e), .. } if e.kind == "key_rejected"
+        AnswerEvent::Finished { role: Author::Error, error: Some(e), .. } if e.kind == ErrorCode::KeyRejected
     ));
     assert_eq!(stored(&store, &c)[1].role, Author::Error);
 }

@@ -10,7 +10,8 @@ use std::time::SystemTime;
 
 use super::flow::{Accepted, Flows, PendingFlow, Rejection, FLOW_LIFETIME};
 use super::loopback::{self, LoopbackListener};
-use super::{CallbackTarget, ConnectError, ConnectEvent, Notice, Status};
+use super::{CallbackTarget, ConnectError, ConnectEvent, Status};
+use crate::error_code::{ErrorCode, Notice};
 use crate::gateway::{Gateway, GatewayError};
 use crate::secret::{ApiKey, Secret};
 use crate::vault::{Item, Vault, VaultError};
@@ -41,7 +42,7 @@ enum Attempt {
         transport: &'static str,
     },
     Failed {
-        kind: String,
+        kind: ErrorCode,
         message: String,
         can_keep_for_session: bool,
     },
@@ -79,7 +80,7 @@ impl Inner {
                 message,
                 can_keep_for_session,
             } => Status::Error {
-                kind: kind.clone(),
+                kind: *kind,
                 message: message.clone(),
                 can_keep_for_session: *can_keep_for_session,
             },
@@ -90,7 +91,7 @@ impl Inner {
                     session_only: *session_only,
                 },
                 Link::Rejected => Status::Error {
-                    kind: "key_rejected".into(),
+                    kind: ErrorCode::KeyRejected,
                     message: "Key rejected — reconnect".into(),
                     can_keep_for_session: false,
                 },
@@ -98,11 +99,8 @@ impl Inner {
         }
     }
 
-    fn notice(&mut self, kind: &str, message: impl Into<String>) {
-        self.notices.push(Notice {
-            kind: kind.into(),
-            message: message.into(),
-        });
+    fn notice(&mut self, kind: ErrorCode, message: impl Into<String>) {
+        self.notices.push(Notice::new(kind, message));
     }
 
     /// A new key is in use (replacing any other, rejected or not).
@@ -114,13 +112,13 @@ impl Inner {
 
     /// A sign-in ended without a key: with a working key the connection stays and the person
     /// is told; without one, the status says what happened.
-    fn flow_ended(&mut self, kind: &str, message: String) {
+    fn flow_ended(&mut self, kind: ErrorCode, message: String) {
         if matches!(self.link, Link::Key { .. }) {
             self.attempt = Attempt::Idle;
             self.notice(kind, message);
         } else {
             self.attempt = Attempt::Failed {
-                kind: kind.into(),
+                kind,
                 message,
                 can_keep_for_session: false,
             };
@@ -332,9 +330,9 @@ impl Connector {
             Err(rejection) => {
                 if rejection == Rejection::Expired {
                     inner.loopback = None;
-                    inner.flow_ended("expired", rejection.to_string());
+                    inner.flow_ended(ErrorCode::Expired, rejection.to_string());
                 } else if rejection.is_visible() {
-                    inner.notice("callback_rejected", rejection.to_string());
+                    inner.notice(ErrorCode::CallbackRejected, rejection.to_string());
                 }
                 Err(ConnectError::Rejected(rejection))
             }
@@ -356,7 +354,7 @@ impl Connector {
                 if matches!(e, ConnectError::Vault(_)) && inner.unsaved.is_some() {
                     // Only the keyring failed: offer to keep the key for this session.
                     inner.attempt = Attempt::Failed {
-                        kind: e.kind().into(),
+                        kind: e.kind(),
                         message: e.to_string(),
                         can_keep_for_session: true,
                     };
@@ -389,7 +387,7 @@ impl Connector {
         self.update(|inner| {
             if let Some(e) = &unchecked {
                 inner.notice(
-                    "key_unchecked",
+                    ErrorCode::KeyUnchecked,
                     format!(
                         "Connected. Glama could not confirm the new key just now ({e}); it is kept \
                          and will be checked again when it is used."
@@ -494,7 +492,7 @@ impl Connector {
                 {
                     inner.loopback = None;
                     inner.flow_ended(
-                        "expired",
+                        ErrorCode::Expired,
                         "The sign-in was not completed within 10 minutes. Click Connect to try again.".into(),
                     );
                 }
@@ -546,14 +544,20 @@ mod tests {
         assert_eq!(inner.status(), Status::Disconnected);
         inner.connected(ApiKey::new("glama_key_abcd"), true);
         assert!(matches!(inner.status(), Status::Connected { session_only: true, .. }));
-        inner.flow_ended("expired", "late".into());
+        inner.flow_ended(ErrorCode::Expired, "late".into());
         assert!(
             matches!(inner.status(), Status::Connected { .. }),
             "a failed reconnect keeps the key"
         );
         assert_eq!(inner.notices.len(), 1);
         inner.link = Link::None;
-        inner.flow_ended("expired", "late".into());
-        assert!(matches!(inner.status(), Status::Error { ref kind, .. } if kind == "expired"));
+        inner.flow_ended(ErrorCode::Expired, "late".into());
+        assert!(matches!(
+            inner.status(),
+            Status::Error {
+                kind: ErrorCode::Expired,
+                ..
+            }
+        ));
     }
 }

@@ -13,6 +13,7 @@ pub mod scheme_handler;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::{ErrorCode, Notice};
 use crate::gateway::GatewayError;
 use crate::vault::VaultError;
 pub use callback::CallbackTarget;
@@ -61,18 +62,11 @@ pub enum Status {
         session_only: bool,
     },
     Error {
-        kind: String,
+        kind: ErrorCode,
         message: String,
         /// A key is waiting and only the keyring failed: offer "keep for this session only".
         can_keep_for_session: bool,
     },
-}
-
-/// Something the person should read that does not change the status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Notice {
-    pub kind: String,
-    pub message: String,
 }
 
 /// What the connector tells the shell.
@@ -104,16 +98,16 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            ConnectError::Rejected(_) => "callback_rejected",
-            ConnectError::Denied(_) => "access_denied",
-            ConnectError::ExchangeRefused(_) => "exchange_refused",
+            ConnectError::Rejected(_) => ErrorCode::CallbackRejected,
+            ConnectError::Denied(_) => ErrorCode::AccessDenied,
+            ConnectError::ExchangeRefused(_) => ErrorCode::ExchangeRefused,
             ConnectError::Gateway(e) => e.kind(),
             ConnectError::Vault(e) => e.kind(),
-            ConnectError::Loopback(_) => "loopback_failed",
-            ConnectError::NothingToKeep => "nothing_to_keep",
-            ConnectError::Superseded => "superseded",
+            ConnectError::Loopback(_) => ErrorCode::LoopbackFailed,
+            ConnectError::NothingToKeep => ErrorCode::NothingToKeep,
+            ConnectError::Superseded => ErrorCode::Superseded,
         }
     }
 }

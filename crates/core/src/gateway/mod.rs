@@ -19,6 +19,7 @@ use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTE
 use reqwest::{Response, StatusCode};
 use url::Url;
 
+use crate::error_code::ErrorCode;
 use crate::secret::{ApiKey, Secret};
 use crate::usage::{Usage, UsageSource};
 pub use stream::{ChatEvents, StreamItem};
@@ -83,20 +84,20 @@ pub(crate) fn readable(message: &str) -> String {
 
 impl GatewayError {
     /// A stable name for the UI to branch on.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            GatewayError::Unreachable(_) => "unreachable",
-            GatewayError::Timeout => "timeout",
-            GatewayError::Unauthorized => "key_rejected",
-            GatewayError::PaymentRequired(_) => "payment_required",
-            GatewayError::RateLimited { .. } => "rate_limited",
-            GatewayError::Refused { .. } => "refused",
-            GatewayError::Server { .. } => "server_error",
-            GatewayError::BadResponse(_) => "bad_response",
-            GatewayError::Dropped(_) => "dropped",
-            GatewayError::StreamError(_) => "stream_error",
-            GatewayError::Redirected { .. } => "redirected",
-            GatewayError::TooLarge { .. } => "too_large",
+            GatewayError::Unreachable(_) => ErrorCode::Unreachable,
+            GatewayError::Timeout => ErrorCode::Timeout,
+            GatewayError::Unauthorized => ErrorCode::KeyRejected,
+            GatewayError::PaymentRequired(_) => ErrorCode::PaymentRequired,
+            GatewayError::RateLimited { .. } => ErrorCode::RateLimited,
+            GatewayError::Refused { .. } => ErrorCode::Refused,
+            GatewayError::Server { .. } => ErrorCode::ServerError,
+            GatewayError::BadResponse(_) => ErrorCode::BadResponse,
+            GatewayError::Dropped(_) => ErrorCode::Dropped,
+            GatewayError::StreamError(_) => ErrorCode::StreamError,
+            GatewayError::Redirected { .. } => ErrorCode::Redirected,
+            GatewayError::TooLarge { .. } => ErrorCode::TooLarge,
         }
     }
 

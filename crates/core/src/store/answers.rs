@@ -163,7 +163,7 @@ pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Resu
             finish.text,
             finish.status.as_str(),
             finish.role.as_str(),
-            finish.error.as_ref().map(|e| &e.kind),
+            finish.error.as_ref().map(|e| e.kind.as_str()),
             finish.error.as_ref().map(|e| &e.message),
             finish.request_id,
             finish.rendered.html,

@@ -29,7 +29,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::Connection;
+
+use crate::error_code::{ErrorCode, Notice};
 
 /// The file's name inside the app's data folder.
 pub const FILE_NAME: &str = "chats.sqlite3";
@@ -65,20 +67,20 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable code the window can branch on.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            StoreError::DiskFull => "disk_full",
-            StoreError::ReadOnly(_) => "store_read_only",
-            StoreError::Locked => "store_locked",
-            StoreError::Corrupt(_) => "store_corrupt",
-            StoreError::TooNew { .. } => "store_too_new",
-            StoreError::NoSuchConversation => "no_such_conversation",
-            StoreError::NoSuchMessage => "no_such_message",
-            StoreError::Invalid(_) => "invalid",
-            StoreError::BadArchive(_) => "bad_archive",
-            StoreError::File { .. } => "file",
-            StoreError::Closed => "store_closed",
-            StoreError::Sqlite(_) => "store",
+            StoreError::DiskFull => ErrorCode::DiskFull,
+            StoreError::ReadOnly(_) => ErrorCode::StoreReadOnly,
+            StoreError::Locked => ErrorCode::StoreLocked,
+            StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
+            StoreError::TooNew { .. } => ErrorCode::StoreTooNew,
+            StoreError::NoSuchConversation => ErrorCode::NoSuchConversation,
+            StoreError::NoSuchMessage => ErrorCode::NoSuchMessage,
+            StoreError::Invalid(_) => ErrorCode::Invalid,
+            StoreError::BadArchive(_) => ErrorCode::BadArchive,
+            StoreError::File { .. } => ErrorCode::File,
+            StoreError::Closed => ErrorCode::StoreClosed,
+            StoreError::Sqlite(_) => ErrorCode::Store,
         }
     }
 }
@@ -86,12 +88,14 @@ impl StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull) => StoreError::DiskFull,
-            Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
-                StoreError::ReadOnly(e.to_string())
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(rusqlite::ErrorCode::ReadOnly)
+            | Some(rusqlite::ErrorCode::CannotOpen)
+            | Some(rusqlite::ErrorCode::PermissionDenied) => StoreError::ReadOnly(e.to_string()),
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => StoreError::Locked,
+            Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+                StoreError::Corrupt(e.to_string())
             }
-            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Locked,
-            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt(e.to_string()),
             _ => StoreError::Sqlite(e),
         }
     }
@@ -125,7 +129,7 @@ pub struct Store {
 pub struct Opened {
     pub store: Store,
     /// Something the person must hear about (a damaged file moved aside, chats kept in memory only).
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
 }
 
 impl Store {
@@ -141,9 +145,12 @@ impl Store {
                 Ok(aside) => match open_file(&path) {
                     Ok(conn) => (
                         conn,
-                        Some(format!(
-                            "The chat history file was damaged ({why}). It was moved aside to {} and a new one started.",
-                            aside.display()
+                        Some(Notice::new(
+                            ErrorCode::StoreCorrupt,
+                            format!(
+                                "The chat history file was damaged ({why}). It was moved aside to {} and a new one started.",
+                                aside.display()
+                            ),
                         )),
                         Some(path),
                     ),
@@ -284,7 +291,7 @@ fn move_aside(path: &Path) -> Result<PathBuf> {
     Ok(aside)
 }
 
-fn in_memory(path: &Path, why: StoreError) -> (Connection, Option<String>, Option<PathBuf>) {
+fn in_memory(path: &Path, why: StoreError) -> (Connection, Option<Notice>, Option<PathBuf>) {
     let reason = match &why {
         StoreError::Locked => format!("{} is in use by another program", path.display()),
         StoreError::TooNew { .. } => format!("{why} It is left untouched"),
@@ -294,7 +301,7 @@ fn in_memory(path: &Path, why: StoreError) -> (Connection, Option<String>, Optio
     let notice = format!(
         "Chats can't be saved this time: {reason}. They are kept until you quit; fix this and restart to keep them."
     );
-    (conn, Some(notice), None)
+    (conn, Some(Notice::new(ErrorCode::StoreInMemory, notice)), None)
 }
 
 #[cfg(test)]
@@ -308,6 +315,8 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), &garbage).unwrap();
         let opened = Store::open(dir.path());
         let notice = opened.notice.expect("the person is told");
+        assert_eq!(notice.kind, ErrorCode::StoreCorrupt);
+        let notice = notice.message;
         assert!(notice.contains("damaged") && notice.contains("moved aside"), "{notice}");
         assert_eq!(opened.store.path(), Some(dir.path().join(FILE_NAME).as_path()));
         let aside: Vec<_> = std::fs::read_dir(dir.path())
@@ -330,6 +339,8 @@ mod tests {
         std::fs::write(&blocker, b"x").unwrap();
         let opened = Store::open(&blocker.join("glama"));
         let notice = opened.notice.expect("the person is told");
+        assert_eq!(notice.kind, ErrorCode::StoreInMemory);
+        let notice = notice.message;
         assert!(notice.contains("can't be saved"), "{notice}");
         assert!(opened.store.path().is_none());
         // Chats still work for the session.
@@ -347,7 +358,7 @@ mod tests {
             .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM conversations;")
             .unwrap();
         let opened = Store::open(dir.path());
-        let notice = opened.notice.expect("the person is told");
+        let notice = opened.notice.expect("the person is told").message;
         assert!(notice.contains("in use by another program"), "{notice}");
         assert!(opened.store.path().is_none());
         drop(other);
@@ -364,7 +375,7 @@ mod tests {
             .pragma_update(None, "user_version", 99)
             .unwrap();
         let opened = Store::open(dir.path());
-        let notice = opened.notice.expect("the person is told");
+        let notice = opened.notice.expect("the person is told").message;
         assert!(notice.contains("newer version"), "{notice}");
         let version: u32 = Connection::open(&path)
             .unwrap()
@@ -384,7 +395,7 @@ mod tests {
                 conversations::save_draft(db, &id, &"lorem ipsum ".repeat(100_000))
             })
             .unwrap_err();
-        assert_eq!(err.kind(), "disk_full");
+        assert_eq!(err.kind(), ErrorCode::DiskFull);
         assert!(err.to_string().contains("disk is full"), "{err}");
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attachments::AttachmentView;
 use super::{Result, StoreError};
+use crate::error_code::ErrorCode;
 use crate::usage::{Usage, UsageSource};
 
 /// Who a message is from; `Error` rows say why an answer could not start.
@@ -37,10 +38,10 @@ pub enum StopReason {
     ContentFilter,
 }
 
-/// An error as it is kept with an answer and shown: its kind and the words for the person.
+/// An error as it is kept with an answer and shown: its code and the words for the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorView {
-    pub kind: String,
+    pub kind: ErrorCode,
     pub message: String,
 }
 
@@ -117,7 +118,10 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let role = Author::parse(&r.get::<_, String>(3)?)?;
     let status = MessageStatus::parse(&r.get::<_, String>(5)?)?;
     let error = match (r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?) {
-        (Some(kind), Some(message)) => Some(ErrorView { kind, message }),
+        (Some(kind), Some(message)) => Some(ErrorView {
+            kind: ErrorCode::parse(&kind),
+            message,
+        }),
         _ => None,
     };
     let tokens = |i| r.get::<_, Option<i64>>(i).map(|n| n.map(|n| n.max(0) as u64));

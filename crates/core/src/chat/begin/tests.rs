@@ -95,7 +95,7 @@ fn regenerate_edit_and_errors() {
                 f.role = Author::Error;
                 f.status = MessageStatus::Error;
                 f.error = Some(ErrorView {
-                    kind: "server".into(),
+                    kind: crate::error_code::ErrorCode::ServerError,
                     message: "Glama had a problem.".into(),
                 });
             });

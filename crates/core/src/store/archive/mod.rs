@@ -309,7 +309,7 @@ pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
             if let Some(e) = &m.error {
                 tx.execute(
                     "UPDATE messages SET error_kind = ?2, error_text = ?3, request_id = ?4 WHERE id = ?1",
-                    params![m.id, e.kind, e.message, m.request_id],
+                    params![m.id, e.kind.as_str(), e.message, m.request_id],
                 )?;
             } else if m.request_id.is_some() {
                 tx.execute(
@@ -354,6 +354,7 @@ fn restore(a: &ArchivedAttachment) -> Result<Prepared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::ErrorCode;
     use crate::store::answers::tests::{answered, plain};
     use crate::store::answers::{set_usage, Finish};
     use crate::store::{search, Store};
@@ -397,7 +398,7 @@ mod tests {
                     &Finish {
                         role: Author::Error,
                         error: Some(ErrorView {
-                            kind: "payment".into(),
+                            kind: ErrorCode::PaymentRequired,
                             message: "Out of credit.".into(),
                         }),
                         ..plain("", MessageStatus::Error)
@@ -537,7 +538,7 @@ mod tests {
             ),
         ] {
             let err = parse(bytes).unwrap_err();
-            assert_eq!(err.kind(), "bad_archive");
+            assert_eq!(err.kind(), ErrorCode::BadArchive);
             assert!(err.to_string().contains(words), "{err}");
         }
     }
