@@ -283,7 +283,7 @@ fn views(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Ve
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::attach::{prepare, tests::png};
     use crate::store::answers::tests::plain;
@@ -292,12 +292,13 @@ mod tests {
     use crate::store::rows::MessageStatus;
     use crate::store::{archive, Store};
 
-    fn count(db: &Connection, table: &str) -> i64 {
+    /// How many rows `table` holds.
+    pub(crate) fn count(db: &Connection, table: &str) -> i64 {
         db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap()
     }
 
-    fn text_file(body: &str) -> Prepared {
+    pub(crate) fn text_file(body: &str) -> Prepared {
         prepare("notes.md", body.as_bytes().to_vec()).unwrap()
     }
 

@@ -8,18 +8,10 @@ use super::*;
 use crate::attach::{prepare, tests::png, Prepared};
 use crate::chat::view;
 use crate::gateway::types::{Content, Part};
+use crate::store::attachments::tests::{count, text_file};
 use crate::store::attachments::{attach_to_draft, drafts, keep, MAX_BYTES_PER_REQUEST};
 use crate::store::paging::Page;
 use crate::store::Store;
-
-fn count(db: &Connection, table: &str) -> i64 {
-    db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
-}
-
-fn text_file(body: &str) -> Prepared {
-    prepare("notes.md", body.as_bytes().to_vec()).unwrap()
-}
 
 /// A chat whose one question carries an image and a text file, answered.
 fn asked(db: &mut Connection, image: &Prepared) -> (String, String) {
