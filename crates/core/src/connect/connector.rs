@@ -255,8 +255,8 @@ impl Connector {
     /// Checks a stored key in the background; only a 401 changes anything.
     pub async fn verify_stored_key(&self) {
         let Some(key) = self.key() else { return };
-        if let Err(GatewayError::Unauthorized) = self.gateway.check_key(&key).await {
-            self.key_rejected(&key);
+        if let Err(e) = self.gateway.check_key(&key).await {
+            self.call_failed(&key, &e);
         }
     }
 
@@ -439,6 +439,15 @@ impl Connector {
             Err(_) if session_only => Ok(self.status()),
             Err(e) => Err(e.into()),
             Ok(()) => Ok(self.status()),
+        }
+    }
+
+    /// Glama answered `error` to a call made with `used`. A 401 means that key is rejected: the
+    /// one place this rule lives, for every call made with the key (models, answers, the check
+    /// at launch). Any other failure says nothing about the key.
+    pub fn call_failed(&self, used: &ApiKey, error: &GatewayError) {
+        if matches!(error, GatewayError::Unauthorized) {
+            self.key_rejected(used);
         }
     }
 
