@@ -134,10 +134,11 @@ pub async fn remove_attachment(
 }
 
 /// Serves `glama-attachment://localhost/<id>`: the image with that id from this profile's store,
-/// with its own media type and `nosniff`; anything else is a 404. Only our window may ask.
+/// with its own media type and `nosniff`; anything else is a 404. Only our windows may ask (the
+/// main window and issue 28's quick ask).
 pub fn protocol<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
-    let ours = ctx.webview_label() == crate::window::MAIN;
+    let ours = crate::window::is_ours(ctx.webview_label());
     let id = request.uri().path().trim_start_matches('/').to_string();
     tauri::async_runtime::spawn(async move {
         let found = match app.try_state::<AppState>() {

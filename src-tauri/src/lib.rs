@@ -75,6 +75,8 @@ pub fn run() {
             let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
             window::create_main(&handle, after_first_load)?;
+            #[cfg(debug_assertions)]
+            window::open_quick_ask_for_tests(&handle)?;
             callbacks::init(&handle);
             Ok(())
         })
