@@ -70,6 +70,16 @@ pub fn run() {
     builder
         .plugin(tauri_plugin_dialog::init())
         .register_asynchronous_uri_scheme_protocol(attachments::SCHEME, attachments::protocol)
+        .on_window_event(|window, event| {
+            // A closed window's page reads nothing more: its news and its answers' events
+            // stop being kept (the answers go on and are saved).
+            if let tauri::WindowEvent::Destroyed = event {
+                if let Some(state) = window.try_state::<state::AppState>() {
+                    state.window_events.forget(window.label());
+                    state.answer_events.forget_window(window.label());
+                }
+            }
+        })
         .setup(move |app| {
             let handle = app.handle().clone();
             let state = state::AppState::new(&handle, gateway.clone())?;

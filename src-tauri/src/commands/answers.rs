@@ -4,7 +4,7 @@ use glama_core::chat::{AnswerEvent, Ask, ChatError};
 use glama_core::gateway::types::ModelInfo;
 use glama_core::store::messages::MessageStatus;
 use serde::Deserialize;
-use tauri::State;
+use tauri::{State, WebviewWindow};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -38,9 +38,11 @@ pub enum AskRequest {
 }
 
 /// Streams one answer and resolves when it has ended. Its events wait for the page in the
-/// mailbox of `stream`, an id the page chose (`answer_events`).
+/// mailbox of `stream`, an id the calling window's page chose (`answer_events`). Its start and
+/// its end are told to every window.
 #[tauri::command]
 pub async fn ask(
+    window: WebviewWindow,
     state: State<'_, AppState>,
     conversation_id: String,
     model: String,
@@ -64,8 +66,14 @@ pub async fn ask(
     let connector = state.connector.clone();
     let key = connector.key();
     let used = key.clone();
-    let events = state.answer_events.stream(&stream);
+    let by = Some(window.label());
+    let events = state.answer_events.stream(window.label(), &stream);
+    let mut started = false;
     let mut emit = |event: AnswerEvent| {
+        if let AnswerEvent::Started { conversation_id, .. } = &event {
+            started = true;
+            state.window_events.conversation_changed(Some(conversation_id), by);
+        }
         if let (AnswerEvent::Finished { cause: Some(cause), .. }, Some(used)) = (&event, &used) {
             connector.call_failed(used, cause);
         }
@@ -76,6 +84,9 @@ pub async fn ask(
         .ask(state.connector.gateway(), key, &conversation_id, &model, ask, &mut emit)
         .await;
     events.close();
+    if started {
+        state.window_events.conversation_changed(Some(&conversation_id), by);
+    }
     Ok(asked?)
 }
 
@@ -84,18 +95,19 @@ pub async fn ask(
 /// them, the answer's next update may go (`glama_core::chat::Pace`).
 #[tauri::command]
 pub async fn answer_events(
+    window: WebviewWindow,
     state: State<'_, AppState>,
     conversation_id: String,
     stream: String,
     painted: u64,
 ) -> Result<Option<Vec<AnswerEvent>>, AppError> {
-    let answer = state.answer_events.stream(&stream);
+    let answer = state.answer_events.stream(window.label(), &stream);
     if answer.all_painted(painted) {
         state.chats.shown(&conversation_id);
     }
     let events = answer.take().await;
     if events.is_none() {
-        state.answer_events.forget(&stream);
+        state.answer_events.forget(window.label(), &stream);
     }
     Ok(events)
 }

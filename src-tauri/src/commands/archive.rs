@@ -2,7 +2,7 @@
 
 use glama_core::store::archive::{self, ImportReport};
 use serde::Deserialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::error::AppError;
 use crate::files;
@@ -49,9 +49,13 @@ pub async fn export_chats(
     Ok(Some(path.display().to_string()))
 }
 
-/// Asks for an export file and adds its chats that are not here yet.
+/// Asks for an export file and adds its chats that are not here yet (told to every window).
 #[tauri::command]
-pub async fn import_chats(app: AppHandle, state: State<'_, AppState>) -> Result<Option<ImportReport>, AppError> {
+pub async fn import_chats(
+    app: AppHandle,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> Result<Option<ImportReport>, AppError> {
     let Some(path) = files::choose_open(&app).await else {
         return Ok(None);
     };
@@ -59,5 +63,7 @@ pub async fn import_chats(app: AppHandle, state: State<'_, AppState>) -> Result<
     let parsed = tokio::task::spawn_blocking(move || archive::parse(&bytes))
         .await
         .map_err(|e| AppError::Export(e.to_string()))??;
-    Ok(Some(state.store.run(move |db| archive::import(db, &parsed)).await?))
+    let report = state.store.run(move |db| archive::import(db, &parsed)).await?;
+    state.window_events.conversation_changed(None, Some(window.label()));
+    Ok(Some(report))
 }

@@ -1,19 +1,24 @@
 //! The conversations: new, listed, opened, paged through, renamed, deleted (and undone), their
-//! model, system prompt and draft, and search across them.
+//! model, system prompt and draft, and search across them. Each change but a draft's is told
+//! to every window, with the window that made it.
 
 use glama_core::store::conversations::{self, Conversation};
 use glama_core::store::messages::{self, MessagePage, Page};
 use glama_core::store::search::{self, SearchHit};
 use serde::Serialize;
-use tauri::State;
+use tauri::{State, WebviewWindow};
 
 use crate::error::AppError;
 use crate::state::AppState;
 
 #[tauri::command]
-pub async fn new_chat(state: State<'_, AppState>) -> Result<Conversation, AppError> {
+pub async fn new_chat(window: WebviewWindow, state: State<'_, AppState>) -> Result<Conversation, AppError> {
     let model = state.settings.get().model.unwrap_or_default();
-    Ok(state.store.run(move |db| conversations::create(db, &model)).await?)
+    let created = state.store.run(move |db| conversations::create(db, &model)).await?;
+    state
+        .window_events
+        .conversation_changed(Some(&created.id), Some(window.label()));
+    Ok(created)
 }
 
 /// What the window shows first: the chats and the one open last.
@@ -72,56 +77,86 @@ const PAGE_SIZE: usize = 40;
 
 #[tauri::command]
 pub async fn rename_chat(
+    window: WebviewWindow,
     state: State<'_, AppState>,
     conversation_id: String,
     title: String,
 ) -> Result<Conversation, AppError> {
-    Ok(state
+    let id = conversation_id.clone();
+    let renamed = state
         .store
-        .run(move |db| conversations::rename(db, &conversation_id, &title))
-        .await?)
+        .run(move |db| conversations::rename(db, &id, &title))
+        .await?;
+    state
+        .window_events
+        .conversation_changed(Some(&conversation_id), Some(window.label()));
+    Ok(renamed)
 }
 
 #[tauri::command]
-pub async fn delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<(), AppError> {
+pub async fn delete_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+) -> Result<(), AppError> {
     // A chat deleted while it streams stops; Undo brings back what it had.
     state.chats.stop(&conversation_id);
-    Ok(state
-        .store
-        .run(move |db| conversations::delete(db, &conversation_id))
-        .await?)
+    let id = conversation_id.clone();
+    state.store.run(move |db| conversations::delete(db, &id)).await?;
+    state
+        .window_events
+        .conversation_changed(Some(&conversation_id), Some(window.label()));
+    Ok(())
 }
 
 #[tauri::command]
-pub async fn undo_delete_chat(state: State<'_, AppState>, conversation_id: String) -> Result<Conversation, AppError> {
-    Ok(state
-        .store
-        .run(move |db| conversations::undo_delete(db, &conversation_id))
-        .await?)
+pub async fn undo_delete_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+) -> Result<Conversation, AppError> {
+    let id = conversation_id.clone();
+    let restored = state.store.run(move |db| conversations::undo_delete(db, &id)).await?;
+    state
+        .window_events
+        .conversation_changed(Some(&conversation_id), Some(window.label()));
+    Ok(restored)
 }
 
 #[tauri::command]
 pub async fn set_chat_model(
+    window: WebviewWindow,
     state: State<'_, AppState>,
     conversation_id: String,
     model: String,
 ) -> Result<(), AppError> {
-    Ok(state
+    let id = conversation_id.clone();
+    state
         .store
-        .run(move |db| conversations::set_model(db, &conversation_id, &model))
-        .await?)
+        .run(move |db| conversations::set_model(db, &id, &model))
+        .await?;
+    state
+        .window_events
+        .conversation_changed(Some(&conversation_id), Some(window.label()));
+    Ok(())
 }
 
 #[tauri::command]
 pub async fn set_system_prompt(
+    window: WebviewWindow,
     state: State<'_, AppState>,
     conversation_id: String,
     prompt: String,
 ) -> Result<(), AppError> {
-    Ok(state
+    let id = conversation_id.clone();
+    state
         .store
-        .run(move |db| conversations::set_system_prompt(db, &conversation_id, &prompt))
-        .await?)
+        .run(move |db| conversations::set_system_prompt(db, &id, &prompt))
+        .await?;
+    state
+        .window_events
+        .conversation_changed(Some(&conversation_id), Some(window.label()));
+    Ok(())
 }
 
 #[tauri::command]
