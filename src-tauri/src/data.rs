@@ -51,6 +51,7 @@ pub async fn delete_all_data(
     window: WebviewWindow,
     state: State<'_, AppState>,
 ) -> Result<Status, AppError> {
+    tracing::info!("deleting all data");
     // The keyring first: the key matters most. Cancel ends a sign-in in progress and deletes its
     // entry; disconnect deletes the key's.
     state.connector.cancel().await;
@@ -69,6 +70,12 @@ pub async fn delete_all_data(
         message: e.to_string(),
     })?;
     state.window_events.conversation_changed(None, Some(window.label()));
+    if let Err(e) = &keyring {
+        tracing::warn!(error = %e, "Delete all data: the keyring");
+    }
+    if let Err(e) = &folders {
+        tracing::warn!(error = %e, "Delete all data: the folders");
+    }
     keyring?;
     folders?;
     Ok(state.connector.status())

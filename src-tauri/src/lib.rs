@@ -9,6 +9,7 @@ mod data;
 mod error;
 mod events;
 mod files;
+mod logging;
 mod mailbox;
 mod rendering;
 mod state;
@@ -53,6 +54,8 @@ pub fn run() {
     let gateway = match glama_core::config::gateway_base_from_env() {
         Ok(url) => url,
         Err(e) => {
+            // On stderr, not in the log: whoever started the app from a terminal must read it,
+            // and the log's folder is only known once Tauri runs.
             eprintln!("Glama Chat cannot start: {e}");
             std::process::exit(2);
         }
@@ -82,6 +85,12 @@ pub fn run() {
         })
         .setup(move |app| {
             let handle = app.handle().clone();
+            logging::init(handle.path().app_log_dir().ok().as_deref());
+            tracing::info!(
+                version = %handle.package_info().version,
+                gateway = %gateway.origin().ascii_serialization(),
+                "Glama Chat starts"
+            );
             let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
             window::create_main(&handle, after_first_load)?;

@@ -44,6 +44,7 @@ impl AppState {
         });
         let (settings, note) = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
         if let Some(note) = note {
+            tracing::warn!(%note, "the settings file was set aside");
             window_events.notice(Notice {
                 kind: "settings_reset".into(),
                 message: note.to_string(),
@@ -51,6 +52,7 @@ impl AppState {
         }
         let opened = Store::open(&app.path().app_data_dir()?);
         if let Some(message) = opened.notice {
+            tracing::warn!(%message, "the chat history could not be opened as it was");
             window_events.notice(Notice {
                 kind: "store".into(),
                 message,

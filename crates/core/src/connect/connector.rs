@@ -336,6 +336,7 @@ impl Connector {
                 } else if rejection.is_visible() {
                     inner.notice("callback_rejected", rejection.to_string());
                 }
+                tracing::info!(%rejection, "a sign-in callback was refused");
                 Err(ConnectError::Rejected(rejection))
             }
         })?;
@@ -347,6 +348,10 @@ impl Connector {
             })),
             Accepted::Code { code, verifier } => self.finish(code, verifier, generation).await,
         };
+        match &result {
+            Ok(()) => tracing::info!("signed in"),
+            Err(e) => tracing::warn!(kind = e.kind(), "a sign-in did not finish"),
+        }
         if let Err(e) = &result {
             self.update(|inner| {
                 if inner.generation != generation {
@@ -447,6 +452,7 @@ impl Connector {
     /// at launch). Any other failure says nothing about the key.
     pub fn call_failed(&self, used: &ApiKey, error: &GatewayError) {
         if matches!(error, GatewayError::Unauthorized) {
+            tracing::warn!("Glama answered 401: the key in use is rejected");
             self.key_rejected(used);
         }
     }
@@ -481,11 +487,15 @@ impl Connector {
     /// only the cold-start case is lost, and the flow in memory still works.
     async fn save_pending(&self, saved: Option<String>) {
         let vault = self.vault.clone();
-        let _ = tokio::task::spawn_blocking(move || match saved {
+        let kept = tokio::task::spawn_blocking(move || match saved {
             Some(text) => vault.set(Item::PendingSignIn, &text),
             None => vault.delete(Item::PendingSignIn),
         })
-        .await;
+        .await
+        .unwrap_or_else(|e| Err(VaultError::Failed(e.to_string())));
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, "the keyring did not keep the pending sign-in");
+        }
     }
 
     fn expire_later(&self, generation: u64) {
