@@ -35,6 +35,7 @@ fn main() {
             "stop_answer",
             "answer_events",
             "open_link",
+            "attachment_fits",
             "attach_bytes",
             "attach_files",
             "draft_attachments",

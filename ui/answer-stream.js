@@ -3,7 +3,6 @@
 // next update only once the page has painted every update before it (glama_core::chat::Pace);
 // what the page does with each event is the handler's.
 import * as api from './api.js';
-import { isUpdate } from './rules.js';
 
 /** @import { AnswerEvent } from './api.js' */
 
@@ -50,15 +49,14 @@ export async function followAnswer(conversationId, stream, handle) {
       painting = false;
       await afterPaint();
     }
-    const events = await api.answerEvents(conversationId, stream, painted);
-    if (events === null) return;
-    for (const e of events) {
-      if (isUpdate(e)) {
-        painted += 1;
-        painting = true;
-      }
+    const batch = await api.answerEvents(conversationId, stream, painted);
+    if (batch === null) return;
+    for (const e of batch.events) {
       // One event the page failed on must not stop the rest.
       try { handle(e); } catch (err) { console.error(err); }
     }
+    // Rust counts the updates (the events the page lays out) it has handed over.
+    painting = batch.updates > painted;
+    painted = batch.updates;
   }
 }

@@ -326,9 +326,18 @@ export const ask = (conversationId, model, request, stream) =>
   invoke('ask', { conversationId, model, request, stream });
 
 /**
+ * Some of an answer's events, and how many updates (events the page lays out) it has been handed
+ * so far, these included.
+ * @typedef {object} AnswerBatch
+ * @property {AnswerEvent[]} events
+ * @property {number} updates
+ */
+
+/**
  * The next events of answer `stream`, once there are some; null once it has ended and the page
- * has them all. `painted`: how many updates the page has on screen.
- * @type {(conversationId: string, stream: string, painted: number) => Promise<AnswerEvent[] | null>}
+ * has them all. `painted`: how many updates the page has on screen (the last batch's `updates`,
+ * once painted).
+ * @type {(conversationId: string, stream: string, painted: number) => Promise<AnswerBatch | null>}
  */
 export const answerEvents = (conversationId, stream, painted) =>
   invoke('answer_events', { conversationId, stream, painted });
@@ -358,6 +367,7 @@ export const openLink = (url) => invoke('open_link', { url });
  * @property {number} size
  * @property {number | null} width
  * @property {number | null} height
+ * @property {string | null} thumbnail  where an image's thumbnail is served from
  */
 
 /**
@@ -367,6 +377,13 @@ export const openLink = (url) => invoke('open_link', { url });
  * @property {AttachmentView[]} attached
  * @property {AppError[]} refused  why each file left out was
  */
+
+/**
+ * Whether a file of `size` bytes can be attached, asked before its bytes are read: rejects with
+ * Rust's words (`attachment_too_large`) when it cannot.
+ * @type {(name: string, size: number) => Promise<void>}
+ */
+export const attachmentFits = (name, size) => invoke('attachment_fits', { name, size });
 
 /**
  * Adds a pasted or dropped file to the chat's composer: its bytes go as the raw IPC body (never

@@ -15,9 +15,19 @@ use crate::error::AppError;
 use crate::files;
 use crate::state::AppState;
 
-/// The scheme thumbnails are served from: `glama-attachment://localhost/<id>` (on Windows
-/// `http://glama-attachment.localhost/<id>`). The CSP's `img-src` allows this origin alone.
-pub const SCHEME: &str = "glama-attachment";
+/// Whether a file of `size` bytes can be attached, asked before the window reads it: a larger
+/// one is refused in words without its bytes ever entering the page.
+#[tauri::command]
+pub fn attachment_fits(name: String, size: u64) -> Result<(), AppError> {
+    if size > MAX_INPUT_BYTES as u64 {
+        return Err(AttachError::FileTooLarge {
+            name: attach::display_name(&name),
+            size: size.min(usize::MAX as u64) as usize,
+        }
+        .into());
+    }
+    Ok(())
+}
 
 /// Adds what the window pasted or dropped to the chat's composer. The body is the file's bytes;
 /// the headers name the chat and the file (percent-encoded: headers are ASCII).
@@ -134,10 +144,11 @@ pub async fn remove_attachment(
 }
 
 /// Serves `glama-attachment://localhost/<id>`: the image with that id from this profile's store,
-/// with its own media type and `nosniff`; anything else is a 404. Only our window may ask.
+/// with its own media type and `nosniff`; anything else is a 404. Only our windows may ask (the
+/// main window and issue 28's quick ask).
 pub fn protocol<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
-    let ours = ctx.webview_label() == crate::window::MAIN;
+    let ours = crate::window::is_ours(ctx.webview_label());
     let id = request.uri().path().trim_start_matches('/').to_string();
     tauri::async_runtime::spawn(async move {
         let found = match app.try_state::<AppState>() {

@@ -21,5 +21,7 @@ pub async fn open(url: &str) -> bool {
             Err(_) => return true,
         }
     }
+    // Not the URL: a sign-in link carries its state, and a link from an answer is its text.
+    tracing::warn!("no browser could open a link");
     false
 }

@@ -80,6 +80,10 @@ fn register_scheme(app: &AppHandle) {
     let outcome = std::env::current_exe()
         .map_err(|e| e.to_string())
         .and_then(|this| ensure_registered(&scheme(app), &this).map_err(|e| e.to_string()));
+    match &outcome {
+        Ok(registration) => tracing::info!(?registration, "the sign-in link's handler"),
+        Err(e) => tracing::warn!(error = %e, "the sign-in link could not be registered"),
+    }
     match outcome {
         Ok(Registration::AlreadyThis | Registration::Registered) => {}
         Ok(Registration::InstalledCopy(installed)) => notice(
@@ -110,6 +114,7 @@ fn register_scheme(app: &AppHandle) {
         return;
     }
     if let Err(e) = app.deep_link().register_all() {
+        tracing::warn!(error = %e, "the sign-in link could not be registered");
         notice(
             app,
             ErrorCode::SchemeNotRegistered,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use glama_core::connect::Status;
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, State, WebviewWindow};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -43,9 +43,15 @@ pub fn about(app: AppHandle, state: State<'_, AppState>) -> About {
 
 /// Deletes everything the app keeps: the keyring entries (the key and any sign-in in progress),
 /// the conversations, the settings and the app's folders. Everything that can be deleted is,
-/// even when one part fails; the first failure is then returned.
+/// even when one part fails; the first failure is then returned. Every window is told that
+/// every conversation changed.
 #[tauri::command]
-pub async fn delete_all_data(app: AppHandle, state: State<'_, AppState>) -> Result<Status, AppError> {
+pub async fn delete_all_data(
+    app: AppHandle,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> Result<Status, AppError> {
+    tracing::info!("deleting all data");
     // The keyring first: the key matters most. Cancel ends a sign-in in progress and deletes its
     // entry; disconnect deletes the key's.
     state.connector.cancel().await;
@@ -63,6 +69,13 @@ pub async fn delete_all_data(app: AppHandle, state: State<'_, AppState>) -> Resu
         path: "the app's folders".into(),
         message: e.to_string(),
     })?;
+    state.window_events.conversation_changed(None, Some(window.label()));
+    if let Err(e) = &keyring {
+        tracing::warn!(error = %e, "Delete all data: the keyring");
+    }
+    if let Err(e) = &folders {
+        tracing::warn!(error = %e, "Delete all data: the folders");
+    }
     keyring?;
     folders?;
     Ok(state.connector.status())

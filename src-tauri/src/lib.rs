@@ -9,11 +9,13 @@ mod data;
 mod error;
 mod events;
 mod files;
+mod logging;
 mod mailbox;
 mod rendering;
 mod state;
 mod window;
 
+use glama_core::store::attachments::THUMBNAIL_SCHEME;
 use tauri::Manager;
 
 /// Runs every async task of the app (commands, answers, HTTP) on one thread of its own.
@@ -53,6 +55,8 @@ pub fn run() {
     let gateway = match glama_core::config::gateway_base_from_env() {
         Ok(url) => url,
         Err(e) => {
+            // On stderr, not in the log: whoever started the app from a terminal must read it,
+            // and the log's folder is only known once Tauri runs.
             eprintln!("Glama Chat cannot start: {e}");
             std::process::exit(2);
         }
@@ -69,43 +73,62 @@ pub fn run() {
     let builder = callbacks::with_deep_link_plugin(builder);
     builder
         .plugin(tauri_plugin_dialog::init())
-        .register_asynchronous_uri_scheme_protocol(attachments::SCHEME, attachments::protocol)
+        .register_asynchronous_uri_scheme_protocol(THUMBNAIL_SCHEME, attachments::protocol)
+        .on_window_event(|window, event| {
+            // A closed window's page reads nothing more: its news and its answers' events
+            // stop being kept (the answers go on and are saved).
+            if let tauri::WindowEvent::Destroyed = event {
+                if let Some(state) = window.try_state::<state::AppState>() {
+                    state.window_events.forget(window.label());
+                    state.answer_events.forget_window(window.label());
+                }
+            }
+        })
         .setup(move |app| {
             let handle = app.handle().clone();
+            logging::init(handle.path().app_log_dir().ok().as_deref());
+            tracing::info!(
+                version = %handle.package_info().version,
+                gateway = %gateway.origin().ascii_serialization(),
+                "Glama Chat starts"
+            );
             let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
             window::create_main(&handle, after_first_load)?;
+            #[cfg(debug_assertions)]
+            window::open_quick_ask_for_tests(&handle)?;
             callbacks::init(&handle);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::connection_status,
-            commands::window_events,
-            commands::connect,
-            commands::cancel_connect,
-            commands::disconnect,
-            commands::keep_key_for_session,
-            commands::list_models,
-            commands::get_settings,
-            commands::set_settings,
-            commands::new_chat,
-            commands::chats_at_start,
-            commands::list_chats,
-            commands::open_chat,
-            commands::chat_messages,
-            commands::rename_chat,
-            commands::delete_chat,
-            commands::undo_delete_chat,
-            commands::set_chat_model,
-            commands::set_system_prompt,
-            commands::save_draft,
-            commands::search_chats,
-            commands::export_chats,
-            commands::import_chats,
-            commands::ask,
-            commands::stop_answer,
-            commands::answer_events,
-            commands::open_link,
+            commands::connection::connection_status,
+            commands::news::window_events,
+            commands::connection::connect,
+            commands::connection::cancel_connect,
+            commands::connection::disconnect,
+            commands::connection::keep_key_for_session,
+            commands::answers::list_models,
+            commands::settings::get_settings,
+            commands::settings::set_settings,
+            commands::chats::new_chat,
+            commands::chats::chats_at_start,
+            commands::chats::list_chats,
+            commands::chats::open_chat,
+            commands::chats::chat_messages,
+            commands::chats::rename_chat,
+            commands::chats::delete_chat,
+            commands::chats::undo_delete_chat,
+            commands::chats::set_chat_model,
+            commands::chats::set_system_prompt,
+            commands::chats::save_draft,
+            commands::chats::search_chats,
+            commands::archive::export_chats,
+            commands::archive::import_chats,
+            commands::answers::ask,
+            commands::answers::stop_answer,
+            commands::answers::answer_events,
+            commands::links::open_link,
+            attachments::attachment_fits,
             attachments::attach_bytes,
             attachments::attach_files,
             attachments::draft_attachments,

@@ -45,10 +45,12 @@ impl AppState {
         });
         let (settings, note) = SettingsFile::load(app.path().app_config_dir()?.join("settings.json"));
         if let Some(note) = note {
+            tracing::warn!(%note, "the settings file was set aside");
             window_events.notice(Notice::new(ErrorCode::SettingsReset, note.to_string()));
         }
         let opened = Store::open(&app.path().app_data_dir()?);
         if let Some(notice) = opened.notice {
+            tracing::warn!(kind = %notice.kind, message = %notice.message, "the chat history could not be opened as it was");
             window_events.notice(notice);
         }
         let store = Arc::new(opened.store);

@@ -1,4 +1,4 @@
-//! The main window. It may only ever show the app's own pages: any navigation elsewhere
+//! The app's windows. Each may only ever show the app's own pages: any navigation elsewhere
 //! (a link in a model's answer, a redirect) is refused; links go to the system browser instead.
 
 use tauri::webview::PageLoadEvent;
@@ -6,22 +6,53 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
 pub const MAIN: &str = "main";
 
-/// Creates the window; `loaded` runs once, when its page has first loaded.
+/// The quick-ask window of issue 28: a second window on the same page, with its own
+/// capability (`capabilities/quick-ask.json`). Until that issue gives it a way to open, only a
+/// debug build's test hook opens it ([`open_quick_ask_for_tests`]).
+pub const QUICK_ASK: &str = "quick-ask";
+
+/// A window of ours: the ones that may be served thumbnails.
+pub fn is_ours(label: &str) -> bool {
+    matches!(label, MAIN | QUICK_ASK)
+}
+
+/// A window showing the app's page, kept to the app's own pages.
+fn app_window<'a>(app: &'a AppHandle, label: &str) -> WebviewWindowBuilder<'a, tauri::Wry, AppHandle> {
+    WebviewWindowBuilder::new(app, label, WebviewUrl::App("index.html".into()))
+        .on_navigation(is_app_url)
+        // The page handles drops itself (HTML5 events carry the files' bytes, never their paths).
+        .disable_drag_drop_handler()
+}
+
+/// Creates the main window; `loaded` runs once, when its page has first loaded.
 pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()> {
     let once = std::sync::Once::new();
-    WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
+    app_window(app, MAIN)
         .title("Glama Chat")
         .inner_size(1040.0, 760.0)
         .min_inner_size(520.0, 420.0)
-        .on_navigation(is_app_url)
         .on_page_load(move |window, payload| {
             if payload.event() == PageLoadEvent::Finished {
                 once.call_once(|| loaded(window.app_handle()));
             }
         })
-        // The page handles drops itself (HTML5 events carry the files' bytes, never their paths).
-        .disable_drag_drop_handler()
         .build()?;
+    Ok(())
+}
+
+/// Set by the end-to-end tests: a debug build then opens the quick-ask window at start, so a
+/// second page can be driven before issue 28 adds its shortcut. Release builds have no such hook.
+#[cfg(debug_assertions)]
+const TEST_QUICK_ASK: &str = "GLAMA_CHAT_TEST_QUICK_ASK";
+
+#[cfg(debug_assertions)]
+pub fn open_quick_ask_for_tests(app: &AppHandle) -> tauri::Result<()> {
+    if std::env::var_os(TEST_QUICK_ASK).is_some() {
+        app_window(app, QUICK_ASK)
+            .title("Glama Chat — Quick ask")
+            .inner_size(640.0, 480.0)
+            .build()?;
+    }
     Ok(())
 }
 
@@ -46,6 +77,51 @@ pub fn bring_to_front(app: &AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn capability(file: &str) -> serde_json::Value {
+        let path = format!("{}/src-tauri/capabilities/{file}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("a capability file")).expect("JSON")
+    }
+
+    /// Least privilege for the second window: only what asking needs, and no plugin command
+    /// (a `plugin:` permission would reach past our commands).
+    #[test]
+    fn the_quick_ask_window_may_only_ask() {
+        let quick = capability("quick-ask.json");
+        assert_eq!(quick["windows"], serde_json::json!([QUICK_ASK]));
+        let granted: Vec<&str> = quick["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            granted,
+            [
+                "allow-connection-status",
+                "allow-window-events",
+                "allow-list-models",
+                "allow-get-settings",
+                "allow-new-chat",
+                "allow-ask",
+                "allow-answer-events",
+                "allow-stop-answer",
+                "allow-open-link",
+            ]
+        );
+        let main = capability("default.json");
+        assert_eq!(
+            main["windows"],
+            serde_json::json!([MAIN]),
+            "each window has its own file"
+        );
+        assert!(main["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p.as_str().is_some_and(|p| p.starts_with("allow-"))));
+        assert!(is_ours(MAIN) && is_ours(QUICK_ASK) && !is_ours("other"));
+    }
 
     #[test]
     fn only_app_pages_are_navigable() {

@@ -1,8 +1,6 @@
 // @ts-check
 // Attachments as chips: a thumbnail for an image (served by Rust's own protocol), an icon for a
 // text file, the name, and a remove button where one can be taken off.
-import { thumbnailUrl } from '../rules.js';
-
 /** @import { AttachmentView } from '../api.js' */
 
 /**
@@ -22,7 +20,7 @@ export function chip(a, onRemove = null) {
     img.className = 'thumb';
     img.alt = '';
     img.setAttribute('data-testid', 'attachment-thumb');
-    img.src = thumbnailUrl(a.id);
+    img.src = a.thumbnail ?? '';
     el.appendChild(img);
   } else {
     const icon = document.createElement('span');

@@ -4,7 +4,6 @@
 // decides what a file is, scales images and keeps them; the tray's chips show what waits to be
 // sent with the next question, per chat.
 import * as api from '../api.js';
-import { tooLargeToAttach } from '../rules.js';
 import { openId } from '../state.js';
 import { showBanner, showError } from './banner.js';
 import { chip } from './attachment-chips.js';
@@ -89,9 +88,10 @@ function attachFiles(files) {
   for (const file of files) {
     queue = queue.then(async () => {
       const name = file.name || 'pasted';
-      const tooLarge = tooLargeToAttach(name, file.size);
-      if (tooLarge) {
-        showBanner(tooLarge, 'attachment_too_large');
+      try {
+        await api.attachmentFits(name, file.size);
+      } catch (e) {
+        showError(e);
         return;
       }
       // Scaling a large photo takes a moment: show that it is coming.

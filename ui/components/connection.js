@@ -138,7 +138,7 @@ async function follow(reader) {
     if (news === null) return;
     for (const e of news.events) {
       if (e.event === 'connection') showEvent(e.data);
-      else showBanner(e.data.message, e.data.kind);
+      else if (e.event === 'notice') showBanner(e.data.message, e.data.kind);
     }
   }
 }

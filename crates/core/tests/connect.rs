@@ -236,6 +236,36 @@ async fn a_rejected_key_stays_rejected_until_replaced() {
     rig.connector.disconnect().await.unwrap();
 }
 
+/// Every call made with the key goes through one rule: Glama's 401 rejects that key; any other
+/// failure (a 503, say) leaves it connected.
+#[tokio::test]
+async fn only_a_401_to_a_call_rejects_the_key_it_was_made_with() {
+    let rig = rig().await;
+    let url = rig.connector.connect(None).await.unwrap();
+    reqwest::get(rig.authorize(&url).await).await.unwrap();
+    let key = rig.connector.key().expect("connected");
+
+    // Both lists (the rich one, then the OpenAI one it falls back to) answer 503.
+    rig.fake.script_models(fake_gateway::ModelsScenario::Status(503));
+    rig.fake.script_models(fake_gateway::ModelsScenario::Status(503));
+    let error = rig.connector.gateway().models(&key).await.unwrap_err();
+    rig.connector.call_failed(&key, &error);
+    assert!(matches!(rig.connector.status(), Status::Connected { .. }), "{error:?}");
+
+    rig.fake.script_models(fake_gateway::ModelsScenario::Status(401));
+    let error = rig.connector.gateway().models(&key).await.unwrap_err();
+    assert_eq!(error, glama_core::gateway::GatewayError::Unauthorized);
+    rig.connector.call_failed(&ApiKey::new("an-older-key"), &error);
+    assert!(
+        matches!(rig.connector.status(), Status::Connected { .. }),
+        "a 401 to another key says nothing about this one"
+    );
+    rig.connector.call_failed(&key, &error);
+    assert!(matches!(rig.connector.status(), Status::Error { ref kind, .. } if kind == "key_rejected"));
+    assert_eq!(rig.connector.key(), None);
+    rig.connector.disconnect().await.unwrap();
+}
+
 #[tokio::test]
 async fn cancel_during_the_exchange_wins() {
     let rig = rig().await;

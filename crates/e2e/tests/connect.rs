@@ -256,3 +256,24 @@ async fn hostile_arguments_crash_nothing() {
     assert_eq!(app.connection_state().await, "disconnected");
     app.quit().await;
 }
+
+/// The app's log, a file in its folder, says what happened, and never holds the key or what
+/// was written: neither the question nor the answer.
+#[tokio::test]
+async fn the_log_says_what_happened_but_never_the_key_or_the_words() {
+    let (session, app) = Session::connected().await;
+    let question = "a question only the window may know";
+    app.send(question).await;
+    app.wait_last_answer("done").await;
+    let key = session.gateway.issued_keys().pop().unwrap();
+    let log: String = std::fs::read_dir(session.data_dir().join("logs"))
+        .expect("a log folder in the app's folder")
+        .flatten()
+        .map(|file| std::fs::read_to_string(file.path()).unwrap())
+        .collect();
+    assert!(log.contains("signed in"), "{log}");
+    for secret in [key.as_str(), question, "Echo:"] {
+        assert!(!log.contains(secret), "{secret:?} is in the log:\n{log}");
+    }
+    app.quit().await;
+}

@@ -66,7 +66,7 @@ impl AnswerEvent {
     }
 }
 
-/// Where a turn is (see [`Turn`](super::turn)): told to the sink as it moves on.
+/// Where a turn is (`turn.rs`): told to the sink as it moves on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// The question is saved and the request is on its way (or waits to be sent again).

@@ -253,8 +253,8 @@ impl Connector {
     /// Checks a stored key in the background; only a 401 changes anything.
     pub async fn verify_stored_key(&self) {
         let Some(key) = self.key() else { return };
-        if let Err(GatewayError::Unauthorized) = self.gateway.check_key(&key).await {
-            self.key_rejected(&key);
+        if let Err(e) = self.gateway.check_key(&key).await {
+            self.call_failed(&key, &e);
         }
     }
 
@@ -334,6 +334,7 @@ impl Connector {
                 } else if rejection.is_visible() {
                     inner.notice(ErrorCode::CallbackRejected, rejection.to_string());
                 }
+                tracing::info!(%rejection, "a sign-in callback was refused");
                 Err(ConnectError::Rejected(rejection))
             }
         })?;
@@ -345,6 +346,10 @@ impl Connector {
             })),
             Accepted::Code { code, verifier } => self.finish(code, verifier, generation).await,
         };
+        match &result {
+            Ok(()) => tracing::info!("signed in"),
+            Err(e) => tracing::warn!(kind = %e.kind(), "a sign-in did not finish"),
+        }
         if let Err(e) = &result {
             self.update(|inner| {
                 if inner.generation != generation {
@@ -440,6 +445,16 @@ impl Connector {
         }
     }
 
+    /// Glama answered `error` to a call made with `used`. A 401 means that key is rejected: the
+    /// one place this rule lives, for every call made with the key (models, answers, the check
+    /// at launch). Any other failure says nothing about the key.
+    pub fn call_failed(&self, used: &ApiKey, error: &GatewayError) {
+        if matches!(error, GatewayError::Unauthorized) {
+            tracing::warn!("Glama answered 401: the key in use is rejected");
+            self.key_rejected(used);
+        }
+    }
+
     /// A call made with `refused` was answered 401. A late answer about a key that has since
     /// been replaced changes nothing; a sign-in in progress keeps its status until it ends.
     pub fn key_rejected(&self, refused: &ApiKey) {
@@ -470,11 +485,15 @@ impl Connector {
     /// only the cold-start case is lost, and the flow in memory still works.
     async fn save_pending(&self, saved: Option<String>) {
         let vault = self.vault.clone();
-        let _ = tokio::task::spawn_blocking(move || match saved {
+        let kept = tokio::task::spawn_blocking(move || match saved {
             Some(text) => vault.set(Item::PendingSignIn, &text),
             None => vault.delete(Item::PendingSignIn),
         })
-        .await;
+        .await
+        .unwrap_or_else(|e| Err(VaultError::Failed(e.to_string())));
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, "the keyring did not keep the pending sign-in");
+        }
     }
 
     fn expire_later(&self, generation: u64) {

@@ -23,6 +23,22 @@ pub struct AttachmentView {
     pub size: u64,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Where the window loads an image's thumbnail from; none for a text file.
+    pub thumbnail: Option<String>,
+}
+
+/// The scheme of the protocol the shell serves image thumbnails by (the window's CSP allows
+/// its origin for images, and nothing else).
+pub const THUMBNAIL_SCHEME: &str = "glama-attachment";
+
+/// Where image `id`'s thumbnail is served: `glama-attachment://localhost/<id>`; Windows'
+/// webview reaches a custom scheme as `http://<scheme>.localhost/`.
+fn thumbnail_url(id: &str) -> String {
+    if cfg!(windows) {
+        format!("http://{THUMBNAIL_SCHEME}.localhost/{id}")
+    } else {
+        format!("{THUMBNAIL_SCHEME}://localhost/{id}")
+    }
 }
 
 const TOO_MANY: &str = "A message can carry at most 10 attachments.";
@@ -268,10 +284,13 @@ fn views(db: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Ve
     let mut st = db.prepare_cached(sql)?;
     let rows = st
         .query_map(params, |r| {
+            let id: String = r.get(0)?;
+            let kind = kind(&r.get::<_, String>(2)?)?;
             Ok(AttachmentView {
-                id: r.get(0)?,
+                thumbnail: (kind == Kind::Image).then(|| thumbnail_url(&id)),
+                id,
                 name: r.get(1)?,
-                kind: kind(&r.get::<_, String>(2)?)?,
+                kind,
                 media_type: r.get(3)?,
                 size: r.get::<_, i64>(4)?.max(0) as u64,
                 width: r.get(5)?,

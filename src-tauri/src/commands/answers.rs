@@ -1,0 +1,104 @@
+//! Answers: the models to answer with, asking for one, taking its events as it streams, Stop.
+
+use glama_core::chat::{AnswerEvent, AnswerSink, Ask, ChatError, Glama};
+use glama_core::gateway::types::ModelInfo;
+use glama_core::store::rows::MessageStatus;
+use tauri::{State, WebviewWindow};
+
+use crate::error::AppError;
+use crate::events::{AnswerBatch, AnswerStream};
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn list_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
+    let key = state.connector.key().ok_or(ChatError::NotConnected)?;
+    let models = state.connector.gateway().models(&key).await;
+    Ok(models.inspect_err(|e| state.connector.call_failed(&key, e))?)
+}
+
+/// Streams one answer and resolves when it has ended. Its events wait for the page in the
+/// mailbox of `stream`, an id the calling window's page chose (`answer_events`). Its start and
+/// its end are told to every window.
+#[tauri::command]
+pub async fn ask(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    model: String,
+    request: Ask,
+    stream: String,
+) -> Result<MessageStatus, AppError> {
+    let connector = &state.connector;
+    let key = connector.key();
+    let glama = Glama::connected(connector.gateway().clone(), key.clone())?;
+    let answer = state.answer_events.stream(window.label(), &stream);
+    let mut sink = ToWindow {
+        answer: &answer,
+        state: &state,
+        by: window.label(),
+        started: false,
+    };
+    let asked = state
+        .chats
+        .ask(&glama, &conversation_id, &model, request, &mut sink)
+        .await;
+    answer.close();
+    if sink.started {
+        state
+            .window_events
+            .conversation_changed(Some(&conversation_id), Some(window.label()));
+    }
+    let answered = asked?;
+    if let Some(cause) = &answered.error {
+        connector.call_failed(&glama.key, cause);
+    }
+    Ok(answered.status)
+}
+
+/// An answer's events on their way to the window that asked; its start is told to every window.
+struct ToWindow<'a> {
+    answer: &'a AnswerStream,
+    state: &'a AppState,
+    by: &'a str,
+    started: bool,
+}
+
+impl AnswerSink for ToWindow<'_> {
+    fn event(&mut self, event: AnswerEvent) {
+        if let AnswerEvent::Started { conversation_id, .. } = &event {
+            self.started = true;
+            self.state
+                .window_events
+                .conversation_changed(Some(conversation_id), Some(self.by));
+        }
+        self.answer.push(event);
+    }
+}
+
+/// The next events of answer `stream`, once there are some; `None` once it has ended and the
+/// page has them all. `painted`: how many updates the page has on screen (the `updates` of the
+/// last batch, once painted); when that is all of them, the answer's next update may go
+/// (`glama_core::chat::Pace`).
+#[tauri::command]
+pub async fn answer_events(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    stream: String,
+    painted: u64,
+) -> Result<Option<AnswerBatch>, AppError> {
+    let answer = state.answer_events.stream(window.label(), &stream);
+    if answer.all_painted(painted) {
+        state.chats.shown(&conversation_id);
+    }
+    let batch = answer.take().await;
+    if batch.is_none() {
+        state.answer_events.forget(window.label(), &stream);
+    }
+    Ok(batch)
+}
+
+#[tauri::command]
+pub fn stop_answer(state: State<'_, AppState>, conversation_id: String) -> bool {
+    state.chats.stop(&conversation_id)
+}

@@ -1,0 +1,134 @@
+//! The conversations: new, listed, opened, paged through, renamed, deleted (and undone), their
+//! model, system prompt and draft, and search across them. Each change but a draft's is told
+//! to every window, with the window that made it.
+
+use glama_core::chat::view::MessagePage;
+use glama_core::store::conversations::Conversation;
+use glama_core::store::paging::Page;
+use glama_core::store::search::SearchHit;
+use serde::Serialize;
+use tauri::{State, WebviewWindow};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Tells every window that `window` changed conversation `id`.
+fn changed(state: &AppState, window: &WebviewWindow, id: &str) {
+    state.window_events.conversation_changed(Some(id), Some(window.label()));
+}
+
+#[tauri::command]
+pub async fn new_chat(window: WebviewWindow, state: State<'_, AppState>) -> Result<Conversation, AppError> {
+    let model = state.settings.get().model.unwrap_or_default();
+    let created = state.store.create_conversation(model).await?;
+    changed(&state, &window, &created.id);
+    Ok(created)
+}
+
+/// What the window shows first: the chats and the one open last.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatsAtStart {
+    conversations: Vec<Conversation>,
+    active_id: Option<String>,
+}
+
+#[tauri::command]
+pub async fn chats_at_start(state: State<'_, AppState>) -> Result<ChatsAtStart, AppError> {
+    let (conversations, active_id) = state.store.conversations_and_active().await?;
+    Ok(ChatsAtStart {
+        conversations,
+        active_id,
+    })
+}
+
+#[tauri::command]
+pub async fn list_chats(state: State<'_, AppState>) -> Result<Vec<Conversation>, AppError> {
+    Ok(state.store.conversations().await?)
+}
+
+/// Opens a chat: it becomes the one reopened at start.
+#[tauri::command]
+pub async fn open_chat(state: State<'_, AppState>, conversation_id: String) -> Result<Conversation, AppError> {
+    Ok(state.store.open_conversation(conversation_id).await?)
+}
+
+/// A page of a chat's messages (the newest by default), answers already rendered.
+#[tauri::command]
+pub async fn chat_messages(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    page: Option<Page>,
+) -> Result<MessagePage, AppError> {
+    Ok(state.chats.page(conversation_id, page.unwrap_or(Page::Latest)).await?)
+}
+
+#[tauri::command]
+pub async fn rename_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    title: String,
+) -> Result<Conversation, AppError> {
+    let renamed = state.store.rename_conversation(conversation_id.clone(), title).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(renamed)
+}
+
+#[tauri::command]
+pub async fn delete_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+) -> Result<(), AppError> {
+    // A chat deleted while it streams stops; Undo brings back what it had.
+    state.chats.stop(&conversation_id);
+    state.store.delete_conversation(conversation_id.clone()).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn undo_delete_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+) -> Result<Conversation, AppError> {
+    let restored = state.store.undo_delete_conversation(conversation_id.clone()).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(restored)
+}
+
+#[tauri::command]
+pub async fn set_chat_model(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    model: String,
+) -> Result<(), AppError> {
+    state.store.set_model(conversation_id.clone(), model).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_system_prompt(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    prompt: String,
+) -> Result<(), AppError> {
+    state.store.set_system_prompt(conversation_id.clone(), prompt).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn save_draft(state: State<'_, AppState>, conversation_id: String, draft: String) -> Result<(), AppError> {
+    Ok(state.store.save_draft(conversation_id, draft).await?)
+}
+
+#[tauri::command]
+pub async fn search_chats(state: State<'_, AppState>, query: String) -> Result<Vec<SearchHit>, AppError> {
+    Ok(state.store.search(query).await?)
+}

@@ -1,0 +1,21 @@
+//! Commands: thin adapters from the window's intents to `glama-core`, one file per job. None
+//! of them returns the API key; connection status carries only its masked tail.
+//!
+//! - `connection`: the status, Connect, Cancel, Disconnect, keeping a key for the session;
+//! - `news`: what Rust tells the window (status changes, notices), taken by the page;
+//! - `chats`: the conversations and their messages, drafts and search;
+//! - `answers`: the models, asking for an answer, its events, Stop;
+//! - `archive`: export and import;
+//! - `settings`: the person's choices;
+//! - `links`: a link from an answer, opened in the browser.
+//!
+//! Attachments (`crate::attachments`) and the person's data (`crate::data`) keep their
+//! commands beside the rest of their job.
+
+pub mod answers;
+pub mod archive;
+pub mod chats;
+pub mod connection;
+pub mod links;
+pub mod news;
+pub mod settings;
