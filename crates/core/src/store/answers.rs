@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 use super::rows::{self, Author, ErrorView, MessageStatus, NewRow, Rendered, StopReason};
 use super::{attachments, conversations, new_id, now_ms, Result, StoreError};
 use crate::attach::parts::Loaded;
-use crate::usage::{Usage, UsageSource};
+use crate::usage::{stored_count, Usage, UsageSource};
 
 /// Adds the person's question at `seq`, with what waits in the chat's composer (its draft
 /// attachments, its draft text spent).
@@ -193,14 +193,14 @@ pub fn set_usage(db: &Connection, message_id: &str, usage: &Usage) -> Result<()>
          WHERE id = ?1",
         params![
             message_id,
-            usage.prompt_tokens.map(|n| n as i64),
-            usage.completion_tokens.map(|n| n as i64),
+            usage.prompt_tokens.map(stored_count),
+            usage.completion_tokens.map(stored_count),
             usage.cost_usd,
             match usage.source {
                 UsageSource::Glama => "glama",
                 UsageSource::Stream => "stream",
             },
-            usage.reasoning_tokens.map(|n| n as i64),
+            usage.reasoning_tokens.map(stored_count),
         ],
     )?;
     Ok(())
