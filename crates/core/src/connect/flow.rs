@@ -42,8 +42,14 @@ impl PendingFlow {
         self.target.url(self.state.expose())
     }
 
+    /// Past its lifetime, or started further in the future than that (a start time from the
+    /// keyring is not ours to trust, and would otherwise never expire).
     pub fn expired(&self, now: SystemTime) -> bool {
-        now.duration_since(self.started_at).unwrap_or_default() >= FLOW_LIFETIME
+        let apart = match now.duration_since(self.started_at) {
+            Ok(since) => since,
+            Err(ahead) => ahead.duration(),
+        };
+        apart >= FLOW_LIFETIME
     }
 
     /// A form that survives a restart (kept in the keyring, never in a file), so a callback
@@ -62,13 +68,16 @@ impl PendingFlow {
         serde_json::to_string(&saved).expect("plain struct serializes")
     }
 
+    /// A flow saved by [`to_saved`](Self::to_saved); `None` for anything else. The keyring is
+    /// outside the app, so a start time past what the clock can hold is not a flow (adding it
+    /// unchecked would panic).
     pub fn from_saved(text: &str) -> Option<Self> {
         let saved: SavedFlow = serde_json::from_str(text).ok()?;
         Some(Self {
+            started_at: SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(saved.started_at))?,
             state: Secret::new(saved.state),
             pkce: Pkce::from_verifier(saved.verifier),
             target: saved.target,
-            started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(saved.started_at),
         })
     }
 }
@@ -323,6 +332,23 @@ mod tests {
         assert_eq!(back.target, flow.target);
         assert_eq!(back.started_at, flow.started_at);
         assert!(PendingFlow::from_saved("{not json").is_none());
+    }
+
+    /// Before, a start time too far in the future for the clock panicked on the way in.
+    #[test]
+    fn a_saved_flow_from_beyond_the_clock_is_no_flow() {
+        let flow = PendingFlow::new(target(), t0());
+        let mut saved: serde_json::Value = serde_json::from_str(&flow.to_saved()).unwrap();
+        saved["started_at"] = u64::MAX.into();
+        assert!(PendingFlow::from_saved(&saved.to_string()).is_none());
+        // A year ahead reads, and is expired rather than pending for a year.
+        saved["started_at"] = (t0().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() + 365 * 86_400).into();
+        let ahead = PendingFlow::from_saved(&saved.to_string()).unwrap();
+        assert!(ahead.expired(t0()));
+        assert!(
+            !flow.expired(t0() - Duration::from_secs(60)),
+            "a clock set back a little is not expiry"
+        );
     }
 
     #[test]
