@@ -52,10 +52,9 @@ pub async fn delete_all_data(
     state: State<'_, AppState>,
 ) -> Result<Status, AppError> {
     tracing::info!("deleting all data");
-    // The keyring first: the key matters most. Cancel ends a sign-in in progress and deletes its
-    // entry; disconnect deletes the key's.
-    state.connector.cancel().await;
-    let keyring = state.connector.disconnect().await;
+    // The keyring first: the key matters most (a sign-in in progress ends, and its entry and
+    // the key's are deleted).
+    let keyring = state.connector.forget_all().await;
     let handle = app.clone();
     let folders = tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();

@@ -345,3 +345,125 @@ async fn a_sign_in_faster_than_the_launch_read_wins() {
     assert_eq!(connector.key().unwrap().expose(), new_key, "the newer key stays");
     connector.disconnect().await.unwrap();
 }
+
+/// This session bus's keyring daemon, stopped (SIGSTOP) until dropped: a keyring call made
+/// meanwhile waits, as it does on an unlock prompt. Kept well under the 2 s the keyring's D-Bus
+/// calls wait for an answer. One at a time (tests run in parallel).
+struct FrozenKeyring {
+    pid: String,
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+static FREEZING: Mutex<()> = Mutex::new(());
+
+impl FrozenKeyring {
+    fn now() -> Self {
+        let one_at_a_time = FREEZING.lock().unwrap_or_else(|p| p.into_inner());
+        let out = std::process::Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .expect("dbus-send runs");
+        let reply = String::from_utf8_lossy(&out.stdout);
+        let pid = reply
+            .split_whitespace()
+            .skip_while(|w| *w != "uint32")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no keyring daemon on this bus: {reply}"))
+            .to_string();
+        signal("-STOP", &pid);
+        FrozenKeyring {
+            pid,
+            _one_at_a_time: one_at_a_time,
+        }
+    }
+}
+
+impl Drop for FrozenKeyring {
+    fn drop(&mut self) {
+        signal("-CONT", &self.pid);
+    }
+}
+
+fn signal(which: &str, pid: &str) {
+    let status = std::process::Command::new("kill").args([which, pid]).status().unwrap();
+    assert!(status.success(), "kill {which} {pid}");
+}
+
+/// Starts a sign-in whose key write will wait on a stopped keyring: the callback is handled
+/// in a task, the keyring is stopped while the exchange is slow (after the pending entry's
+/// deletion, before the write), and returned once the write is surely waiting.
+async fn sign_in_stuck_in_the_keyring(rig: &Rig) -> (FrozenKeyring, tokio::task::JoinHandle<Result<(), ConnectError>>) {
+    rig.fake
+        .script_exchange(fake_gateway::ExchangeScenario::Slow(std::time::Duration::from_millis(
+            400,
+        )));
+    let url = rig.connector.connect(Some("ai.glama.chat")).await.unwrap();
+    let callback = rig.authorize(&url).await;
+    let issued = rig.fake.issued_keys().len();
+    let exchanges = rig.fake.stats().exchange_requests;
+    let connector = rig.connector.clone();
+    let handling = tokio::spawn(async move { connector.handle_callback(&callback).await });
+    while rig.fake.stats().exchange_requests == exchanges {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let frozen = FrozenKeyring::now();
+    while rig.fake.issued_keys().len() == issued {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // The key check (one local request) and the generation check, then the write waits.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!handling.is_finished(), "the write waits on the keyring");
+    (frozen, handling)
+}
+
+/// Cancel while the new key is being written: the sign-in ends as cancelled, and the keyring
+/// holds the key in use before it (a reconnect that was cancelled changes nothing). Before, the
+/// generation was checked only before the write: the new key came back and the window said
+/// Connected with it.
+#[tokio::test]
+async fn cancel_during_the_keyring_write_wins() {
+    let rig = rig().await;
+    let url = rig.connector.connect(None).await.unwrap();
+    reqwest::get(rig.authorize(&url).await).await.unwrap();
+    let before = rig.connector.key().expect("connected");
+
+    let (frozen, handling) = sign_in_stuck_in_the_keyring(&rig).await;
+    let connector = rig.connector.clone();
+    // Cancel's own keyring call (the pending entry) waits too: it runs in a task.
+    let cancelling = tokio::spawn(async move { connector.cancel().await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    drop(frozen);
+    assert_eq!(handling.await.unwrap(), Err(ConnectError::Superseded));
+    assert!(matches!(cancelling.await.unwrap(), Status::Connected { .. }));
+    assert_eq!(rig.connector.key(), Some(before.clone()), "the key in use stays");
+    assert_eq!(
+        rig.connector.vault().load_key().unwrap(),
+        Some(before),
+        "the keyring holds the key in use again, not the cancelled sign-in's"
+    );
+    rig.connector.disconnect().await.unwrap();
+}
+
+/// Delete all data while a sign-in's key is being written: nothing comes back.
+#[tokio::test]
+async fn delete_all_data_during_the_keyring_write_leaves_no_key() {
+    let rig = rig().await;
+    let (frozen, handling) = sign_in_stuck_in_the_keyring(&rig).await;
+    let connector = rig.connector.clone();
+    let forgetting = tokio::spawn(async move { connector.forget_all().await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    drop(frozen);
+    assert_eq!(handling.await.unwrap(), Err(ConnectError::Superseded));
+    assert_eq!(forgetting.await.unwrap(), Ok(Status::Disconnected));
+    assert_eq!(rig.connector.status(), Status::Disconnected);
+    assert_eq!(rig.connector.key(), None);
+    assert_eq!(rig.connector.vault().load_key().unwrap(), None, "no key in the keyring");
+    assert_eq!(rig.connector.vault().get(Item::PendingSignIn).unwrap(), None);
+}

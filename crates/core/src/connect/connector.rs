@@ -141,6 +141,10 @@ pub struct Connector {
     inner: Mutex<Inner>,
     /// Held while telling the window; holds the last status told (to skip repeats).
     published: Mutex<Option<Status>>,
+    /// Held across each write of the key's keyring entry and what follows from it, so the
+    /// entry changes in the order the key does in memory (a write can wait on an unlock
+    /// prompt for as long as the person takes).
+    key_writes: tokio::sync::Mutex<()>,
 }
 
 impl Connector {
@@ -152,6 +156,7 @@ impl Connector {
             me: me.clone(),
             inner: Mutex::new(Inner::default()),
             published: Mutex::new(None),
+            key_writes: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -374,6 +379,11 @@ impl Connector {
 
     /// Exchanges the code, checks the key, stores it. Only a 401 on the check means the key is
     /// bad; a check that could not be made (timeout, 5xx, unreachable) keeps the key and says so.
+    ///
+    /// The flow's generation is checked before the keyring write and again once it is done:
+    /// the write can wait on an unlock prompt, and a Cancel, a Delete all data or a new Connect
+    /// meanwhile wins. The key written for the ended flow is then taken back out of the
+    /// keyring (the entry is made to hold what memory holds: the key in use, or none).
     async fn finish(&self, code: Secret, verifier: Secret, generation: u64) -> Result<(), ConnectError> {
         let key = self.gateway.exchange_code(&code, &verifier).await?;
         let unchecked = match self.gateway.check_key(&key).await {
@@ -381,15 +391,22 @@ impl Connector {
             Err(GatewayError::Unauthorized) => return Err(GatewayError::Unauthorized.into()),
             Err(e) => Some(e),
         };
+        let _writing = self.key_writes.lock().await;
         if self.lock().generation != generation {
             return Err(ConnectError::Superseded);
         }
-        let vault = self.vault.clone();
         let stored_key = key.clone();
-        let stored = tokio::task::spawn_blocking(move || vault.store_key(&stored_key))
-            .await
-            .unwrap_or_else(|e| Err(VaultError::Failed(e.to_string())));
-        self.update(|inner| {
+        let stored = self.in_keyring(move |vault| vault.store_key(&stored_key)).await;
+        let applied = self.update(|inner| {
+            if inner.generation != generation {
+                return Err(match &inner.link {
+                    Link::Key {
+                        key,
+                        session_only: false,
+                    } => Some(key.clone()),
+                    _ => None,
+                });
+            }
             if let Some(e) = &unchecked {
                 inner.notice(
                     ErrorCode::KeyUnchecked,
@@ -399,17 +416,46 @@ impl Connector {
                     ),
                 );
             }
-            match stored {
+            Ok(match stored {
                 Ok(()) => {
                     inner.connected(key, false);
                     Ok(())
                 }
-                Err(e) => {
+                Err(ref e) => {
                     inner.unsaved = Some(key);
-                    Err(e.into())
+                    Err(e.clone().into())
                 }
+            })
+        });
+        match applied {
+            Ok(result) => result,
+            Err(in_use) => {
+                if stored.is_ok() {
+                    tracing::info!("a sign-in ended while its key was written; the keyring is put back");
+                    let put_back = self
+                        .in_keyring(move |vault| match in_use {
+                            Some(key) => vault.store_key(&key),
+                            None => vault.delete(Item::ApiKey),
+                        })
+                        .await;
+                    if let Err(e) = put_back {
+                        tracing::warn!(error = %e, "the keyring kept the key of a sign-in that ended");
+                    }
+                }
+                Err(ConnectError::Superseded)
             }
-        })
+        }
+    }
+
+    /// Runs a keyring call off the async runtime (the calls block, on D-Bus and on prompts).
+    async fn in_keyring<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Vault) -> Result<T, VaultError> + Send + 'static,
+    ) -> Result<T, VaultError> {
+        let vault = self.vault.clone();
+        tokio::task::spawn_blocking(move || call(&vault))
+            .await
+            .unwrap_or_else(|e| Err(VaultError::Failed(e.to_string())))
     }
 
     /// The keyring failed and the person chose to keep the key in memory until they quit.
@@ -433,16 +479,22 @@ impl Connector {
             }
             session_only
         });
-        let vault = self.vault.clone();
-        let deleted = tokio::task::spawn_blocking(move || vault.delete(Item::ApiKey))
-            .await
-            .unwrap_or_else(|e| Err(VaultError::Failed(e.to_string())));
+        // After a sign-in's write in progress, never under it (see `finish`).
+        let _writing = self.key_writes.lock().await;
+        let deleted = self.in_keyring(|vault| vault.delete(Item::ApiKey)).await;
         match deleted {
             // Nothing was ever written to a keyring that failed.
             Err(_) if session_only => Ok(self.status()),
             Err(e) => Err(e.into()),
             Ok(()) => Ok(self.status()),
         }
+    }
+
+    /// Delete all data, the keyring's part: ends a sign-in in progress (its saved entry
+    /// deleted), then forgets the key. A sign-in finishing meanwhile cannot bring the key back.
+    pub async fn forget_all(&self) -> Result<Status, ConnectError> {
+        self.cancel().await;
+        self.disconnect().await
     }
 
     /// Glama answered `error` to a call made with `used`. A 401 means that key is rejected: the
@@ -484,13 +536,12 @@ impl Connector {
     /// Keeps (or clears) the pending sign-in in the keyring. Best effort: without a keyring,
     /// only the cold-start case is lost, and the flow in memory still works.
     async fn save_pending(&self, saved: Option<String>) {
-        let vault = self.vault.clone();
-        let kept = tokio::task::spawn_blocking(move || match saved {
-            Some(text) => vault.set(Item::PendingSignIn, &text),
-            None => vault.delete(Item::PendingSignIn),
-        })
-        .await
-        .unwrap_or_else(|e| Err(VaultError::Failed(e.to_string())));
+        let kept = self
+            .in_keyring(move |vault| match saved {
+                Some(text) => vault.set(Item::PendingSignIn, &text),
+                None => vault.delete(Item::PendingSignIn),
+            })
+            .await;
         if let Err(e) = kept {
             tracing::warn!(error = %e, "the keyring did not keep the pending sign-in");
         }
