@@ -27,8 +27,6 @@ pub enum AppError {
     NotRaw,
     #[error("Markdown export is for one chat; export all chats as JSON.")]
     MarkdownNeedsOneChat,
-    #[error("Could not export: {0}")]
-    Export(String),
     #[error("Could not use the file {0}: {1}")]
     File(String, String),
     #[error("Only web links (http or https) are opened.")]
@@ -51,7 +49,6 @@ impl AppError {
             AppError::Attach(e) => e.kind(),
             AppError::NotRaw => ErrorCode::AttachmentNotReceived,
             AppError::MarkdownNeedsOneChat => ErrorCode::MarkdownNeedsOneChat,
-            AppError::Export(_) => ErrorCode::Export,
             AppError::File(..) => ErrorCode::File,
             AppError::UnsafeLink => ErrorCode::UnsafeLink,
             AppError::Browser(_) => ErrorCode::Browser,

@@ -7,14 +7,23 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
 
-/// Tests answer every dialog with this path instead of showing one: a native dialog is
-/// the one part of the window that WebDriver cannot reach.
-const TEST_ANSWER: &str = "GLAMA_CHAT_TEST_FILE_DIALOG";
+/// Set by the end-to-end tests: a debug build then answers every dialog with this path
+/// instead of showing one (a native dialog is the one part of the window WebDriver cannot
+/// reach). Release builds have no such hook: the name is not even in their binary.
+#[cfg(debug_assertions)]
+fn test_answer() -> Option<PathBuf> {
+    std::env::var_os("GLAMA_CHAT_TEST_FILE_DIALOG").map(PathBuf::from)
+}
+
+#[cfg(not(debug_assertions))]
+fn test_answer() -> Option<PathBuf> {
+    None
+}
 
 /// Asks where to save `name.ext`; `None` if the person cancelled.
 pub async fn choose_save(app: &AppHandle, name: &str, ext: &str) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(TEST_ANSWER) {
-        return Some(PathBuf::from(path));
+    if let Some(path) = test_answer() {
+        return Some(path);
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
@@ -29,8 +38,8 @@ pub async fn choose_save(app: &AppHandle, name: &str, ext: &str) -> Option<PathB
 
 /// Asks for an export file to import; `None` if the person cancelled.
 pub async fn choose_open(app: &AppHandle) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(TEST_ANSWER) {
-        return Some(PathBuf::from(path));
+    if let Some(path) = test_answer() {
+        return Some(path);
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
@@ -44,8 +53,8 @@ pub async fn choose_open(app: &AppHandle) -> Option<PathBuf> {
 
 /// Asks for files to attach; none if the person cancelled.
 pub async fn choose_attachments(app: &AppHandle) -> Vec<PathBuf> {
-    if let Some(path) = std::env::var_os(TEST_ANSWER) {
-        return vec![PathBuf::from(path)];
+    if let Some(path) = test_answer() {
+        return vec![path];
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().pick_files(move |paths| {
@@ -86,29 +95,12 @@ pub fn file_name(title: &str) -> String {
     }
 }
 
-/// Writes `bytes` whole or not at all (a temporary file renamed into place).
-pub async fn write(path: &Path, bytes: Vec<u8>) -> Result<(), AppError> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let tmp = path.with_extension("glama-tmp");
-        std::fs::write(&tmp, bytes)
-            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                AppError::File(path.display().to_string(), e.to_string())
-            })
-    })
-    .await
-    .map_err(|e| AppError::Export(e.to_string()))?
-}
-
 /// Reads a file of at most `limit` bytes.
 pub async fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, AppError> {
-    let path = path.to_path_buf();
+    let (path, shown) = (path.to_path_buf(), path.display().to_string());
+    let failed = shown.clone();
     tokio::task::spawn_blocking(move || {
         use std::io::Read;
-        let shown = path.display().to_string();
         let file = std::fs::File::open(&path).map_err(|e| AppError::File(shown.clone(), e.to_string()))?;
         let mut bytes = Vec::new();
         file.take(limit + 1)
@@ -123,7 +115,7 @@ pub async fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, AppError> 
         Ok(bytes)
     })
     .await
-    .map_err(|e| AppError::Export(e.to_string()))?
+    .map_err(|e| AppError::File(failed, e.to_string()))?
 }
 
 #[cfg(test)]

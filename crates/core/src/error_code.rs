@@ -69,6 +69,8 @@ error_codes! {
     StoreCorrupt = "store_corrupt",
     StoreTooNew = "store_too_new",
     StoreClosed = "store_closed",
+    /// A job of the history's failed by a bug; the history goes on.
+    StoreJobFailed = "store_job_failed",
     /// Any other SQLite failure.
     Store = "store",
     /// The chats are kept in memory this session (told once at start).

@@ -1,6 +1,9 @@
 //! Export (one chat as Markdown or JSON, or every chat as JSON) and import of an export file.
+//! Both stream between the file and the history on the store's thread, a message at a time:
+//! neither the async runtime nor memory carries the archive.
 
-use glama_core::store::archive::{self, ImportReport};
+use glama_core::store::archive::ImportReport;
+use glama_core::store::conversations::Conversation;
 use serde::Deserialize;
 use tauri::{AppHandle, State, WebviewWindow};
 
@@ -16,6 +19,13 @@ pub enum ExportFormat {
     Json,
 }
 
+/// What an export writes, settled before the dialog opens.
+enum Target {
+    Markdown(Conversation),
+    /// Every chat (`None`) or one.
+    Json(Option<Conversation>),
+}
+
 /// Asks where to save, then writes the export. `None` when the person cancelled.
 #[tauri::command]
 pub async fn export_chats(
@@ -24,27 +34,24 @@ pub async fn export_chats(
     conversation_id: Option<String>,
     format: ExportFormat,
 ) -> Result<Option<String>, AppError> {
-    let archive = state.store.export(conversation_id.clone()).await?;
-    let (bytes, name, ext) = match (&format, archive.conversations.first()) {
-        (ExportFormat::Markdown, Some(c)) if conversation_id.is_some() => {
-            (archive::markdown(c).into_bytes(), files::file_name(&c.title), "md")
-        }
-        (ExportFormat::Markdown, _) => return Err(AppError::MarkdownNeedsOneChat),
-        (ExportFormat::Json, Some(c)) if conversation_id.is_some() => (
-            serde_json::to_vec_pretty(&archive).map_err(|e| AppError::Export(e.to_string()))?,
-            files::file_name(&c.title),
-            "json",
-        ),
-        (ExportFormat::Json, _) => (
-            serde_json::to_vec_pretty(&archive).map_err(|e| AppError::Export(e.to_string()))?,
-            "Glama Chat history".to_string(),
-            "json",
-        ),
+    let target = match (format, conversation_id) {
+        (ExportFormat::Markdown, None) => return Err(AppError::MarkdownNeedsOneChat),
+        (ExportFormat::Markdown, Some(id)) => Target::Markdown(state.store.conversation(id).await?),
+        (ExportFormat::Json, Some(id)) => Target::Json(Some(state.store.conversation(id).await?)),
+        (ExportFormat::Json, None) => Target::Json(None),
+    };
+    let (name, ext) = match &target {
+        Target::Markdown(c) => (files::file_name(&c.title), "md"),
+        Target::Json(Some(c)) => (files::file_name(&c.title), "json"),
+        Target::Json(None) => ("Glama Chat history".to_string(), "json"),
     };
     let Some(path) = files::choose_save(&app, &name, ext).await else {
         return Ok(None);
     };
-    files::write(&path, bytes).await?;
+    match target {
+        Target::Markdown(c) => state.store.export_markdown(c.id, path.clone()).await?,
+        Target::Json(c) => state.store.export_json(c.map(|c| c.id), path.clone()).await?,
+    }
     Ok(Some(path.display().to_string()))
 }
 
@@ -58,11 +65,7 @@ pub async fn import_chats(
     let Some(path) = files::choose_open(&app).await else {
         return Ok(None);
     };
-    let bytes = files::read_bounded(&path, archive::MAX_IMPORT_BYTES).await?;
-    let parsed = tokio::task::spawn_blocking(move || archive::parse(&bytes))
-        .await
-        .map_err(|e| AppError::Export(e.to_string()))??;
-    let report = state.store.import(parsed).await?;
+    let report = state.store.import_json(path).await?;
     state.window_events.conversation_changed(None, Some(window.label()));
     Ok(Some(report))
 }

@@ -67,6 +67,8 @@ pub enum AttachError {
     TextTooLarge { name: String, size: String, limit: String },
     #[error("“{name}” is {width}×{height} pixels — too large a picture to read (at most 50 megapixels).")]
     TooManyPixels { name: String, width: u32, height: u32 },
+    #[error("“{name}” is {width}×{height} pixels — a kept image is at most {MAX_LONG_SIDE} pixels on its long side.")]
+    NotScaled { name: String, width: u32, height: u32 },
     #[error("“{name}” could not be read as an image ({why}).")]
     BadImage { name: String, why: String },
     #[error("“{0}” is neither an image (PNG, JPEG, WebP, GIF) nor a text file, so it can't be sent.")]
@@ -81,7 +83,8 @@ impl AttachError {
             AttachError::FileTooLarge { .. }
             | AttachError::ImageTooLarge { .. }
             | AttachError::TextTooLarge { .. }
-            | AttachError::TooManyPixels { .. } => ErrorCode::AttachmentTooLarge,
+            | AttachError::TooManyPixels { .. }
+            | AttachError::NotScaled { .. } => ErrorCode::AttachmentTooLarge,
             AttachError::BadImage { .. } => ErrorCode::AttachmentBadImage,
             AttachError::Unsupported(_) => ErrorCode::AttachmentUnsupported,
         }
@@ -149,7 +152,8 @@ pub fn prepare(name: &str, bytes: Vec<u8>) -> Result<Prepared, AttachError> {
 }
 
 /// Checks bytes that come back from an export: the same kinds and limits as [`prepare`], but
-/// kept byte for byte (they were prepared when attached).
+/// kept byte for byte (they were prepared when attached), so an image larger than
+/// [`prepare`] keeps one ([`MAX_LONG_SIDE`]) is refused rather than scaled.
 pub fn verify(name: &str, bytes: Vec<u8>) -> Result<Prepared, AttachError> {
     let name = display_name(name);
     if bytes.is_empty() {
@@ -157,8 +161,11 @@ pub fn verify(name: &str, bytes: Vec<u8>) -> Result<Prepared, AttachError> {
     }
     let (kind, media_type, size) = match image_format(&bytes) {
         Some(format) if bytes.len() <= MAX_IMAGE_BYTES => {
-            let size = scale::dimensions(&name, &bytes, format)?;
-            (Kind::Image, scale::media_type(format), Some(size))
+            let (width, height) = scale::dimensions(&name, &bytes, format)?;
+            if width.max(height) > MAX_LONG_SIDE {
+                return Err(AttachError::NotScaled { name, width, height });
+            }
+            (Kind::Image, scale::media_type(format), Some((width, height)))
         }
         Some(_) => {
             return Err(AttachError::ImageTooLarge {

@@ -364,7 +364,7 @@ pub(crate) mod tests {
         let exported = from
             .call(move |db| {
                 asked(db, &picture);
-                archive::export(db, None)
+                archive::tests::exported(db)
             })
             .unwrap();
         let q = &exported.conversations[0].messages[0];
@@ -372,8 +372,7 @@ pub(crate) mod tests {
         assert_eq!(q.attachments[0].media_type, "image/png");
         let bytes = serde_json::to_vec(&exported).unwrap();
         let to = Store::in_memory();
-        let parsed = archive::parse(&bytes).unwrap();
-        to.call(move |db| archive::import(db, &parsed)).unwrap();
+        archive::tests::import(&to, &bytes).unwrap();
         let (c, served) = to
             .call(move |db| {
                 let c: String = conversations::list(db)?[0].id.clone();
@@ -392,11 +391,57 @@ pub(crate) mod tests {
         bad.conversations[0].id = "other".into();
         bad.conversations[0].messages[0].id = "other-q".into();
         bad.conversations[0].messages[1].id = "other-a".into();
-        bad.conversations[0].messages[0].attachments[0].data = "f0VMRgIBAQAAAAAA".into(); // an ELF header
-        let err = Store::in_memory()
-            .call(move |db| archive::import(db, &bad))
-            .unwrap_err();
+        bad.conversations[0].messages[0].attachments[0].data = b"\x7fELF\x02\x01\x01\0\0\0\0\0".to_vec(); // an ELF header
+        let err = archive::tests::import(&Store::in_memory(), &serde_json::to_vec(&bad).unwrap()).unwrap_err();
         assert!(err.to_string().contains("neither an image"), "{err}");
+    }
+
+    /// Before, an import took an image of any size under 50 megapixels and any number of
+    /// files on one message; attaching by hand keeps at most 2048 pixels a side and ten.
+    #[test]
+    fn import_keeps_the_limits_attaching_keeps() {
+        use archive::{Archive, ArchivedAttachment};
+        let from = Store::in_memory();
+        let one = from
+            .call(|db| {
+                asked(db, &prepare("shot.png", png(30, 20)).unwrap());
+                archive::tests::exported(db)
+            })
+            .unwrap();
+        let with = |files: Vec<ArchivedAttachment>| -> Archive {
+            let mut a = one.clone();
+            a.conversations[0].messages[0].attachments = files;
+            a
+        };
+        let file = |name: &str, data: Vec<u8>| ArchivedAttachment {
+            name: name.into(),
+            media_type: "image/png".into(),
+            data,
+        };
+        let wide = with(vec![file("wide.png", png(2049, 10))]);
+        let err = archive::tests::import(&Store::in_memory(), &serde_json::to_vec(&wide).unwrap()).unwrap_err();
+        assert_eq!(err.kind(), crate::error_code::ErrorCode::BadArchive);
+        assert!(
+            err.to_string().contains("2049×10") && err.to_string().contains("2048"),
+            "{err}"
+        );
+
+        let eleven = with(
+            (0..11)
+                .map(|i| file("n.txt", format!("file {i}").into_bytes()))
+                .collect(),
+        );
+        let err = archive::tests::import(&Store::in_memory(), &serde_json::to_vec(&eleven).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("at most 10"), "{err}");
+
+        let ten = with(
+            (0..10)
+                .map(|i| file("n.txt", format!("file {i}").into_bytes()))
+                .collect(),
+        );
+        let to = Store::in_memory();
+        archive::tests::import(&to, &serde_json::to_vec(&ten).unwrap()).unwrap();
+        assert_eq!(to.call(|db| Ok(count(db, "message_attachments"))).unwrap(), 10);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The jobs the app gives the store, as typed async methods: callers say what they want done,
 //! never how, and never hold a connection.
 
-use super::archive::{self, Archive, ImportReport};
+use std::future::Future;
+use std::path::PathBuf;
+
+use super::archive::{self, ImportReport};
 use super::attachments::{self, AttachmentView};
 use super::conversations::{self, Conversation};
 use super::search::{self, SearchHit};
@@ -64,19 +67,41 @@ impl Store {
         self.run(move |db| conversations::save_draft(db, &id, &draft)).await
     }
 
-    /// Messages matching `query`, best first.
-    pub async fn search(&self, query: String) -> Result<Vec<SearchHit>> {
-        self.run(move |db| search::search(db, &query, SEARCH_RESULTS)).await
+    /// One chat (its title, model…), without opening it.
+    pub async fn conversation(&self, id: String) -> Result<Conversation> {
+        self.run(move |db| conversations::get(db, &id)).await
     }
 
-    /// Every chat (`None`) or one, with all its messages and files.
-    pub async fn export(&self, only: Option<String>) -> Result<Archive> {
-        self.run(move |db| archive::export(db, only.as_deref())).await
+    /// Messages matching `query`, best first; `None` when `asker` (a window) sent a newer
+    /// search before this one's turn came: typing sends a query a keystroke, and only the
+    /// last one is worth running.
+    /// The search is numbered when it is called, not when it is awaited.
+    pub fn search(&self, asker: String, query: String) -> impl Future<Output = Result<Option<Vec<SearchHit>>>> + '_ {
+        let latest = self.searches.clone();
+        let mine = latest.begin(&asker);
+        self.run(move |db| {
+            if !latest.is_latest(&asker, mine) {
+                return Ok(None);
+            }
+            search::search(db, &query, SEARCH_RESULTS).map(Some)
+        })
     }
 
-    /// Adds the archive's chats that are not here yet.
-    pub async fn import(&self, archive: Archive) -> Result<ImportReport> {
-        self.run(move |db| archive::import(db, &archive)).await
+    /// Writes every chat (`None`) or one, with all its messages and files, as JSON into the
+    /// file at `path`, a message at a time.
+    pub async fn export_json(&self, only: Option<String>, path: PathBuf) -> Result<()> {
+        self.run(move |db| archive::export_json_to(db, only.as_deref(), &path))
+            .await
+    }
+
+    /// Writes one chat as Markdown into the file at `path`.
+    pub async fn export_markdown(&self, id: String, path: PathBuf) -> Result<()> {
+        self.run(move |db| archive::export_markdown_to(db, &id, &path)).await
+    }
+
+    /// Adds the chats of the export at `path` that are not here yet, a message at a time.
+    pub async fn import_json(&self, path: PathBuf) -> Result<ImportReport> {
+        self.run(move |db| archive::import_json_from(db, &path)).await
     }
 
     /// Adds `file` to the chat's composer.

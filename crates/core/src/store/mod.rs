@@ -25,8 +25,9 @@ pub mod search;
 
 mod schema;
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
@@ -59,8 +60,16 @@ pub enum StoreError {
     BadArchive(String),
     #[error("Could not read or write {path}: {source}")]
     File { path: String, source: std::io::Error },
+    /// A file's failure before it is named by its path (see [`archive`]).
+    #[error("Could not read or write the file: {0}")]
+    Io(std::io::Error),
+    #[error("A message is larger than {} MB, more than an export may hold, so the chats were not exported.", archive::MAX_MESSAGE_BYTES >> 20)]
+    MessageTooLarge,
     #[error("The chat history stopped working; restart Glama Chat.")]
     Closed,
+    /// A job panicked (a bug): its transaction was rolled back and the store runs on.
+    #[error("Something went wrong in the chat history, and that was not done (nothing was half saved). Try again.")]
+    JobFailed,
     #[error("Could not save the chat history: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -78,8 +87,10 @@ impl StoreError {
             StoreError::NoSuchMessage => ErrorCode::NoSuchMessage,
             StoreError::Invalid(_) => ErrorCode::Invalid,
             StoreError::BadArchive(_) => ErrorCode::BadArchive,
-            StoreError::File { .. } => ErrorCode::File,
+            StoreError::File { .. } | StoreError::Io(_) => ErrorCode::File,
+            StoreError::MessageTooLarge => ErrorCode::Export,
             StoreError::Closed => ErrorCode::StoreClosed,
+            StoreError::JobFailed => ErrorCode::StoreJobFailed,
             StoreError::Sqlite(_) => ErrorCode::Store,
         }
     }
@@ -121,6 +132,8 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 /// The store: a handle to the thread that owns the connection. Cheap to share behind an `Arc`.
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    /// The newest search each window sent.
+    searches: Arc<search::Latest>,
     /// The file in use, or `None` when this session's chats live in memory.
     path: Option<PathBuf>,
 }
@@ -177,11 +190,21 @@ impl Store {
             .name("store".into())
             .spawn(move || {
                 for job in inbox {
-                    job(&mut conn);
+                    // A panicking job (markdown is rendered here too) must not end the history
+                    // for the session: its transaction rolls back as it unwinds, its caller
+                    // hears `JobFailed` (its reply sender is dropped unanswered), and the next
+                    // job runs on the same connection.
+                    if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
+                        tracing::error!("a store job panicked; the store goes on");
+                    }
                 }
             })
             .expect("spawn the store thread");
-        Store { jobs, path }
+        Store {
+            jobs,
+            searches: Arc::default(),
+            path,
+        }
     }
 
     /// The file in use; `None` when chats are kept in memory for this session.
@@ -190,6 +213,7 @@ impl Store {
     }
 
     /// Runs `f` on the store's thread and waits for it (from blocking code: tests, benchmarks).
+    /// A job that was taken and never answered panicked: the thread outlives its jobs.
     pub fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static) -> Result<T> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.jobs
@@ -197,7 +221,7 @@ impl Store {
                 let _ = tx.send(f(c));
             }))
             .map_err(|_| StoreError::Closed)?;
-        rx.recv().map_err(|_| StoreError::Closed)?
+        rx.recv().map_err(|_| StoreError::JobFailed)?
     }
 
     /// Runs `f` on the store's thread; the caller's task waits, its thread does not.
@@ -211,7 +235,7 @@ impl Store {
                 let _ = tx.send(f(c));
             }))
             .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        rx.await.map_err(|_| StoreError::JobFailed)?
     }
 
     /// Closes the file, runs `remove` (Delete all data removes the file with its folder), then
@@ -221,7 +245,8 @@ impl Store {
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |conn| {
             *conn = memory();
-            let result = remove();
+            // The file is opened again even when `remove` panics; the panic goes on in the caller.
+            let result = std::panic::catch_unwind(AssertUnwindSafe(remove));
             if let Some(path) = path {
                 if let Some(dir) = path.parent() {
                     let _ = std::fs::create_dir_all(dir);
@@ -231,7 +256,10 @@ impl Store {
             let _ = tx.send(result);
         });
         let _ = self.jobs.send(job);
-        rx.recv().expect("the store thread runs every job it is sent")
+        match rx.recv().expect("the store thread runs every job it is sent") {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// Queues `f` without waiting (saving an answer as it streams). Runs before any job sent later.
@@ -382,6 +410,34 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, 99);
+    }
+
+    /// Before, a panicking job ended the store's thread: every later job failed with "stopped
+    /// working" for the rest of the session.
+    #[test]
+    fn a_panicking_job_fails_in_words_and_the_store_lives_on() {
+        let store = Store::in_memory();
+        let err = store
+            .call(|db| -> Result<()> {
+                let tx = db.transaction()?;
+                conversations::create(&tx, "half-made")?;
+                panic!("a bug in a job");
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorCode::StoreJobFailed);
+        assert!(err.to_string().contains("Try again"), "{err}");
+        store.queue(|_| panic!("a bug in a queued job"));
+        assert!(
+            store.call(|db| conversations::list(db)).unwrap().is_empty(),
+            "the panicking job's transaction was rolled back"
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let err = runtime
+            .block_on(store.run(|_| -> Result<()> { panic!("a bug in an async job") }))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorCode::StoreJobFailed);
+        store.call(|db| conversations::create(db, "m")).unwrap();
+        assert_eq!(store.call(|db| conversations::list(db)).unwrap().len(), 1);
     }
 
     #[test]

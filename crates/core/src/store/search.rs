@@ -16,6 +16,9 @@
 //! Snippets are plain text cut around the first hit, in parts marked hit or not; no markup
 //! comes out of here, so model output never reaches the page as HTML through search.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -157,16 +160,25 @@ fn fts_string(text: &str) -> Option<String> {
         .then(|| format!("\"{}\"", prepared.trim().replace('"', "\"\"")))
 }
 
-/// A word matches as a prefix unless it ends in a character indexed on its own.
+/// A word matches as a prefix unless it ends in a character indexed on its own. A prefix needs
+/// two letters: one letter is the start of a large part of every language's words, a search
+/// that costs the most and finds nothing in particular (the first keystroke of a query); such
+/// a word is left out. A character of an unspaced script or a symbol is a word of its own,
+/// matched exactly, and stays.
 fn fts_word(word: &str) -> Option<String> {
     let quoted = fts_string(word)?;
     let last = word.chars().rev().find(|c| c.is_alphanumeric() || is_symbol(*c))?;
-    Some(if is_unspaced(last) || is_symbol(last) {
-        quoted
+    if is_unspaced(last) || is_symbol(last) {
+        Some(quoted)
+    } else if word.chars().filter(|c| c.is_alphanumeric()).count() < MIN_PREFIX_CHARS {
+        None
     } else {
-        format!("{quoted}*")
-    })
+        Some(format!("{quoted}*"))
+    }
 }
+
+/// The fewest letters a word searched as a prefix has.
+const MIN_PREFIX_CHARS: usize = 2;
 
 /// What the person typed, as an FTS5 query, and the words to mark in snippets.
 pub fn fts_query(query: &str) -> Option<(String, Vec<String>)> {
@@ -212,6 +224,26 @@ pub fn fts_query(query: &str) -> Option<(String, Vec<String>)> {
         expr = format!("({expr}) NOT {not}");
     }
     Some((expr, marks))
+}
+
+/// The newest search each asker (a window) sent, by number: a search that a newer one from
+/// the same asker overtook while it waited is not run.
+#[derive(Debug, Default)]
+pub struct Latest(Mutex<HashMap<String, u64>>);
+
+impl Latest {
+    /// Numbers a new search from `asker`; it is now the latest.
+    pub fn begin(&self, asker: &str) -> u64 {
+        let mut latest = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = latest.entry(asker.to_string()).or_default();
+        *n += 1;
+        *n
+    }
+
+    pub fn is_latest(&self, asker: &str, n: u64) -> bool {
+        let latest = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        latest.get(asker) == Some(&n)
+    }
 }
 
 /// How many of the newest matches are ranked.
@@ -360,6 +392,24 @@ mod tests {
         out
     }
 
+    /// Before, every query typed was run in turn, each a keystroke behind the next one.
+    #[test]
+    fn a_search_overtaken_by_a_newer_one_from_the_same_window_is_not_run() {
+        let s = corpus();
+        let older = s.search("main".into(), "sort".into());
+        let elsewhere = s.search("second".into(), "sort".into());
+        let newer = s.search("main".into(), "datab".into());
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (older, elsewhere, newer) = runtime.block_on(async { tokio::join!(older, elsewhere, newer) });
+        assert_eq!(older.unwrap(), None, "overtaken: not run");
+        assert_eq!(
+            elsewhere.unwrap().unwrap().len(),
+            2,
+            "another window's search is its own"
+        );
+        assert_eq!(newer.unwrap().unwrap()[0].conversation_title, "rust");
+    }
+
     fn corpus() -> Store {
         store_with(&[
             (
@@ -389,6 +439,13 @@ mod tests {
         assert_eq!(titles(&s, "sort"), ["rust"]);
         assert_eq!(titles(&s, "SORT vec"), ["rust"]);
         assert_eq!(titles(&s, "datab"), ["rust"], "a prefix finds the word");
+        assert!(titles(&s, "s").is_empty(), "one letter is not looked up");
+        assert_eq!(titles(&s, "so"), ["rust"], "two are");
+        assert_eq!(
+            titles(&s, "s sort"),
+            ["rust"],
+            "a one-letter word is left out of a longer query"
+        );
         assert_eq!(titles(&s, "recipe").len(), 2);
         assert!(titles(&s, "nothing-like-this").is_empty());
         assert_eq!(titles(&s, "cafe"), ["french"], "diacritics are folded");

@@ -1,68 +1,73 @@
-//! One conversation as Markdown, for reading (the JSON archive is for importing back).
+//! One conversation as Markdown, for reading (the JSON archive is for importing back), written
+//! a message at a time.
 
-use super::ArchivedConversation;
+use super::ArchivedMessage;
 use crate::store::rows::{Author, MessageStatus, StopReason};
 
-/// One conversation as Markdown: a heading, then each message under who wrote it.
-pub fn markdown(c: &ArchivedConversation) -> String {
-    let title = if c.title.is_empty() { "New chat" } else { &c.title };
+/// A conversation's heading: its title, model and system prompt.
+pub fn head(title: &str, model: &str, system_prompt: &str) -> String {
+    let title = if title.is_empty() { "New chat" } else { title };
     let mut out = format!("# {title}\n\n");
-    if !c.model.is_empty() {
-        out.push_str(&format!("Model: `{}`\n\n", c.model));
+    if !model.is_empty() {
+        out.push_str(&format!("Model: `{model}`\n\n"));
     }
-    if !c.system_prompt.trim().is_empty() {
-        out.push_str(&format!("**System prompt:**\n\n{}\n\n", c.system_prompt.trim_end()));
+    if !system_prompt.trim().is_empty() {
+        out.push_str(&format!("**System prompt:**\n\n{}\n\n", system_prompt.trim_end()));
     }
-    for m in &c.messages {
-        let who = match m.role {
-            Author::User => "You",
-            Author::Assistant => "Assistant",
-            Author::Error => "Error",
-        };
-        out.push_str(&format!("---\n\n**{who}:**\n\n"));
-        if !m.reasoning.trim().is_empty() {
-            // A quote, so the reasoning reads apart from the answer in any viewer.
-            let took = m
-                .reasoning_ms
-                .map(|ms| format!(" for {}", duration_words(ms)))
-                .unwrap_or_default();
-            out.push_str(&format!("> _Thought{took}:_\n>\n"));
-            for line in m.reasoning.trim_end().lines() {
-                out.push_str(if line.is_empty() { ">" } else { "> " });
-                out.push_str(line);
-                out.push('\n');
-            }
+    out
+}
+
+/// One message under who wrote it.
+pub fn message(m: &ArchivedMessage) -> String {
+    let mut out = String::new();
+    let who = match m.role {
+        Author::User => "You",
+        Author::Assistant => "Assistant",
+        Author::Error => "Error",
+    };
+    out.push_str(&format!("---\n\n**{who}:**\n\n"));
+    if !m.reasoning.trim().is_empty() {
+        // A quote, so the reasoning reads apart from the answer in any viewer.
+        let took = m
+            .reasoning_ms
+            .map(|ms| format!(" for {}", duration_words(ms)))
+            .unwrap_or_default();
+        out.push_str(&format!("> _Thought{took}:_\n>\n"));
+        for line in m.reasoning.trim_end().lines() {
+            out.push_str(if line.is_empty() { ">" } else { "> " });
+            out.push_str(line);
             out.push('\n');
         }
-        let body = match (&m.role, &m.error) {
-            (Author::Error, Some(e)) => e.message.clone(),
-            _ => m.content.trim_end().to_string(),
-        };
-        if !body.is_empty() {
-            out.push_str(&body);
-            out.push_str("\n\n");
-        }
-        for a in &m.attachments {
-            // Named, not embedded: the JSON export carries the files themselves.
-            out.push_str(&format!("_(attached: {})_\n\n", a.name));
-        }
-        if let Some(refusal) = &m.refusal {
-            out.push_str(&format!("_(the model declined: {})_\n\n", refusal.trim()));
-        }
-        match m.stop_reason {
-            Some(StopReason::Length) => out.push_str("_(cut off at the model's output limit)_\n\n"),
-            Some(StopReason::ContentFilter) => out.push_str("_(stopped by the provider's content filter)_\n\n"),
-            None => {}
-        }
-        let note = match m.status {
-            MessageStatus::Stopped => Some("stopped"),
-            MessageStatus::Interrupted => Some("interrupted"),
-            MessageStatus::Error if m.role == Author::Assistant => Some("cut off by an error"),
-            _ => None,
-        };
-        if let Some(note) = note {
-            out.push_str(&format!("_({note})_\n\n"));
-        }
+        out.push('\n');
+    }
+    let body = match (&m.role, &m.error) {
+        (Author::Error, Some(e)) => e.message.as_str(),
+        _ => m.content.trim_end(),
+    };
+    if !body.is_empty() {
+        out.push_str(body);
+        out.push_str("\n\n");
+    }
+    for a in &m.attachments {
+        // Named, not embedded: the JSON export carries the files themselves.
+        out.push_str(&format!("_(attached: {})_\n\n", a.name));
+    }
+    if let Some(refusal) = &m.refusal {
+        out.push_str(&format!("_(the model declined: {})_\n\n", refusal.trim()));
+    }
+    match m.stop_reason {
+        Some(StopReason::Length) => out.push_str("_(cut off at the model's output limit)_\n\n"),
+        Some(StopReason::ContentFilter) => out.push_str("_(stopped by the provider's content filter)_\n\n"),
+        None => {}
+    }
+    let note = match m.status {
+        MessageStatus::Stopped => Some("stopped"),
+        MessageStatus::Interrupted => Some("interrupted"),
+        MessageStatus::Error if m.role == Author::Assistant => Some("cut off by an error"),
+        _ => None,
+    };
+    if let Some(note) = note {
+        out.push_str(&format!("_({note})_\n\n"));
     }
     out
 }

@@ -2,24 +2,25 @@
 //! machine), and one conversation as Markdown (to read or share). The JSON format is
 //! documented in the README; ids are kept, so importing a file twice adds nothing the second
 //! time.
+//!
+//! Both directions stream: export writes each message as it reads it, import adds each
+//! message as it parses it, so what either holds in memory is one message, whatever the size
+//! of the history (a backup with gigabytes of attachments is an ordinary file). Files are
+//! written whole or not at all.
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use base64::Engine;
-
+mod export;
+mod import;
 mod markdown;
 
-pub use markdown::markdown;
-
-use super::answers;
-use super::attachments;
-use super::conversations::{self, Conversation};
-use super::paging::{self, Page, MAX_PAGE};
-use super::rows::{self, Author, ErrorView, MessageStatus, NewRow, StopReason};
-use super::{now_ms, Result, StoreError};
-use crate::attach::{self, Prepared};
-use crate::usage::{Usage, UsageSource};
+use super::rows::{Author, ErrorView, MessageStatus, StopReason};
+use super::{Result, StoreError};
+use crate::attach::{MAX_INPUT_BYTES, MAX_PER_MESSAGE};
 
 /// The value of `format` in every export.
 pub const FORMAT: &str = "glama-chat";
@@ -27,11 +28,17 @@ pub const FORMAT: &str = "glama-chat";
 /// stop reason and refusal, and reasoning tokens; version 3 the attachments of questions (all
 /// optional: older files read as they are).
 pub const VERSION: u32 = 3;
-/// The largest file import reads (a backup of a very long history is far smaller).
-pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
+/// The most bytes one message may take in an export, its files included: export refuses to
+/// write a larger one and import to read it, so what import holds at once is bounded. A
+/// message of the app holds at most ten files of 20 MB (a third larger in base64) and its
+/// text, far below this.
+pub const MAX_MESSAGE_BYTES: u64 = (MAX_PER_MESSAGE * MAX_INPUT_BYTES) as u64 * 4 / 3 + 64 * 1024 * 1024;
 /// Ids are uuids; anything much longer is not ours.
 const MAX_ID_LEN: usize = 128;
 
+/// A whole archive in memory: the format as types, for tools, tests and benchmarks that build
+/// or read small archives. The app itself never holds one: it streams
+/// ([`write_json`], [`read_json`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Archive {
@@ -59,6 +66,7 @@ pub struct ArchivedConversation {
     pub messages: Vec<ArchivedMessage>,
 }
 
+/// A message as the archive holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArchivedMessage {
@@ -89,14 +97,15 @@ pub struct ArchivedMessage {
     pub attachments: Vec<ArchivedAttachment>,
 }
 
-/// An attachment with its bytes (base64), as it was sent.
+/// An attachment with its bytes, as it was sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArchivedAttachment {
     pub name: String,
     pub media_type: String,
-    /// The bytes, base64 (standard alphabet, padded).
-    pub data: String,
+    /// The bytes; in the file, base64 (standard alphabet, padded).
+    #[serde(with = "base64_data")]
+    pub data: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,112 +118,35 @@ pub struct ArchivedUsage {
     pub cost_usd: Option<f64>,
 }
 
-/// Every conversation (`None`) or one, with all its messages.
-pub fn export(db: &Connection, only: Option<&str>) -> Result<Archive> {
-    let chosen = match only {
-        Some(id) => vec![conversations::get(db, id)?],
-        None => conversations::list(db)?,
-    };
-    let mut out = Vec::with_capacity(chosen.len());
-    for c in chosen {
-        out.push(archive_conversation(db, c)?);
-    }
-    Ok(Archive {
-        format: FORMAT.into(),
-        version: VERSION,
-        exported_at: now_ms(),
-        conversations: out,
-    })
-}
+/// Bytes as base64 text, encoded straight into the file and decoded straight from it (no
+/// copy of the text is kept beside the bytes).
+mod base64_data {
+    use base64::display::Base64Display;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use serde::{de, Deserializer, Serializer};
 
-fn archive_conversation(db: &Connection, c: Conversation) -> Result<ArchivedConversation> {
-    let mut all = Vec::new();
-    let mut page = paging::page(db, &c.id, Page::After(0), MAX_PAGE)?;
-    loop {
-        let last = page.rows.last().map(|m| m.seq);
-        let mut files = Vec::with_capacity(page.rows.len());
-        for m in &page.rows {
-            let mut kept = Vec::with_capacity(m.attachments.len());
-            for a in &m.attachments {
-                kept.push(ArchivedAttachment {
-                    name: a.name.clone(),
-                    media_type: a.media_type.clone(),
-                    data: base64::engine::general_purpose::STANDARD.encode(attachments::data(db, &a.id)?),
-                });
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&Base64Display::new(bytes, &STANDARD))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Base64;
+        impl de::Visitor<'_> for Base64 {
+            type Value = Vec<u8>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("base64 text")
             }
-            files.push(kept);
-        }
-        all.extend(
-            page.rows
-                .into_iter()
-                .zip(files)
-                .map(|(m, attachments)| ArchivedMessage {
-                    id: m.id,
-                    role: m.role,
-                    content: m.text,
-                    reasoning: m.reasoning,
-                    reasoning_ms: m.reasoning_ms,
-                    status: m.status,
-                    stop_reason: m.stop_reason,
-                    refusal: m.refusal,
-                    error: m.error,
-                    model: m.model,
-                    usage: m.usage.map(|u| ArchivedUsage {
-                        prompt_tokens: u.prompt_tokens,
-                        completion_tokens: u.completion_tokens,
-                        reasoning_tokens: u.reasoning_tokens,
-                        cost_usd: u.cost_usd,
-                    }),
-                    request_id: m.request_id,
-                    created_at: m.created_at,
-                    attachments,
-                }),
-        );
-        match last {
-            Some(seq) if page.has_newer => page = paging::page(db, &c.id, Page::After(seq), MAX_PAGE)?,
-            _ => break,
-        }
-    }
-    Ok(ArchivedConversation {
-        id: c.id,
-        title: c.title,
-        model: c.model,
-        system_prompt: c.system_prompt,
-        draft: c.draft,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        messages: all,
-    })
-}
 
-/// Reads an export; anything else is refused with words.
-pub fn parse(bytes: &[u8]) -> Result<Archive> {
-    #[derive(Deserialize)]
-    struct Head {
-        format: Option<String>,
-        version: Option<u32>,
-    }
-    let head: Head = serde_json::from_slice(bytes).map_err(|e| StoreError::BadArchive(format!("not JSON ({e})")))?;
-    if head.format.as_deref() != Some(FORMAT) {
-        return Err(StoreError::BadArchive("it has no \"format\": \"glama-chat\"".into()));
-    }
-    match head.version {
-        Some(v) if v <= VERSION => {}
-        Some(v) => {
-            return Err(StoreError::BadArchive(format!(
-                "it is version {v}, made by a newer Glama Chat; update to import it"
-            )))
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Vec<u8>, E> {
+                STANDARD
+                    .decode(text)
+                    .map_err(|e| E::custom(format!("an attachment is not base64 ({e})")))
+            }
         }
-        None => return Err(StoreError::BadArchive("it has no version".into())),
+        d.deserialize_str(Base64)
     }
-    let archive: Archive = serde_json::from_slice(bytes).map_err(|e| StoreError::BadArchive(e.to_string()))?;
-    for c in &archive.conversations {
-        check_id(&c.id)?;
-        for m in &c.messages {
-            check_id(&m.id)?;
-        }
-    }
-    Ok(archive)
 }
 
 fn check_id(id: &str) -> Result<()> {
@@ -228,7 +160,7 @@ fn check_id(id: &str) -> Result<()> {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub imported: usize,
@@ -236,128 +168,105 @@ pub struct ImportReport {
     pub already_here: usize,
 }
 
-/// Adds the archive's conversations that are not here yet, in one transaction.
-pub fn import(db: &mut Connection, archive: &Archive) -> Result<ImportReport> {
-    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut report = ImportReport {
-        imported: 0,
-        already_here: 0,
-    };
-    for c in &archive.conversations {
-        let exists = tx
-            .query_row("SELECT 1 FROM conversations WHERE id = ?1", [&c.id], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if exists {
-            report.already_here += 1;
-            continue;
-        }
-        tx.execute(
-            "INSERT INTO conversations (id, title, title_set, model, system_prompt, draft, created_at, updated_at)
-             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                c.id,
-                c.title.chars().take(200).collect::<String>(),
-                c.model,
-                c.system_prompt,
-                c.draft,
-                c.created_at,
-                c.updated_at
-            ],
-        )?;
-        let mut seq = 0;
-        for m in &c.messages {
-            // A message id already used elsewhere would be a second copy: leave it out.
-            let taken = tx
-                .query_row("SELECT 1 FROM messages WHERE id = ?1", [&m.id], |_| Ok(()))
-                .optional()?
-                .is_some();
-            if taken {
-                continue;
-            }
-            seq += 1;
-            // An answer that was streaming in the exporting app was cut there.
-            let status = match m.status {
-                MessageStatus::Streaming => MessageStatus::Interrupted,
-                s => s,
-            };
-            rows::insert(
-                &tx,
-                &NewRow {
-                    id: &m.id,
-                    conversation_id: &c.id,
-                    seq,
-                    role: m.role,
-                    text: &m.content,
-                    status,
-                    model: m.model.as_deref(),
-                    created_at: m.created_at,
-                },
-            )?;
-            if !m.reasoning.is_empty() || m.stop_reason.is_some() || m.refusal.is_some() {
-                tx.execute(
-                    "UPDATE messages SET reasoning = ?2, reasoning_ms = ?3, stop_reason = ?4, refusal = ?5 WHERE id = ?1",
-                    params![
-                        m.id,
-                        m.reasoning,
-                        m.reasoning_ms.map(|n| n.min(i64::MAX as u64) as i64),
-                        m.stop_reason.map(StopReason::as_str),
-                        m.refusal
-                    ],
-                )?;
-            }
-            if let Some(e) = &m.error {
-                tx.execute(
-                    "UPDATE messages SET error_kind = ?2, error_text = ?3, request_id = ?4 WHERE id = ?1",
-                    params![m.id, e.kind.as_str(), e.message, m.request_id],
-                )?;
-            } else if m.request_id.is_some() {
-                tx.execute(
-                    "UPDATE messages SET request_id = ?2 WHERE id = ?1",
-                    params![m.id, m.request_id],
-                )?;
-            }
-            for a in &m.attachments {
-                let file = restore(a)?;
-                attachments::keep(&tx, &file)?;
-                attachments::link(&tx, &m.id, &file.hash, &attach::display_name(&a.name))?;
-            }
-            if let Some(u) = &m.usage {
-                answers::set_usage(
-                    &tx,
-                    &m.id,
-                    &Usage {
-                        prompt_tokens: u.prompt_tokens,
-                        completion_tokens: u.completion_tokens,
-                        reasoning_tokens: u.reasoning_tokens,
-                        cost_usd: u.cost_usd,
-                        source: UsageSource::Glama,
-                    },
-                )?;
-            }
-        }
-        report.imported += 1;
-    }
-    tx.commit()?;
-    Ok(report)
+/// Writes every conversation (`None`) or one, with all its messages and files, as the JSON
+/// archive, a message at a time.
+pub fn write_json(db: &Connection, only: Option<&str>, out: impl Write) -> Result<()> {
+    export::write_json(db, only, out, MAX_MESSAGE_BYTES)
 }
 
-/// An exported attachment as it is kept: its bytes checked like a file attached by hand (a
-/// file from elsewhere is hostile input), never trusted by its stated type.
-fn restore(a: &ArchivedAttachment) -> Result<Prepared> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(a.data.as_bytes())
-        .map_err(|e| StoreError::BadArchive(format!("the attachment {:?} is not base64 ({e})", a.name)))?;
-    attach::verify(&a.name, bytes).map_err(|e| StoreError::BadArchive(e.to_string()))
+/// Writes one conversation as Markdown, a message at a time.
+pub fn write_markdown(db: &Connection, conversation_id: &str, out: impl Write) -> Result<()> {
+    export::write_markdown(db, conversation_id, out)
+}
+
+/// Adds the chats of the archive read from `input` that are not here yet, in one transaction;
+/// anything that is not an export is refused with words.
+pub fn read_json(db: &mut Connection, input: impl Read) -> Result<ImportReport> {
+    import::read_json(db, input, MAX_MESSAGE_BYTES)
+}
+
+/// [`write_json`] into the file at `path`, whole or not at all.
+pub fn export_json_to(db: &Connection, only: Option<&str>, path: &Path) -> Result<()> {
+    write_whole(path, |out| write_json(db, only, out))
+}
+
+/// [`write_markdown`] into the file at `path`, whole or not at all.
+pub fn export_markdown_to(db: &Connection, conversation_id: &str, path: &Path) -> Result<()> {
+    write_whole(path, |out| write_markdown(db, conversation_id, out))
+}
+
+/// [`read_json`] from the file at `path`.
+pub fn import_json_from(db: &mut Connection, path: &Path) -> Result<ImportReport> {
+    let file = std::fs::File::open(path).map_err(|e| in_file(path, StoreError::Io(e)))?;
+    read_json(db, BufReader::with_capacity(1 << 16, file)).map_err(|e| in_file(path, e))
+}
+
+/// Writes a temporary file beside `path` and renames it into place once it is on disk.
+fn write_whole(path: &Path, write: impl FnOnce(&mut BufWriter<std::fs::File>) -> Result<()>) -> Result<()> {
+    let tmp = path.with_extension("glama-tmp");
+    let written = std::fs::File::create(&tmp)
+        .map_err(StoreError::Io)
+        .and_then(|file| {
+            let mut out = BufWriter::with_capacity(1 << 16, file);
+            write(&mut out)?;
+            let file = out.into_inner().map_err(|e| StoreError::Io(e.into_error()))?;
+            file.sync_all().map_err(StoreError::Io)
+        })
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(StoreError::Io));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(|e| in_file(path, e))
+}
+
+/// A file's failure, named by the file.
+fn in_file(path: &Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Io(source) => StoreError::File {
+            path: path.display().to_string(),
+            source,
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::error_code::ErrorCode;
     use crate::store::answers::tests::{answered, plain};
     use crate::store::answers::{set_usage, Finish};
+    use crate::store::conversations;
+    use crate::store::paging::{self, Page};
     use crate::store::{search, Store};
+    use crate::usage::{Usage, UsageSource};
+
+    /// The JSON export of every chat.
+    pub(crate) fn json(db: &Connection) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        write_json(db, None, &mut out)?;
+        Ok(out)
+    }
+
+    /// The JSON export of every chat, read back whole.
+    pub(crate) fn exported(db: &Connection) -> Result<Archive> {
+        Ok(serde_json::from_slice(&json(db)?).expect("an export reads back"))
+    }
+
+    /// Imports `bytes` into the store.
+    pub(crate) fn import(to: &Store, bytes: &[u8]) -> Result<ImportReport> {
+        let bytes = bytes.to_vec();
+        to.call(move |db| read_json(db, bytes.as_slice()))
+    }
+
+    /// One conversation as Markdown, as the export writes it.
+    fn markdown(c: &ArchivedConversation) -> String {
+        let mut out = markdown::head(&c.title, &c.model, &c.system_prompt);
+        for m in &c.messages {
+            out.push_str(&markdown::message(m));
+        }
+        out
+    }
 
     fn seeded() -> Store {
         let store = Store::in_memory();
@@ -413,13 +322,12 @@ mod tests {
     #[test]
     fn round_trip_into_a_fresh_profile_and_twice_is_once() {
         let from = seeded();
-        let archive = from.call(|db| export(db, None)).unwrap();
+        let archive = from.call(|db| exported(db)).unwrap();
         assert_eq!(archive.conversations.len(), 2);
         let bytes = serde_json::to_vec(&archive).unwrap();
 
         let to = Store::in_memory();
-        let parsed = parse(&bytes).unwrap();
-        let first = to.call(move |db| import(db, &parsed)).unwrap();
+        let first = import(&to, &bytes).unwrap();
         assert_eq!(
             first,
             ImportReport {
@@ -427,8 +335,7 @@ mod tests {
                 already_here: 0
             }
         );
-        let parsed = parse(&bytes).unwrap();
-        let second = to.call(move |db| import(db, &parsed)).unwrap();
+        let second = import(&to, &bytes).unwrap();
         assert_eq!(
             second,
             ImportReport {
@@ -437,7 +344,7 @@ mod tests {
             }
         );
 
-        let again = to.call(|db| export(db, None)).unwrap();
+        let again = to.call(|db| exported(db)).unwrap();
         assert_eq!(
             again.conversations, archive.conversations,
             "nothing lost, nothing doubled"
@@ -482,16 +389,15 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        let archive = from.call(|db| export(db, None)).unwrap();
+        let archive = from.call(|db| exported(db)).unwrap();
         assert_eq!(archive.version, VERSION);
         let answer = &archive.conversations[0].messages[1];
         assert_eq!(answer.reasoning, "Think **hard**.\n\nThen answer.");
         assert_eq!(answer.stop_reason, Some(StopReason::Length));
         let bytes = serde_json::to_vec(&archive).unwrap();
         let to = Store::in_memory();
-        let parsed = parse(&bytes).unwrap();
-        to.call(move |db| import(db, &parsed)).unwrap();
-        let again = to.call(|db| export(db, None)).unwrap();
+        import(&to, &bytes).unwrap();
+        let again = to.call(|db| exported(db)).unwrap();
         assert_eq!(again.conversations, archive.conversations);
         let md = markdown(&archive.conversations[0]);
         assert!(
@@ -509,9 +415,8 @@ mod tests {
               {"id":"m1","role":"user","content":"hi","status":"done","createdAt":1},
               {"id":"m2","role":"assistant","content":"hello","status":"done","model":"m",
                "usage":{"promptTokens":1,"completionTokens":2,"costUsd":0.1},"createdAt":2}]}]}"#;
-        let parsed = parse(v1).unwrap();
         let to = Store::in_memory();
-        to.call(move |db| import(db, &parsed)).unwrap();
+        import(&to, v1).unwrap();
         let m = to
             .call(|db| Ok(paging::page(db, "c-old", Page::Latest, 10)?.rows))
             .unwrap();
@@ -519,6 +424,113 @@ mod tests {
         assert_eq!(m[1].reasoning, "");
         assert_eq!(m[1].stop_reason, None);
         assert_eq!(m[1].usage.as_ref().unwrap().completion_tokens, Some(2));
+    }
+
+    /// `v` with every object's keys in order, as `jq -S` writes a file.
+    fn sorted(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut pairs: Vec<_> = map.into_iter().collect();
+                pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+            }
+            serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
+            other => other,
+        }
+    }
+
+    /// The reader streams, but JSON does not order keys: a file whose keys a tool sorted
+    /// (`conversations` before `format`, `messages` before `title`) imports the same.
+    #[test]
+    fn keys_in_any_order_import_alike() {
+        let from = seeded();
+        let archive = from.call(|db| exported(db)).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&from.call(|db| json(db)).unwrap()).unwrap();
+        let bytes = serde_json::to_vec(&sorted(value)).unwrap();
+        assert!(bytes.starts_with(br#"{"conversations":[{"createdAt""#));
+        let to = Store::in_memory();
+        assert_eq!(import(&to, &bytes).unwrap().imported, 2);
+        assert_eq!(to.call(|db| exported(db)).unwrap().conversations, archive.conversations);
+
+        let early = br#"{"format":"glama-chat","version":3,"exportedAt":0,"conversations":[{"messages":[],"id":"x","title":"t","createdAt":0,"updatedAt":0}]}"#;
+        let err = import(&to, early).unwrap_err();
+        assert!(err.to_string().contains("before its id"), "{err}");
+        // The format is checked wherever it comes; nothing before it is kept.
+        let late = br#"{"conversations":[{"id":"late","title":"t","createdAt":0,"updatedAt":0,"messages":[]}],"format":"other","version":3}"#;
+        assert!(import(&to, late).unwrap_err().to_string().contains("format"));
+        assert!(
+            to.call(|db| conversations::get(db, "late")).is_err(),
+            "nothing half imported"
+        );
+    }
+
+    /// What one message may take is the same number both ways: export refuses to write a
+    /// message import would refuse to read, and import stops reading one at that size.
+    #[test]
+    fn a_message_past_the_limit_is_neither_written_nor_read() {
+        let from = Store::in_memory();
+        from.call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            answered(db, &c, "m", "q", &plain(&"long ".repeat(1000), MessageStatus::Done));
+            Ok(())
+        })
+        .unwrap();
+        let err = from
+            .call(|db| export::write_json(db, None, Vec::new(), 4096))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorCode::Export);
+        assert!(err.to_string().contains("larger than"), "{err}");
+        let whole = from.call(|db| json(db)).unwrap();
+        let to = Store::in_memory();
+        let err = to
+            .call(move |db| import::read_json(db, whole.as_slice(), 4096))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorCode::BadArchive);
+        assert!(err.to_string().contains("larger than"), "{err}");
+        assert!(to.call(|db| conversations::list(db)).unwrap().is_empty());
+        let whole = from.call(|db| json(db)).unwrap();
+        to.call(move |db| import::read_json(db, whole.as_slice(), 8192))
+            .unwrap();
+    }
+
+    /// A file is written whole or not at all, and reads back.
+    #[test]
+    fn export_files_are_whole_or_absent() {
+        let from = seeded();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.json");
+        from.call({
+            let path = path.clone();
+            move |db| export_json_to(db, None, &path)
+        })
+        .unwrap();
+        let to = Store::in_memory();
+        let report = to.call(move |db| import_json_from(db, &path)).unwrap();
+        assert_eq!(report.imported, 2);
+
+        let nowhere = dir.path().join("missing/all.json");
+        let err = from
+            .call({
+                let nowhere = nowhere.clone();
+                move |db| export_json_to(db, None, &nowhere)
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorCode::File);
+        assert!(err.to_string().contains("missing/all.json"), "{err}");
+        let id = from.call(|db| Ok(conversations::list(db)?[0].id.clone())).unwrap();
+        let md = dir.path().join("one.md");
+        from.call({
+            let md = md.clone();
+            move |db| export_markdown_to(db, &id, &md)
+        })
+        .unwrap();
+        assert!(std::fs::read_to_string(&md).unwrap().starts_with("# "));
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "no temporary file is left: {left:?}");
     }
 
     #[test]
@@ -537,7 +549,7 @@ mod tests {
                 "unknown variant `root`",
             ),
         ] {
-            let err = parse(bytes).unwrap_err();
+            let err = import(&Store::in_memory(), bytes).unwrap_err();
             assert_eq!(err.kind(), ErrorCode::BadArchive);
             assert!(err.to_string().contains(words), "{err}");
         }
@@ -546,7 +558,7 @@ mod tests {
     #[test]
     fn markdown_shows_who_said_what() {
         let store = seeded();
-        let archive = store.call(|db| export(db, None)).unwrap();
+        let archive = store.call(|db| exported(db)).unwrap();
         let france = archive
             .conversations
             .iter()
