@@ -147,6 +147,20 @@ fn registers_only_over_nobody_or_a_dev_build_and_never_in_the_real_profile() {
     assert_eq!(ensure_registered(SCHEME, &dev).unwrap(), Registration::AlreadyThis);
     assert_eq!(current_handler(SCHEME).unwrap(), Some(dev.clone()));
 
+    // A build in a folder whose name holds what an Exec line must escape: its entry reads
+    // back as this very binary (before, the path was written between quotes as it was, and
+    // read back cut at its first quote, so the build registered itself again at each start).
+    let odd = root.join("we\"ird $HOME `x` 100% \\ dir/target/debug/glama-chat");
+    make_program(&odd);
+    std::fs::write(
+        root.join("we\"ird $HOME `x` 100% \\ dir/target/CACHEDIR.TAG"),
+        b"Signature: 8a477f597d28d172789f06886806bc55",
+    )
+    .unwrap();
+    assert_eq!(ensure_registered(SCHEME, &odd).unwrap(), Registration::Registered);
+    assert_eq!(current_handler(SCHEME).unwrap(), Some(odd.clone()));
+    assert_eq!(ensure_registered(SCHEME, &odd).unwrap(), Registration::AlreadyThis);
+
     std::fs::remove_dir_all(&root).unwrap();
     assert_eq!(snapshot(&real), before, "the real profile was touched");
 }

@@ -52,6 +52,9 @@ pub enum HandlerError {
     },
     #[error("could not write {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    /// A desktop entry is UTF-8: a path that is not cannot be written in one.
+    #[error("the program's path is not UTF-8 ({0:?})")]
+    NotUtf8(PathBuf),
 }
 
 /// Decides from this binary and the program the link opens now (if any).
@@ -123,10 +126,11 @@ pub fn ensure_registered(scheme: &str, this: &Path) -> Result<Registration, Hand
 fn register(scheme: &str, this: &Path) -> Result<(), HandlerError> {
     let dir = data_home().join("applications");
     let path = dir.join(HANDLER_FILE);
+    let program = this.to_str().ok_or_else(|| HandlerError::NotUtf8(this.to_path_buf()))?;
     let entry = format!(
-        "[Desktop Entry]\nType=Application\nName=Glama Chat (sign-in links)\nExec=\"{}\" %u\n\
+        "[Desktop Entry]\nType=Application\nName=Glama Chat (sign-in links)\nExec={} %u\n\
          Terminal=false\nNoDisplay=true\nMimeType={};\n",
-        this.display(),
+        exec_argument(program),
         mime_type(scheme)
     );
     std::fs::create_dir_all(&dir)
@@ -184,8 +188,66 @@ fn find_desktop_file(desktop_id: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// `program` as the first argument of an `Exec` value, per the Desktop Entry spec: quoted,
+/// with `"`, `` ` ``, `$` and `\` escaped by a backslash inside the quotes, `%` doubled (a
+/// field code otherwise); then the value's own escapes (`\\`, `\n`, `\t`, `\r`), which the
+/// spec applies before the quoting rule. A path with spaces, quotes or dollars is then one
+/// argument, read back as it was (and never a second argument or a shell expansion).
+pub fn exec_argument(program: &str) -> String {
+    let mut quoted = String::with_capacity(program.len() + 2);
+    quoted.push('"');
+    for c in program.chars() {
+        match c {
+            '"' | '`' | '$' | '\\' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '%' => quoted.push_str("%%"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    let mut value = String::with_capacity(quoted.len());
+    for c in quoted.chars() {
+        match c {
+            '\\' => value.push_str("\\\\"),
+            '\n' => value.push_str("\\n"),
+            '\t' => value.push_str("\\t"),
+            '\r' => value.push_str("\\r"),
+            c => value.push(c),
+        }
+    }
+    value
+}
+
+/// A string value of a desktop entry with its escapes (`\s`, `\n`, `\t`, `\r`, `\\`) read.
+fn unescape_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('s') => out.push(' '),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                // Not a value escape: left for the quoting rule.
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// The program of the `Exec` line in the `[Desktop Entry]` group: the first word, or the
-/// quoted first argument.
+/// quoted first argument, read with the spec's escapes ([`exec_argument`] writes them).
 pub fn exec_program(desktop_entry: &str) -> Option<PathBuf> {
     let mut in_entry = false;
     for line in desktop_entry.lines() {
@@ -200,11 +262,23 @@ pub fn exec_program(desktop_entry: &str) -> Option<PathBuf> {
         let Some(exec) = exec.strip_prefix('=').filter(|_| in_entry) else {
             continue;
         };
-        let exec = exec.trim();
+        let exec = unescape_value(exec.trim());
         let program = match exec.strip_prefix('"') {
-            Some(quoted) => quoted.split('"').next()?,
-            None => exec.split_whitespace().next()?,
+            Some(quoted) => {
+                let mut program = String::new();
+                let mut chars = quoted.chars();
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => program.push(chars.next()?),
+                        c => program.push(c),
+                    }
+                }
+                program
+            }
+            None => exec.split_whitespace().next()?.to_string(),
         };
+        let program = program.replace("%%", "%");
         return (!program.is_empty()).then(|| PathBuf::from(program));
     }
     None
@@ -243,6 +317,26 @@ mod tests {
         assert_eq!(exec_program("[Other]\nExec=/x"), None);
         assert_eq!(exec_program("[Desktop Entry]\nExec=\"\""), None);
         assert_eq!(exec_program(""), None);
+    }
+
+    /// The spec's own example: a literal backslash inside a quoted argument is four in the
+    /// file, a dollar `\\$`.
+    #[test]
+    fn exec_arguments_are_escaped_per_the_spec() {
+        assert_eq!(exec_argument("/usr/bin/glama-chat"), r#""/usr/bin/glama-chat""#);
+        assert_eq!(
+            exec_argument(r#"/opt/a "b" $HOME `x` \ 100%/glama-chat"#),
+            r#""/opt/a \\"b\\" \\$HOME \\`x\\` \\\\ 100%%/glama-chat""#
+        );
+        for path in [
+            "/usr/bin/glama-chat",
+            "/opt/Glama Chat/glama-chat",
+            r#"/tmp/we"ird $(rm -rf ~) `id` \ 100% ;|&<>*?#'~/glama-chat"#,
+            "/tmp/new\nline\ttab/glama-chat",
+        ] {
+            let entry = format!("[Desktop Entry]\nExec={} %u\n", exec_argument(path));
+            assert_eq!(exec_program(&entry), Some(PathBuf::from(path)), "{entry}");
+        }
     }
 
     #[test]
