@@ -34,7 +34,6 @@ fn main() {
             "ask",
             "stop_answer",
             "answer_events",
-            "open_link",
             "attachment_fits",
             "attach_bytes",
             "attach_files",

@@ -348,12 +348,6 @@ export const answerEvents = (conversationId, stream, painted) =>
  */
 export const stopAnswer = (conversationId) => invoke('stop_answer', { conversationId });
 
-/**
- * Opens a link from an answer in the system browser (http and https only, checked in Rust).
- * @type {(url: string) => Promise<void>}
- */
-export const openLink = (url) => invoke('open_link', { url });
-
 // ---- attachments -------------------------------------------------------------------------
 
 /**

@@ -29,10 +29,6 @@ pub enum AppError {
     MarkdownNeedsOneChat,
     #[error("Could not use the file {0}: {1}")]
     File(String, String),
-    #[error("Only web links (http or https) are opened.")]
-    UnsafeLink,
-    #[error("Could not open the browser: {0}")]
-    Browser(String),
     #[error("Could not delete {path}: {message}")]
     DeleteData { path: String, message: String },
 }
@@ -50,8 +46,6 @@ impl AppError {
             AppError::NotRaw => ErrorCode::AttachmentNotReceived,
             AppError::MarkdownNeedsOneChat => ErrorCode::MarkdownNeedsOneChat,
             AppError::File(..) => ErrorCode::File,
-            AppError::UnsafeLink => ErrorCode::UnsafeLink,
-            AppError::Browser(_) => ErrorCode::Browser,
             AppError::DeleteData { .. } => ErrorCode::DeleteData,
         }
     }

@@ -9,6 +9,7 @@ mod data;
 mod error;
 mod events;
 mod files;
+mod links;
 mod logging;
 mod mailbox;
 mod rendering;
@@ -127,7 +128,6 @@ pub fn run() {
             commands::answers::ask,
             commands::answers::stop_answer,
             commands::answers::answer_events,
-            commands::links::open_link,
             attachments::attachment_fits,
             attachments::attach_bytes,
             attachments::attach_files,

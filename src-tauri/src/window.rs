@@ -1,8 +1,11 @@
 //! The app's windows. Each may only ever show the app's own pages: any navigation elsewhere
-//! (a link in a model's answer, a redirect) is refused; links go to the system browser instead.
+//! (a link in a model's answer, a redirect) is refused, and so is every new window; a link a
+//! person clicks goes to the system browser instead (`links`).
 
 use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+
+use crate::links;
 
 pub const MAIN: &str = "main";
 
@@ -16,10 +19,13 @@ pub fn is_ours(label: &str) -> bool {
     matches!(label, MAIN | QUICK_ASK)
 }
 
-/// A window showing the app's page, kept to the app's own pages.
+/// A window showing the app's page, kept to the app's own pages; links open in the browser
+/// on a person's click (`links`).
 fn app_window<'a>(app: &'a AppHandle, label: &str) -> WebviewWindowBuilder<'a, tauri::Wry, AppHandle> {
+    let handle = app.clone();
     WebviewWindowBuilder::new(app, label, WebviewUrl::App("index.html".into()))
         .on_navigation(is_app_url)
+        .on_new_window(move |url, _| links::on_new_window(&handle, url))
         // The page handles drops itself (HTML5 events carry the files' bytes, never their paths).
         .disable_drag_drop_handler()
 }
@@ -27,7 +33,7 @@ fn app_window<'a>(app: &'a AppHandle, label: &str) -> WebviewWindowBuilder<'a, t
 /// Creates the main window; `loaded` runs once, when its page has first loaded.
 pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()> {
     let once = std::sync::Once::new();
-    app_window(app, MAIN)
+    let window = app_window(app, MAIN)
         .title("Glama Chat")
         .inner_size(1040.0, 760.0)
         .min_inner_size(520.0, 420.0)
@@ -37,7 +43,7 @@ pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()>
             }
         })
         .build()?;
-    Ok(())
+    links::watch(&window)
 }
 
 /// Set by the end-to-end tests: a debug build then opens the quick-ask window at start, so a
@@ -48,10 +54,11 @@ const TEST_QUICK_ASK: &str = "GLAMA_CHAT_TEST_QUICK_ASK";
 #[cfg(debug_assertions)]
 pub fn open_quick_ask_for_tests(app: &AppHandle) -> tauri::Result<()> {
     if std::env::var_os(TEST_QUICK_ASK).is_some() {
-        app_window(app, QUICK_ASK)
+        let window = app_window(app, QUICK_ASK)
             .title("Glama Chat — Quick ask")
             .inner_size(640.0, 480.0)
             .build()?;
+        links::watch(&window)?;
     }
     Ok(())
 }
@@ -106,7 +113,6 @@ mod tests {
                 "allow-ask",
                 "allow-answer-events",
                 "allow-stop-answer",
-                "allow-open-link",
             ]
         );
         let main = capability("default.json");

@@ -189,12 +189,13 @@ export function initMessageList(on) {
     if (list.scrollTop < 300 && hasOlder) loadMore('older');
     if (list.scrollHeight - list.scrollTop - list.clientHeight < 300 && hasNewer) loadMore('newer');
   });
-  // Links in answers open in the system browser (http/https only, checked in Rust).
+  // Links in answers open in the system browser, and only on a person's click: the click
+  // follows the link as a new window, which Rust never opens in the app; WebKit tells Rust
+  // whether a person's click led to it, and only then is the link opened (src-tauri/src/links.rs).
   list.addEventListener('click', (e) => {
-    const a = /** @type {Element} */ (e.target).closest('a');
+    const a = /** @type {Element} */ (e.target).closest('a[href]');
     if (!a) return;
-    e.preventDefault();
-    const href = a.getAttribute('href');
-    if (href) api.openLink(href).catch((err) => showError(err));
+    a.setAttribute('target', '_blank');
+    a.setAttribute('rel', 'noopener noreferrer');
   });
 }

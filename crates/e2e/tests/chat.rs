@@ -257,7 +257,9 @@ async fn hostile_answer_does_nothing() {
         .await,
         json!(0)
     );
-    // Clicking the javascript: link (rendered as plain text) and the image link loads nothing in the window.
+    // Clicking the javascript: link (rendered as plain text) and the image link from a script
+    // loads nothing in the window, and opens nothing in the browser: a script's click is not a
+    // person's.
     app.js(
         "document.querySelectorAll('.messages a').forEach(a => a.click())",
         vec![],
@@ -284,13 +286,52 @@ async fn hostile_answer_does_nothing() {
         Vec::<String>::new(),
         "the window fetched nothing"
     );
-    // The image link went to the system browser instead (http only).
+    let leaked = |log: &[String]| {
+        log.iter()
+            .filter(|l| l.starts_with("open ") && l.contains("leak-image"))
+            .count()
+    };
+    assert_eq!(
+        leaked(&session.browser_log()),
+        0,
+        "a script's click opened a link: {:?}",
+        session.browser_log()
+    );
+    // Nor is there a command to open one with.
+    let asked = app
+        .js(
+            "return window.__TAURI_INTERNALS__.invoke('open_link', { url: arguments[0] }).then(() => 'opened', () => 'refused')",
+            vec![json!(format!("{leak}?q=command"))],
+        )
+        .await;
+    assert_eq!(asked, json!("refused"));
+    // The person's click on the image link takes it to the system browser instead (http only).
+    app.client()
+        .find(fantoccini::Locator::Css(".messages a[href*='leak-image']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if leaked(&session.browser_log()) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let log = session.browser_log();
+    assert_eq!(leaked(&log), 1, "{log:?}");
     assert!(
-        log.iter().any(|l| l.starts_with("open ") && l.contains("leak-image")),
+        log.iter()
+            .any(|l| l.starts_with("open ") && l.contains("leak-image?q=conversation")),
         "{log:?}"
     );
     assert!(!log.iter().any(|l| l.contains("javascript")), "{log:?}");
+    assert_eq!(
+        app.js("return location.href.startsWith('tauri://localhost')", vec![])
+            .await,
+        json!(true)
+    );
     app.quit().await;
 }
 

@@ -6,8 +6,7 @@
 //! - `chats`: the conversations and their messages, drafts and search;
 //! - `answers`: the models, asking for an answer, its events, Stop;
 //! - `archive`: export and import;
-//! - `settings`: the person's choices;
-//! - `links`: a link from an answer, opened in the browser.
+//! - `settings`: the person's choices.
 //!
 //! Attachments (`crate::attachments`) and the person's data (`crate::data`) keep their
 //! commands beside the rest of their job.
@@ -16,6 +15,5 @@ pub mod answers;
 pub mod archive;
 pub mod chats;
 pub mod connection;
-pub mod links;
 pub mod news;
 pub mod settings;
