@@ -1,7 +1,12 @@
-//! History benchmarks: open a 5,000-message conversation, search 100,000 messages, and the
-//! size on disk of 10,000. Prints `BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss` rows.
+//! History benchmarks: open a 5,000-message conversation, search 100,000 messages, the size
+//! on disk of 10,000, and the memory an import and an export of 2 GB of attachments take.
+//! Prints `BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss` rows.
 
+use std::io::Write;
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+use base64::Engine;
 
 use glama_core::chat::view;
 use glama_core::store::archive::{self, Archive, ArchivedConversation, ArchivedMessage};
@@ -138,6 +143,11 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    // `cargo bench --bench store -- archive`: the archive figures alone.
+    if std::env::args().skip(1).any(|a| a == "archive") {
+        archive_both_ways();
+        return;
+    }
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
 
     // Open a 5,000-message conversation: the first page, HTML rendered once then cached.
@@ -238,4 +248,134 @@ fn main() {
             m.as_millis() <= 50,
         );
     }
+
+    drop(store);
+
+    archive_both_ways();
+}
+
+/// The export file of `conversations` chats whose questions carry `files` text attachments of
+/// 256 KB in all, ten a question: written as it is made (the file, not memory, holds it).
+fn write_attachments_archive(path: &Path, conversations: usize, files: usize) {
+    const FILE_BYTES: usize = 256 * 1024;
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    write!(
+        out,
+        r#"{{"format":"{}","version":{},"exportedAt":0,"conversations":["#,
+        archive::FORMAT,
+        archive::VERSION
+    )
+    .unwrap();
+    let per_chat = files.div_ceil(conversations);
+    let mut made = 0;
+    let mut body = vec![0u8; FILE_BYTES];
+    for c in 0..conversations {
+        if c > 0 {
+            out.write_all(b",").unwrap();
+        }
+        write!(
+            out,
+            r#"{{"id":"files-c{c}","title":"Files {c}","createdAt":1,"updatedAt":2,"messages":["#
+        )
+        .unwrap();
+        let mut m = 0;
+        while made < files.min((c + 1) * per_chat) {
+            if m > 0 {
+                out.write_all(b",").unwrap();
+            }
+            write!(
+                out,
+                r#"{{"id":"files-c{c}-m{m}","role":"user","content":"files {m}","status":"done","createdAt":{m},"attachments":["#
+            )
+            .unwrap();
+            for f in 0..10.min(files - made) {
+                for chunk in body.chunks_mut(8) {
+                    let r = rng.next().to_le_bytes();
+                    for (b, r) in chunk.iter_mut().zip(r) {
+                        *b = b'a' + r % 26;
+                    }
+                }
+                if f > 0 {
+                    out.write_all(b",").unwrap();
+                }
+                write!(
+                    out,
+                    r#"{{"name":"notes-{made}.txt","mediaType":"text/plain","data":"{}"}}"#,
+                    base64::engine::general_purpose::STANDARD.encode(&body)
+                )
+                .unwrap();
+                made += 1;
+            }
+            out.write_all(b"]}").unwrap();
+            m += 1;
+        }
+        out.write_all(b"]}").unwrap();
+    }
+    out.write_all(b"]}").unwrap();
+    out.flush().unwrap();
+}
+
+/// A figure of `/proc/self/status`, in bytes.
+fn proc_status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
+/// Runs `f` and returns what it took in time and in peak resident memory over the memory
+/// resident before it (the peak is reset first: `clear_refs` 5).
+fn peak_over_idle<T>(f: impl FnOnce() -> T) -> (T, Duration, u64) {
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let idle = proc_status_bytes("VmRSS:");
+    let t = Instant::now();
+    let out = f();
+    let took = t.elapsed();
+    (out, took, proc_status_bytes("VmHWM:").saturating_sub(idle))
+}
+
+/// Import, then export, of an archive of 2 GB of attachments (`GLAMA_BENCH_ARCHIVE_MB` sets
+/// another size): each streams, so its memory stays that of a message, whatever the size.
+/// Everything is made in the target folder's tmp/ and deleted after.
+fn archive_both_ways() {
+    let mb: usize = std::env::var("GLAMA_BENCH_ARCHIVE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2048);
+    let files = mb * 4; // 256 KB each
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let source = dir.path().join("source.json");
+    write_attachments_archive(&source, 10, files);
+    let file_mb = std::fs::metadata(&source).unwrap().len() as f64 / 1e6;
+
+    let store = Store::open(&dir.path().join("profile")).store;
+    let (report, took, peak) = peak_over_idle(|| {
+        let source = source.clone();
+        store.call(move |db| archive::import_json_from(db, &source)).unwrap()
+    });
+    assert_eq!(report.imported, 10);
+    std::fs::remove_file(&source).unwrap();
+    let budget = 200 * 1024 * 1024;
+    row(
+        &format!("history: import {mb} MB of attachments ({file_mb:.0} MB file), peak RSS over idle"),
+        format!("{:.1} MB ({:.1} s)", peak as f64 / 1e6, took.as_secs_f64()),
+        "≤ 200 MB",
+        peak <= budget,
+    );
+
+    let exported = dir.path().join("export.json");
+    let ((), took, peak) = peak_over_idle(|| {
+        let exported = exported.clone();
+        store
+            .call(move |db| archive::export_json_to(db, None, &exported))
+            .unwrap()
+    });
+    let out_mb = std::fs::metadata(&exported).unwrap().len() as f64 / 1e6;
+    assert!(out_mb >= mb as f64 * 1.3, "the export holds every file: {out_mb:.0} MB");
+    row(
+        &format!("history: export {mb} MB of attachments ({out_mb:.0} MB file), peak RSS over idle"),
+        format!("{:.1} MB ({:.1} s)", peak as f64 / 1e6, took.as_secs_f64()),
+        "≤ 200 MB",
+        peak <= budget,
+    );
 }
