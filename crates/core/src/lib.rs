@@ -4,6 +4,7 @@
 //! - [`connect`]: the one-click OAuth PKCE flow (verifier, state, callbacks, loopback listener).
 //! - [`vault`]: the API key in the OS keyring, and nowhere else.
 //! - [`gateway`]: HTTP to Glama (exchange, models, streamed chat, usage).
+//! - [`mcp`]: tools through MCP servers: their config, their lives, calling them.
 //! - [`chat`]: an answer's life: its turn (request, stream, retries, stop), the rules of a
 //!   conversation, the request built from it, messages as the window draws them.
 //! - [`store`]: conversations on disk (SQLite): rows, pages, an answer's writes, search,
@@ -22,6 +23,7 @@ pub mod config;
 pub mod connect;
 pub mod error_code;
 pub mod gateway;
+pub mod mcp;
 pub mod render;
 pub mod secret;
 pub mod settings;

@@ -110,7 +110,7 @@ fn keep_aside(path: &Path, reason: String) -> SettingsLoadNote {
 
 /// Write to a temporary file, flush it to disk, rename it over the old one, flush the
 /// folder: a crash or power cut leaves the old file or the new one, never half of one.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path
         .parent()

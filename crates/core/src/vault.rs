@@ -1,4 +1,5 @@
-//! The API key in the OS keyring, and nowhere else.
+//! The API key in the OS keyring, and nowhere else; beside it, other named secrets (an MCP
+//! server's token, say) under the same service, one account each.
 //!
 //! Entries are built from an explicit platform backend (Secret Service on Linux, Keychain on
 //! macOS, Credential Manager on Windows). We never call `keyring::Entry::new`, whose fallback
@@ -112,6 +113,38 @@ impl Vault {
     fn entry(&self, item: Item) -> Result<Entry, VaultError> {
         let account = self.account(item);
         platform_entry(&self.service, &account).map_err(map_error)
+    }
+
+    /// The account name of the named secret `name`: `secret:<name>`. Named secrets are not
+    /// per gateway (they belong to what uses them, not to Glama), and the prefix keeps them
+    /// apart from the key's accounts whatever the name.
+    pub fn named_account(name: &str) -> String {
+        format!("secret:{name}")
+    }
+
+    /// Reads the named secret `name`; `None` when there is no entry.
+    pub fn get_named(&self, name: &str) -> Result<Option<String>, VaultError> {
+        match self.named_entry(name)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    pub fn set_named(&self, name: &str, value: &str) -> Result<(), VaultError> {
+        self.named_entry(name)?.set_password(value).map_err(map_error)
+    }
+
+    /// Deletes the named secret `name`; deleting one that is not there is fine.
+    pub fn delete_named(&self, name: &str) -> Result<(), VaultError> {
+        match self.named_entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    fn named_entry(&self, name: &str) -> Result<Entry, VaultError> {
+        platform_entry(&self.service, &Self::named_account(name)).map_err(map_error)
     }
 }
 
