@@ -22,6 +22,10 @@ TAURI_CLI_VERSION="2.12.5"
 # TypeScript from npm, only to check the page's JSDoc types (the page itself is plain JavaScript,
 # served as it is). The last compiler written in JavaScript: 7 is a native rewrite.
 TYPESCRIPT_VERSION="6.0.3"
+# The MCP servers the tests run: the project's own on the official Python SDK (PyPI), and a
+# third party's from npm.
+MCP_PYTHON_VERSION="2.3.0"
+MCP_EVERYTHING_VERSION="2026.8.31"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -80,5 +84,26 @@ install_typescript() {
     say "installing TypeScript $TYPESCRIPT_VERSION (npm)"
     mkdir -p "$dir"
     npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "typescript@$TYPESCRIPT_VERSION" >/dev/null
+  fi
+}
+
+# install_mcp_test_servers: puts the pinned MCP Python SDK in a venv at .tools/python (for
+# crates/core/tests/mcp_servers/test_server.py) and @modelcontextprotocol/server-everything in
+# .tools/ (python3-venv and Node.js from Debian when missing).
+install_mcp_test_servers() {
+  python3 -c 'import ensurepip, venv' 2>/dev/null || install_packages python3-venv
+  command -v npm >/dev/null || install_packages nodejs npm
+  local venv="$ROOT/.tools/python"
+  if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$MCP_PYTHON_VERSION" ]; then
+    say "installing the MCP Python SDK $MCP_PYTHON_VERSION (PyPI)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_PYTHON_VERSION"
+  fi
+  local everything="$ROOT/.tools/node_modules/@modelcontextprotocol/server-everything/package.json"
+  if ! grep -q "\"version\": \"$MCP_EVERYTHING_VERSION\"" "$everything" 2>/dev/null; then
+    say "installing @modelcontextprotocol/server-everything $MCP_EVERYTHING_VERSION (npm)"
+    mkdir -p "$ROOT/.tools"
+    npm install --prefix "$ROOT/.tools" --save-exact --no-audit --no-fund --loglevel=error \
+      "@modelcontextprotocol/server-everything@$MCP_EVERYTHING_VERSION" >/dev/null
   fi
 }

@@ -17,6 +17,9 @@ install_typescript
 # installed-app test (crates/e2e/tests/installed.rs) installs that .deb.
 bash scripts/package.sh
 
+# The MCP servers the integration tests talk to (crates/core/tests/mcp_*.rs).
+install_mcp_test_servers
+
 say "building"
 # The benchmarks too (in the dev profile): they never run here, but they must keep compiling.
 cargo build --workspace --bins --tests --benches

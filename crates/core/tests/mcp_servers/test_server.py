@@ -1,0 +1,138 @@
+"""The project's MCP test server, on the official Python SDK (`mcp` on PyPI; its FastMCP is
+called MCPServer since mcp 2).
+
+    test_server.py [--http PORT] [--page-size N] [--garbage] [--hang]
+
+Tools: echo, add, slow, image, fail, big, header, grow (adds a tool and says the list changed),
+spawn_child (starts a sleeping grandchild, for the process-group test), pid.
+--page-size lists the tools that many at a time; --garbage prints a line that is not JSON on
+stdout before speaking MCP; --hang never answers at all.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import anyio
+from mcp.server.mcpserver import Context, Image, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ListToolsResult
+
+# A 1x1 red PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"
+)
+
+
+class PagedServer(MCPServer):
+    """Lists its tools `page_size` at a time, the cursor being the next index."""
+
+    page_size = 0
+
+    async def _handle_list_tools(self, ctx, params):
+        tools = await self.list_tools()
+        if not self.page_size:
+            return ListToolsResult(tools=tools)
+        start = int(params.cursor) if params is not None and params.cursor else 0
+        end = start + self.page_size
+        return ListToolsResult(tools=tools[start:end], next_cursor=str(end) if end < len(tools) else None)
+
+
+server = PagedServer("glama-test")
+
+
+@server.tool()
+def echo(text: str) -> str:
+    """Says the text back."""
+    return text
+
+
+@server.tool()
+def add(a: int, b: int) -> str:
+    """Adds two numbers."""
+    return str(a + b)
+
+
+@server.tool()
+async def slow(seconds: float) -> str:
+    """Waits, then says done."""
+    await anyio.sleep(seconds)
+    return f"slept {seconds}"
+
+
+@server.tool()
+def image() -> Image:
+    """A 1x1 red PNG."""
+    return Image(data=PNG, format="png")
+
+
+@server.tool()
+def fail(message: str) -> str:
+    """Always fails with the message."""
+    raise ToolError(message)
+
+
+@server.tool()
+def big(kb: int) -> str:
+    """Returns kb kilobytes of text."""
+    return "x" * (kb * 1024)
+
+
+@server.tool()
+def pid() -> str:
+    """The server's process id."""
+    return str(os.getpid())
+
+
+@server.tool()
+def spawn_child() -> str:
+    """Starts a sleeping child process and returns its pid."""
+    child = subprocess.Popen(["sleep", "300"])
+    return str(child.pid)
+
+
+@server.tool()
+def header(name: str, ctx: Context) -> str:
+    """The value of a header of the HTTP request that called it."""
+    headers = ctx.headers or {}
+    return headers.get(name.lower(), headers.get(name, "(none)"))
+
+
+def extra(text: str) -> str:
+    """A tool that appears after grow."""
+    return "extra " + text
+
+
+@server.tool()
+async def grow(ctx: Context) -> str:
+    """Adds the tool `extra` and tells the client its tools changed."""
+    server.add_tool(extra)
+    await ctx.session.send_tool_list_changed()
+    return "grown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--http", type=int)
+    parser.add_argument("--page-size", type=int, default=0)
+    parser.add_argument("--garbage", action="store_true")
+    parser.add_argument("--hang", action="store_true")
+    args = parser.parse_args()
+    print(f"test server {os.getpid()} starting", file=sys.stderr, flush=True)
+    if args.hang:
+        while True:
+            time.sleep(60)
+    if args.garbage:
+        print("Welcome to the server! This line is not JSON.", flush=True)
+    server.page_size = args.page_size
+    if args.http:
+        server.run("streamable-http", host="127.0.0.1", port=args.http)
+    else:
+        server.run()
+
+
+if __name__ == "__main__":
+    main()
