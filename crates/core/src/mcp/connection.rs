@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, Tool};
-use rmcp::service::{NotificationContext, RoleClient, RunningService};
+use rmcp::service::{ClientInitializeError, NotificationContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientHandler, Peer};
@@ -96,7 +96,7 @@ pub async fn connect(config: &ServerConfig, secrets: Vec<String>) -> Result<Conn
                 Ok(Err(error)) => {
                     let reason = process_failure(&mut process)
                         .await
-                        .unwrap_or_else(|| format!("it did not start as an MCP server ({error})"));
+                        .unwrap_or_else(|| format!("it did not start as an MCP server ({})", init_words(&error)));
                     Err(stopped(process, reason).await)
                 }
                 Err(_) => {
@@ -121,6 +121,7 @@ pub async fn connect(config: &ServerConfig, secrets: Vec<String>) -> Result<Conn
                     .map_err(|_| Failure::new(format!("the value of the header {name} holds characters a header cannot")))?;
                 headers.insert(name, value);
             }
+            install_tls_provider();
             let transport = StreamableHttpClientTransport::from_config(
                 StreamableHttpClientTransportConfig::with_uri(http.url.as_str()).custom_headers(headers),
             );
@@ -130,7 +131,11 @@ pub async fn connect(config: &ServerConfig, secrets: Vec<String>) -> Result<Conn
                     process: None,
                     tools_changed,
                 }),
-                Ok(Err(error)) => Err(Failure::new(format!("{} did not start an MCP session ({error})", http.url))),
+                Ok(Err(error)) => Err(Failure::new(format!(
+                    "{} did not start an MCP session ({})",
+                    http.url,
+                    init_words(&error)
+                ))),
                 Err(_) => Err(Failure::new(format!(
                     "{} did not answer the MCP handshake within {} seconds",
                     http.url,
@@ -140,6 +145,37 @@ pub async fn connect(config: &ServerConfig, secrets: Vec<String>) -> Result<Conn
         }
         Launch::Unusable(reason) => Err(Failure::new(format!("its entry cannot be used: {reason}"))),
     }
+}
+
+/// The innermost cause of an error: rmcp's outer words name its own types ("Send message error
+/// Transport [rmcp::transport::worker::…]"); the last source says what happened ("Connection
+/// refused").
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut words = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        words = inner.to_string();
+        source = inner.source();
+    }
+    words
+}
+
+/// Why `initialize` failed: a transport's error lies in a field rmcp does not give as the
+/// source, so it is unwrapped here.
+fn init_words(error: &ClientInitializeError) -> String {
+    match error {
+        ClientInitializeError::TransportError { error, .. } => root_cause(error),
+        other => root_cause(other),
+    }
+}
+
+/// rmcp's HTTP client (reqwest 0.13, built without a TLS provider) takes the process's default
+/// rustls provider: ring, the one our own reqwest uses. Installing it twice is harmless.
+fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// What a local server's process did that explains a failure, if anything: garbage on stdout,

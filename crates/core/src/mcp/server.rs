@@ -4,10 +4,12 @@
 //! Each enabled server has one task that owns its connection. What the rest of the app sees is
 //! [`Live`], behind a lock, updated by that task; a change is announced on a watch channel.
 
+use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use rmcp::model::Tool;
 use rmcp::service::RoleClient;
 use rmcp::Peer;
@@ -89,14 +91,26 @@ impl Server {
             config: config.clone(),
             vault,
             live: live.clone(),
-            changed,
+            changed: changed.clone(),
             stop: stop.clone(),
         };
+        // A bug in the life (a panic in the SDK, say) leaves the server failed, not starting
+        // for ever.
+        let shown = live.clone();
+        let task = tokio::spawn(async move {
+            if AssertUnwindSafe(life.run()).catch_unwind().await.is_err() {
+                let mut live = shown.lock().unwrap_or_else(|p| p.into_inner());
+                *live = Live::new(Status::Failed);
+                live.reason = Some("the app's connection to it stopped on an internal error".into());
+                drop(live);
+                changed.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        });
         Server {
             config,
             live,
             stop,
-            task: Some(tokio::spawn(life.run())),
+            task: Some(task),
         }
     }
 
