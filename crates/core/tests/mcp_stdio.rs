@@ -184,3 +184,32 @@ async fn stopping_kills_the_server_with_what_it_started() {
     wait_gone(child, Duration::from_secs(5)).await;
     assert!(manager.snapshot().servers.is_empty());
 }
+
+#[tokio::test]
+async fn todays_protocol_and_the_previous_one_are_spoken_and_an_unknown_one_fails_in_words() {
+    let (_dir, manager) = start(json!({
+        "today": test_server_entry(&[]),
+        "previous": test_server_entry(&["--protocol", "2025-06-18"]),
+        "future": test_server_entry(&["--protocol", "2099-01-01"]),
+    }));
+    assert_eq!(ready(&manager, "today").await.protocol.as_deref(), Some("2025-11-25"));
+    let previous = ready(&manager, "previous").await;
+    assert_eq!(previous.protocol.as_deref(), Some("2025-06-18"));
+    assert_eq!(call(&manager, "previous__echo", json!({"text": "old"})).await.unwrap().text, "old");
+    let future = wait_for(&manager, "future", Duration::from_secs(30), |s| s.status == Status::Failed).await;
+    let reason = future.reason.unwrap();
+    assert!(reason.contains("it speaks MCP version 2099-01-01, which this app does not know"), "{reason}");
+    manager.stop_all().await;
+}
+
+#[tokio::test]
+async fn retry_starts_a_server_that_gave_up_again() {
+    let (_dir, manager) = start(json!({"ghost": {"command": "glama-no-such-program"}}));
+    wait_for(&manager, "ghost", Duration::from_secs(5), |s| s.status == Status::Failed).await;
+    manager.retry("ghost").await.unwrap();
+    // A fresh life: failed again at once, with its five tries ahead of it.
+    let again = wait_for(&manager, "ghost", Duration::from_secs(5), |s| s.status == Status::Failed).await;
+    assert!(again.retrying);
+    assert!(matches!(manager.retry("nobody").await, Err(McpError::NoSuchServer(_))));
+    manager.stop_all().await;
+}

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, Tool};
+use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, ProtocolVersion, Tool};
 use rmcp::service::{ClientInitializeError, NotificationContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -76,6 +76,33 @@ impl Failure {
 /// Connects to `config`'s server. `secrets` are the values of its keyring references, in the
 /// order [`ServerConfig::secrets`] lists them.
 pub async fn connect(config: &ServerConfig, secrets: Vec<String>) -> Result<Connection, Failure> {
+    let connection = start(config, secrets).await?;
+    // rmcp takes whatever version a server answers with; one it does not know (a server from
+    // the future, or a broken one) would fail on its first request in obscure words.
+    match connection.protocol() {
+        Some(version) if !known_version(&version) => {
+            let stderr = connection.stderr();
+            connection.close().await;
+            Err(Failure {
+                reason: format!(
+                    "it speaks MCP version {version}, which this app does not know (it speaks {} and earlier)",
+                    ProtocolVersion::LATEST_WITH_INITIALIZE
+                ),
+                stderr,
+            })
+        }
+        _ => Ok(connection),
+    }
+}
+
+/// The versions an `initialize` handshake can agree on.
+fn known_version(version: &str) -> bool {
+    ProtocolVersion::KNOWN_VERSIONS
+        .iter()
+        .any(|known| known.as_str() == version && known.has_initialize())
+}
+
+async fn start(config: &ServerConfig, secrets: Vec<String>) -> Result<Connection, Failure> {
     let tools_changed = Arc::new(Notify::new());
     let client = Client {
         tools_changed: tools_changed.clone(),
@@ -212,6 +239,11 @@ impl Connection {
         if let Some(process) = self.process.take() {
             process.stop().await;
         }
+    }
+
+    /// The protocol version the server and rmcp agreed on.
+    pub fn protocol(&self) -> Option<String> {
+        self.service.peer().peer_info().map(|info| info.protocol_version.to_string())
     }
 
     /// The stderr tail of a local server.

@@ -44,6 +44,8 @@ pub struct ServerView {
     /// The command line (secrets masked) or the address.
     pub target: String,
     pub timeout_secs: u64,
+    /// The MCP version agreed with it, while ready.
+    pub protocol: Option<String>,
     pub tools: Vec<ToolView>,
 }
 
@@ -159,6 +161,7 @@ impl McpManager {
                     transport,
                     target,
                     timeout_secs: server.config.timeout_secs,
+                    protocol: live.protocol,
                     tools,
                 }
             })

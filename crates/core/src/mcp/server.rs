@@ -45,6 +45,8 @@ pub struct Live {
     pub stderr: Option<String>,
     /// When it fails now, whether it will be started again by itself.
     pub retrying: bool,
+    /// The protocol version agreed with it, while ready.
+    pub protocol: Option<String>,
     /// Its tools, as it last listed them (empty unless ready).
     pub tools: Vec<Tool>,
     /// Where to send requests while it is ready.
@@ -58,6 +60,7 @@ impl Live {
             reason: None,
             stderr: None,
             retrying: false,
+            protocol: None,
             tools: Vec::new(),
             peer: None,
         }
@@ -222,6 +225,7 @@ impl Life {
             Ok(tools) => {
                 self.set(|live| {
                     *live = Live::new(Status::Ready);
+                    live.protocol = connection.protocol();
                     live.tools = tools;
                     live.peer = Some(connection.peer());
                 });

@@ -308,7 +308,7 @@ mod tests {
         assert!(folders.contains(&home.path().join(".cargo/bin")));
         // Folders that do not exist are left out; none is there twice.
         assert!(!folders.contains(&home.path().join(".volta/bin")));
-        assert_eq!(folders.iter().filter(|f| **f == PathBuf::from("/usr/bin")).count(), 1);
+        assert_eq!(folders.iter().filter(|f| f.as_path() == Path::new("/usr/bin")).count(), 1);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 """The project's MCP test server, on the official Python SDK (`mcp` on PyPI; its FastMCP is
 called MCPServer since mcp 2).
 
-    test_server.py [--http PORT] [--page-size N] [--garbage] [--hang]
+    test_server.py [--http PORT] [--page-size N] [--protocol VERSION] [--garbage] [--hang]
 
 Tools: echo, add, slow, image, fail, big, header, grow (adds a tool and says the list changed),
 spawn_child (starts a sleeping grandchild, for the process-group test), pid.
 --page-size lists the tools that many at a time; --garbage prints a line that is not JSON on
-stdout before speaking MCP; --hang never answers at all.
+stdout before speaking MCP; --hang never answers at all; --protocol makes the handshake answer
+with that version whatever the client asks (an older server, or one from the future).
 """
 
 import argparse
@@ -120,6 +121,7 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=0)
     parser.add_argument("--garbage", action="store_true")
     parser.add_argument("--hang", action="store_true")
+    parser.add_argument("--protocol")
     args = parser.parse_args()
     print(f"test server {os.getpid()} starting", file=sys.stderr, flush=True)
     if args.hang:
@@ -127,6 +129,12 @@ def main() -> None:
             time.sleep(60)
     if args.garbage:
         print("Welcome to the server! This line is not JSON.", flush=True)
+    if args.protocol:
+        # The SDK answers with the client's version when it knows it, else its latest.
+        import mcp.server.runner as runner
+
+        runner.HANDSHAKE_PROTOCOL_VERSIONS = (args.protocol,)
+        runner.LATEST_HANDSHAKE_VERSION = args.protocol
     server.page_size = args.page_size
     if args.http:
         server.run("streamable-http", host="127.0.0.1", port=args.http)
