@@ -70,6 +70,13 @@ async fn add_switch_and_remove_apply_at_once() {
     manager.remove("renamed").await.unwrap();
     assert!(file(&dir)["mcpServers"].get("renamed").is_none());
     assert_eq!(pid_of(&manager, "first").await, first_pid, "the first server was never restarted");
+
+    // Stopped (quit, Delete all data): nothing runs and nothing is written until a reload.
+    manager.stop_all().await;
+    wait_gone(first_pid, Duration::from_secs(5)).await;
+    assert!(matches!(manager.add(stdio_draft("third")).await, Err(McpError::Stopped)));
+    manager.reload().await;
+    ready(&manager, "first").await;
     manager.stop_all().await;
 }
 

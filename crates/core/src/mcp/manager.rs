@@ -321,15 +321,7 @@ impl McpManager {
         edit: impl FnOnce(&mut Document) -> Result<T, McpError>,
     ) -> Result<T, McpError> {
         let _editing = self.inner.editing.lock().await;
-        let mut document = {
-            let state = self.state();
-            match (&state.document, &state.file_error) {
-                (Some(document), _) => document.clone(),
-                (None, reason) => {
-                    return Err(McpError::FileUnreadable(reason.clone().unwrap_or_default()));
-                }
-            }
-        };
+        let mut document = self.document()?;
         let out = edit(&mut document)?;
         write_file(&self.inner.path, &document)?;
         let stopped = {
@@ -343,6 +335,17 @@ impl McpManager {
         Ok(out)
     }
 
+    /// The file as last read, to edit; refused while it cannot be read, or after
+    /// [`McpManager::stop_all`].
+    fn document(&self) -> Result<Document, McpError> {
+        let state = self.state();
+        match (&state.document, &state.file_error) {
+            (Some(document), _) => Ok(document.clone()),
+            (None, Some(reason)) => Err(McpError::FileUnreadable(reason.clone())),
+            (None, None) => Err(McpError::Stopped),
+        }
+    }
+
     fn config_of(document: &Document, name: &str) -> Option<ServerConfig> {
         document.entry(name).map(|entry| ServerConfig::read(name, entry))
     }
@@ -352,7 +355,8 @@ impl McpManager {
     pub async fn add(&self, draft: ServerDraft) -> Result<(), McpError> {
         let resolved = draft.resolve(None).map_err(McpError::Invalid)?;
         let name = resolved.config.name.clone();
-        if self.state().document.as_ref().is_some_and(|d| d.entry(&name).is_some()) {
+        // Checked before the secrets are stored, so a refused add leaves none behind.
+        if self.document()?.entry(&name).is_some() {
             return Err(McpError::ServerExists(name));
         }
         secrets::store_all(&self.inner.vault, resolved.new_secrets).await?;
@@ -369,13 +373,15 @@ impl McpManager {
     /// Changes server `name` to what `draft` says (perhaps under a new name). Secrets the
     /// server no longer names are deleted from the keyring.
     pub async fn update(&self, name: &str, draft: ServerDraft) -> Result<(), McpError> {
-        let old = {
-            let state = self.state();
-            state.document.as_ref().and_then(|d| Self::config_of(d, name))
-        }
-        .ok_or_else(|| McpError::NoSuchServer(name.to_string()))?;
+        let document = self.document()?;
+        let old = Self::config_of(&document, name).ok_or_else(|| McpError::NoSuchServer(name.to_string()))?;
         let resolved = draft.resolve(Some(&old)).map_err(McpError::Invalid)?;
         let new_name = resolved.config.name.clone();
+        // Checked before the secrets are stored: an edit keeps the server's references, so a
+        // refused one must not have changed their values.
+        if new_name != name && document.entry(&new_name).is_some() {
+            return Err(McpError::ServerExists(new_name));
+        }
         secrets::store_all(&self.inner.vault, resolved.new_secrets).await?;
         self.edit(|document| {
             if new_name != name && document.entry(&new_name).is_some() {
@@ -451,12 +457,13 @@ impl McpManager {
     }
 
     /// Stops every server and waits until their processes are gone (quit, Delete all data).
-    /// The manager then runs nothing until [`McpManager::reload`].
+    /// The manager then runs nothing, and refuses edits, until [`McpManager::reload`].
     pub async fn stop_all(&self) {
         let _editing = self.inner.editing.lock().await;
         let stopped: Vec<Server> = {
             let mut state = self.state();
             state.document = None;
+            state.file_error = None;
             state.servers.drain(..).map(|(_, s)| s).collect()
         };
         self.announce();

@@ -37,6 +37,9 @@ pub enum McpError {
     /// The file cannot be read; edits are refused so it stays as the person left it.
     #[error("{0}")]
     FileUnreadable(String),
+    /// After [`McpManager::stop_all`], until [`McpManager::reload`].
+    #[error("The tool servers are stopped.")]
+    Stopped,
     #[error("{path} could not be saved: {reason}")]
     FileWrite { path: String, reason: String },
     /// A form's or a snippet's server cannot be used, and why.
