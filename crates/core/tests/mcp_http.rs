@@ -21,7 +21,10 @@ struct HttpServer {
 
 impl HttpServer {
     fn start() -> HttpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        HttpServer::start_on(std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
+    }
+
+    fn start_on(port: u16) -> HttpServer {
         let child = Command::new(python())
             .args([test_server(), "--http".into(), port.to_string()])
             .stdout(Stdio::null())
@@ -129,5 +132,24 @@ async fn server_everything_from_npm_echoes_adds_draws_and_is_stopped_mid_operati
     assert_eq!(result, Err(McpError::Cancelled));
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(call(&manager, "everything__echo", json!({"message": "again"})).await.unwrap().text.contains("again"));
+    manager.stop_all().await;
+}
+
+#[tokio::test]
+async fn an_http_server_that_goes_away_fails_in_words_then_is_found_again() {
+    let mut http = HttpServer::start();
+    let (_dir, manager) = start(json!({"remote": {"url": http.url}}));
+    ready(&manager, "remote").await;
+    let _ = http.child.kill();
+    let _ = http.child.wait();
+    let failed = wait_for(&manager, "remote", Duration::from_secs(30), |s| s.status == Status::Failed).await;
+    let reason = failed.reason.unwrap();
+    eprintln!("{reason}");
+    assert!(reason.contains("stopped answering"), "{reason}");
+    assert!(failed.retrying);
+    // Back on the same address: found again by the next start.
+    let port = http.url.trim_start_matches("http://127.0.0.1:").trim_end_matches("/mcp").to_string();
+    let _again = HttpServer::start_on(port.parse().unwrap());
+    ready(&manager, "remote").await;
     manager.stop_all().await;
 }

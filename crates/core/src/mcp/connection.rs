@@ -7,11 +7,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, ProtocolVersion, Tool};
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, ClientRequest, Implementation, PaginatedRequestParams, PingRequest, ProtocolVersion, Tool,
+};
 use rmcp::service::{ClientInitializeError, NotificationContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::{ClientHandler, Peer};
+use rmcp::{ClientHandler, Peer, ServiceError};
 use tokio::sync::Notify;
 
 use super::config::{FieldValue, Launch, ServerConfig};
@@ -22,6 +24,7 @@ use super::stdio::{self, StdioProcess};
 pub const START_TIMEOUT: Duration = Duration::from_secs(25);
 /// How long listing the tools may take, all pages together.
 const LIST_TIMEOUT: Duration = Duration::from_secs(20);
+const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// A server that pages forever is not listed forever.
 const MAX_PAGES: usize = 100;
 
@@ -262,6 +265,16 @@ pub async fn ended(process: Option<StdioProcess>, quit: &str) -> Failure {
         .await
         .unwrap_or_else(|| format!("the connection ended ({quit})"));
     stopped(process, reason).await
+}
+
+/// Why a ready server cannot be reached any more, by a ping; `None` while it can. A ping that
+/// goes unanswered for a while is not counted: a busy server may be slow to answer it.
+pub async fn unreachable(peer: &Peer<RoleClient>) -> Option<String> {
+    let ping = peer.send_request(ClientRequest::PingRequest(PingRequest::default()));
+    match tokio::time::timeout(PING_TIMEOUT, ping).await {
+        Ok(Err(error @ (ServiceError::TransportClosed | ServiceError::TransportSend(_)))) => Some(root_cause(&error)),
+        _ => None,
+    }
 }
 
 /// Every tool a server has, page after page.

@@ -25,6 +25,10 @@ use super::connection::{self, Connection, Failure};
 use super::secrets;
 use crate::vault::Vault;
 
+/// How often a ready server is pinged. A remote server that went away is only noticed this
+/// way: rmcp's HTTP client keeps its session open while requests to it fail.
+const PING_EVERY: Duration = Duration::from_secs(10);
+
 /// Where a server is in its life, as the Tools panel shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -249,9 +253,19 @@ impl Life {
         let peer = service.peer().clone();
         let cancel = service.cancellation_token();
         let mut waiting = pin!(service.waiting());
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let quit = loop {
             tokio::select! {
                 quit = &mut waiting => break quit,
+                _ = ping.tick() => {
+                    if let Some(reason) = connection::unreachable(&peer).await {
+                        cancel.cancel();
+                        let _ = tokio::time::timeout(Duration::from_secs(2), &mut waiting).await;
+                        let mut failure = connection::ended(process, &reason).await;
+                        failure.reason = format!("it stopped answering ({reason})");
+                        return Some(failure);
+                    }
+                }
                 _ = tools_changed.notified() => {
                     match connection::list_tools_of(&peer).await {
                         Ok(tools) => self.set(|live| live.tools = tools),
