@@ -39,16 +39,29 @@ async fn add_switch_and_remove_apply_at_once() {
     let first_pid = pid_of(&manager, "first").await;
 
     manager.add(stdio_draft("second")).await.unwrap();
-    assert!(matches!(manager.add(stdio_draft("second")).await, Err(McpError::ServerExists(_))));
+    assert!(matches!(
+        manager.add(stdio_draft("second")).await,
+        Err(McpError::ServerExists(_))
+    ));
     ready(&manager, "second").await;
     assert_eq!(file(&dir)["mcpServers"]["second"]["args"][0], test_server());
 
     // A tool switched off leaves the offer and refuses calls; the server is not restarted.
     manager.set_tool_enabled("second", "echo", false).await.unwrap();
-    assert!(!manager.openai_tools().iter().any(|t| t["function"]["name"] == "second__echo"));
-    let view = manager.snapshot().servers.into_iter().find(|s| s.name == "second").unwrap();
+    assert!(!manager
+        .openai_tools()
+        .iter()
+        .any(|t| t["function"]["name"] == "second__echo"));
+    let view = manager
+        .snapshot()
+        .servers
+        .into_iter()
+        .find(|s| s.name == "second")
+        .unwrap();
     assert!(!view.tools.iter().find(|t| t.name == "echo").unwrap().enabled);
-    let refused = manager.call("second__echo", json!({"text": "x"}), &CancellationToken::new()).await;
+    let refused = manager
+        .call("second__echo", json!({"text": "x"}), &CancellationToken::new())
+        .await;
     assert!(matches!(refused, Err(McpError::ToolDisabled { .. })), "{refused:?}");
     assert_eq!(file(&dir)["mcpServers"]["second"]["disabledTools"], json!(["echo"]));
     let second_pid = pid_of(&manager, "second").await;
@@ -69,12 +82,19 @@ async fn add_switch_and_remove_apply_at_once() {
 
     manager.remove("renamed").await.unwrap();
     assert!(file(&dir)["mcpServers"].get("renamed").is_none());
-    assert_eq!(pid_of(&manager, "first").await, first_pid, "the first server was never restarted");
+    assert_eq!(
+        pid_of(&manager, "first").await,
+        first_pid,
+        "the first server was never restarted"
+    );
 
     // Stopped (quit, Delete all data): nothing runs and nothing is written until a reload.
     manager.stop_all().await;
     wait_gone(first_pid, Duration::from_secs(5)).await;
-    assert!(matches!(manager.add(stdio_draft("third")).await, Err(McpError::Stopped)));
+    assert!(matches!(
+        manager.add(stdio_draft("third")).await,
+        Err(McpError::Stopped)
+    ));
     manager.reload().await;
     ready(&manager, "first").await;
     manager.stop_all().await;
@@ -89,14 +109,24 @@ async fn a_malformed_file_is_told_left_untouched_and_read_again_when_fixed() {
     let manager = McpManager::start(&path, vault());
     let snapshot = manager.snapshot();
     let error = snapshot.file_error.unwrap();
-    assert!(error.contains("mcp.json could not be read: it is not valid JSON"), "{error}");
+    assert!(
+        error.contains("mcp.json could not be read: it is not valid JSON"),
+        "{error}"
+    );
     assert!(error.contains("left as it is"), "{error}");
     assert!(snapshot.servers.is_empty());
     assert!(manager.openai_tools().is_empty());
-    assert!(matches!(manager.add(stdio_draft("x")).await, Err(McpError::FileUnreadable(_))));
+    assert!(matches!(
+        manager.add(stdio_draft("x")).await,
+        Err(McpError::FileUnreadable(_))
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), broken);
 
-    std::fs::write(&path, serde_json::to_vec(&json!({"mcpServers": {"fixed": test_server_entry(&[])}})).unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        serde_json::to_vec(&json!({"mcpServers": {"fixed": test_server_entry(&[])}})).unwrap(),
+    )
+    .unwrap();
     manager.reload().await;
     assert_eq!(manager.snapshot().file_error, None);
     ready(&manager, "fixed").await;

@@ -21,7 +21,13 @@ struct HttpServer {
 
 impl HttpServer {
     fn start() -> HttpServer {
-        HttpServer::start_on(std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
+        HttpServer::start_on(
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port(),
+        )
     }
 
     fn start_on(port: u16) -> HttpServer {
@@ -33,7 +39,10 @@ impl HttpServer {
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the HTTP test server did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "the HTTP test server did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         HttpServer {
@@ -50,7 +59,11 @@ impl Drop for HttpServer {
     }
 }
 
-async fn call(manager: &McpManager, name: &str, args: serde_json::Value) -> Result<glama_core::mcp::ToolResult, McpError> {
+async fn call(
+    manager: &McpManager,
+    name: &str,
+    args: serde_json::Value,
+) -> Result<glama_core::mcp::ToolResult, McpError> {
     manager.call(name, args, &CancellationToken::new()).await
 }
 
@@ -76,12 +89,27 @@ async fn a_streamable_http_server_gets_its_headers_and_its_secret_from_the_keyri
     assert!(file.contains("${keyring:remote/Authorization}"), "{file}");
     assert!(!file.contains("s3cret"), "{file}");
 
-    assert_eq!(call(&manager, "remote__header", json!({"name": "x-team"})).await.unwrap().text, "blue");
     assert_eq!(
-        call(&manager, "remote__header", json!({"name": "authorization"})).await.unwrap().text,
+        call(&manager, "remote__header", json!({"name": "x-team"}))
+            .await
+            .unwrap()
+            .text,
+        "blue"
+    );
+    assert_eq!(
+        call(&manager, "remote__header", json!({"name": "authorization"}))
+            .await
+            .unwrap()
+            .text,
         "Bearer s3cret-token"
     );
-    assert_eq!(call(&manager, "remote__add", json!({"a": 40, "b": 2})).await.unwrap().text, "42");
+    assert_eq!(
+        call(&manager, "remote__add", json!({"a": 40, "b": 2}))
+            .await
+            .unwrap()
+            .text,
+        "42"
+    );
 
     // Removing the server deletes its secret from the keyring.
     manager.remove("remote").await.unwrap();
@@ -93,10 +121,17 @@ async fn a_streamable_http_server_gets_its_headers_and_its_secret_from_the_keyri
 
 #[tokio::test]
 async fn an_http_server_that_is_not_there_fails_in_words() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}/mcp");
     let (_dir, manager) = start(json!({"away": {"url": url}}));
-    let failed = wait_for(&manager, "away", Duration::from_secs(30), |s| s.status == Status::Failed).await;
+    let failed = wait_for(&manager, "away", Duration::from_secs(30), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     let reason = failed.reason.unwrap();
     eprintln!("reason: {reason}");
     assert!(reason.contains(&url), "{reason}");
@@ -111,9 +146,13 @@ async fn server_everything_from_npm_echoes_adds_draws_and_is_stopped_mid_operati
     for tool in ["echo", "get-sum", "get-tiny-image", "trigger-long-running-operation"] {
         assert!(names.contains(&tool), "{names:?}");
     }
-    let echoed = call(&manager, "everything__echo", json!({"message": "hi"})).await.unwrap();
+    let echoed = call(&manager, "everything__echo", json!({"message": "hi"}))
+        .await
+        .unwrap();
     assert!(echoed.text.contains("hi"), "{}", echoed.text);
-    let sum = call(&manager, "everything__get-sum", json!({"a": 2, "b": 3})).await.unwrap();
+    let sum = call(&manager, "everything__get-sum", json!({"a": 2, "b": 3}))
+        .await
+        .unwrap();
     assert!(sum.text.contains('5'), "{}", sum.text);
     let image = call(&manager, "everything__get-tiny-image", json!({})).await.unwrap();
     assert_eq!(image.images.len(), 1, "{image:?}");
@@ -127,11 +166,19 @@ async fn server_everything_from_npm_echoes_adds_draws_and_is_stopped_mid_operati
     });
     let started = Instant::now();
     let result = manager
-        .call("everything__trigger-long-running-operation", json!({"duration": 30, "steps": 30}), &cancel)
+        .call(
+            "everything__trigger-long-running-operation",
+            json!({"duration": 30, "steps": 30}),
+            &cancel,
+        )
         .await;
     assert_eq!(result, Err(McpError::Cancelled));
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(call(&manager, "everything__echo", json!({"message": "again"})).await.unwrap().text.contains("again"));
+    assert!(call(&manager, "everything__echo", json!({"message": "again"}))
+        .await
+        .unwrap()
+        .text
+        .contains("again"));
     manager.stop_all().await;
 }
 
@@ -142,13 +189,20 @@ async fn an_http_server_that_goes_away_fails_in_words_then_is_found_again() {
     ready(&manager, "remote").await;
     let _ = http.child.kill();
     let _ = http.child.wait();
-    let failed = wait_for(&manager, "remote", Duration::from_secs(30), |s| s.status == Status::Failed).await;
+    let failed = wait_for(&manager, "remote", Duration::from_secs(30), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     let reason = failed.reason.unwrap();
     eprintln!("{reason}");
     assert!(reason.contains("stopped answering"), "{reason}");
     assert!(failed.retrying);
     // Back on the same address: found again by the next start.
-    let port = http.url.trim_start_matches("http://127.0.0.1:").trim_end_matches("/mcp").to_string();
+    let port = http
+        .url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/mcp")
+        .to_string();
     let _again = HttpServer::start_on(port.parse().unwrap());
     ready(&manager, "remote").await;
     manager.stop_all().await;

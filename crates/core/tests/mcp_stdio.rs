@@ -11,12 +11,21 @@ use mcp_support::*;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-async fn call(manager: &McpManager, name: &str, args: serde_json::Value) -> Result<glama_core::mcp::ToolResult, McpError> {
+async fn call(
+    manager: &McpManager,
+    name: &str,
+    args: serde_json::Value,
+) -> Result<glama_core::mcp::ToolResult, McpError> {
     manager.call(name, args, &CancellationToken::new()).await
 }
 
 async fn pid_of(manager: &McpManager) -> u32 {
-    call(manager, "test__pid", json!({})).await.unwrap().text.parse().unwrap()
+    call(manager, "test__pid", json!({}))
+        .await
+        .unwrap()
+        .text
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -30,7 +39,10 @@ async fn lists_and_calls_the_tools_of_a_stdio_server() {
     assert_eq!(server.transport, "stdio");
 
     let tools = manager.openai_tools();
-    let echo = tools.iter().find(|t| t["function"]["name"] == "test__echo").expect("echo offered");
+    let echo = tools
+        .iter()
+        .find(|t| t["function"]["name"] == "test__echo")
+        .expect("echo offered");
     assert_eq!(echo["type"], "function");
     assert_eq!(echo["function"]["description"], "Says the text back.");
     assert_eq!(echo["function"]["parameters"]["properties"]["text"]["type"], "string");
@@ -38,9 +50,14 @@ async fn lists_and_calls_the_tools_of_a_stdio_server() {
 
     let echoed = call(&manager, "test__echo", json!({"text": "héllo"})).await.unwrap();
     assert_eq!((echoed.text.as_str(), echoed.is_error), ("héllo", false));
-    assert_eq!(call(&manager, "test__add", json!({"a": 2, "b": 3})).await.unwrap().text, "5");
+    assert_eq!(
+        call(&manager, "test__add", json!({"a": 2, "b": 3})).await.unwrap().text,
+        "5"
+    );
 
-    let failed = call(&manager, "test__fail", json!({"message": "no such file"})).await.unwrap();
+    let failed = call(&manager, "test__fail", json!({"message": "no such file"}))
+        .await
+        .unwrap();
     assert!(failed.is_error);
     assert!(failed.text.contains("no such file"), "{}", failed.text);
 
@@ -51,10 +68,20 @@ async fn lists_and_calls_the_tools_of_a_stdio_server() {
 
     let big = call(&manager, "test__big", json!({"kb": 300})).await.unwrap();
     assert_eq!(big.cut_from, Some(300 * 1024));
-    assert!(big.text.ends_with("[The result was cut: 100 KB of 300 KB are shown.]"), "{}", &big.text[big.text.len() - 60..]);
+    assert!(
+        big.text.ends_with("[The result was cut: 100 KB of 300 KB are shown.]"),
+        "{}",
+        &big.text[big.text.len() - 60..]
+    );
 
-    assert!(matches!(call(&manager, "test__nope", json!({})).await, Err(McpError::NoSuchTool(_))));
-    assert!(matches!(call(&manager, "test__echo", json!([1])).await, Err(McpError::BadArguments(_))));
+    assert!(matches!(
+        call(&manager, "test__nope", json!({})).await,
+        Err(McpError::NoSuchTool(_))
+    ));
+    assert!(matches!(
+        call(&manager, "test__echo", json!([1])).await,
+        Err(McpError::BadArguments(_))
+    ));
     manager.stop_all().await;
 }
 
@@ -74,8 +101,14 @@ async fn a_changed_tool_list_is_picked_up() {
     ready(&manager, "test").await;
     assert!(manager.resolve("test__extra").is_none());
     assert_eq!(call(&manager, "test__grow", json!({})).await.unwrap().text, "grown");
-    wait_for(&manager, "test", Duration::from_secs(10), |s| s.tools.iter().any(|t| t.name == "extra")).await;
-    assert_eq!(call(&manager, "test__extra", json!({"text": "x"})).await.unwrap().text, "extra x");
+    wait_for(&manager, "test", Duration::from_secs(10), |s| {
+        s.tools.iter().any(|t| t.name == "extra")
+    })
+    .await;
+    assert_eq!(
+        call(&manager, "test__extra", json!({"text": "x"})).await.unwrap().text,
+        "extra x"
+    );
     manager.stop_all().await;
 }
 
@@ -83,12 +116,18 @@ async fn a_changed_tool_list_is_picked_up() {
 async fn a_command_that_does_not_exist_fails_in_words_and_gives_up_after_five_tries() {
     let (_dir, manager) = start(json!({"ghost": {"command": "glama-no-such-program", "args": ["x"]}}));
     let started = Instant::now();
-    let failed = wait_for(&manager, "ghost", Duration::from_secs(5), |s| s.status == Status::Failed).await;
+    let failed = wait_for(&manager, "ghost", Duration::from_secs(5), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     let reason = failed.reason.unwrap();
     assert!(reason.contains("\"glama-no-such-program\" was not found"), "{reason}");
     assert!(failed.retrying);
     // 1 + 2 + 4 + 8 seconds between the five starts, then it stays failed.
-    let gave_up = wait_for(&manager, "ghost", Duration::from_secs(25), |s| s.status == Status::Failed && !s.retrying).await;
+    let gave_up = wait_for(&manager, "ghost", Duration::from_secs(25), |s| {
+        s.status == Status::Failed && !s.retrying
+    })
+    .await;
     assert!(started.elapsed() >= Duration::from_secs(14), "{:?}", started.elapsed());
     assert!(gave_up.reason.unwrap().contains("was not found"));
     assert!(manager.openai_tools().is_empty());
@@ -98,10 +137,16 @@ async fn a_command_that_does_not_exist_fails_in_words_and_gives_up_after_five_tr
 #[tokio::test]
 async fn garbage_on_stdout_fails_in_words_with_the_stderr_tail() {
     let (_dir, manager) = start(json!({"noisy": test_server_entry(&["--garbage"])}));
-    let failed = wait_for(&manager, "noisy", Duration::from_secs(10), |s| s.status == Status::Failed).await;
+    let failed = wait_for(&manager, "noisy", Duration::from_secs(10), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     let reason = failed.reason.unwrap();
     assert!(reason.contains("something other than MCP messages"), "{reason}");
-    assert!(reason.contains("Welcome to the server! This line is not JSON."), "{reason}");
+    assert!(
+        reason.contains("Welcome to the server! This line is not JSON."),
+        "{reason}"
+    );
     assert!(failed.stderr.unwrap().contains("test server"));
     manager.stop_all().await;
 }
@@ -109,7 +154,10 @@ async fn garbage_on_stdout_fails_in_words_with_the_stderr_tail() {
 #[tokio::test]
 async fn a_server_that_never_answers_fails_within_thirty_seconds() {
     let (_dir, manager) = start(json!({"mute": test_server_entry(&["--hang"])}));
-    let failed = wait_for(&manager, "mute", Duration::from_secs(30), |s| s.status == Status::Failed).await;
+    let failed = wait_for(&manager, "mute", Duration::from_secs(30), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     let reason = failed.reason.unwrap();
     assert!(reason.contains("did not answer the MCP handshake"), "{reason}");
     manager.stop_all().await;
@@ -126,7 +174,10 @@ async fn a_server_killed_mid_call_fails_in_words_then_restarts() {
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-    let result = tokio::time::timeout(Duration::from_secs(5), slow).await.unwrap().unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(5), slow)
+        .await
+        .unwrap()
+        .unwrap();
     match result {
         Err(McpError::CallFailed { reason, .. }) => assert!(reason.contains("stopped during the call"), "{reason}"),
         other => panic!("{other:?}"),
@@ -147,10 +198,22 @@ async fn a_call_past_its_time_limit_is_stopped_and_the_server_goes_on() {
     ready(&manager, "test").await;
     let started = Instant::now();
     let result = call(&manager, "test__slow", json!({"seconds": 20})).await;
-    assert!(matches!(result, Err(McpError::CallTimedOut { secs: 1, .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(McpError::CallTimedOut { secs: 1, .. })),
+        "{result:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(result.unwrap_err().to_string().contains("did not finish within 1 seconds"));
-    assert_eq!(call(&manager, "test__echo", json!({"text": "still here"})).await.unwrap().text, "still here");
+    assert!(result
+        .unwrap_err()
+        .to_string()
+        .contains("did not finish within 1 seconds"));
+    assert_eq!(
+        call(&manager, "test__echo", json!({"text": "still here"}))
+            .await
+            .unwrap()
+            .text,
+        "still here"
+    );
     manager.stop_all().await;
 }
 
@@ -168,7 +231,13 @@ async fn stop_cancels_a_running_call() {
     let result = manager.call("test__slow", json!({"seconds": 20}), &cancel).await;
     assert_eq!(result, Err(McpError::Cancelled));
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(call(&manager, "test__echo", json!({"text": "after"})).await.unwrap().text, "after");
+    assert_eq!(
+        call(&manager, "test__echo", json!({"text": "after"}))
+            .await
+            .unwrap()
+            .text,
+        "after"
+    );
     manager.stop_all().await;
 }
 
@@ -177,7 +246,12 @@ async fn stopping_kills_the_server_with_what_it_started() {
     let (_dir, manager) = start(json!({"test": test_server_entry(&[])}));
     ready(&manager, "test").await;
     let server_pid = pid_of(&manager).await;
-    let child: u32 = call(&manager, "test__spawn_child", json!({})).await.unwrap().text.parse().unwrap();
+    let child: u32 = call(&manager, "test__spawn_child", json!({}))
+        .await
+        .unwrap()
+        .text
+        .parse()
+        .unwrap();
     assert!(!process_gone(child));
     manager.stop_all().await;
     wait_gone(server_pid, Duration::from_secs(5)).await;
@@ -195,20 +269,38 @@ async fn todays_protocol_and_the_previous_one_are_spoken_and_an_unknown_one_fail
     assert_eq!(ready(&manager, "today").await.protocol.as_deref(), Some("2025-11-25"));
     let previous = ready(&manager, "previous").await;
     assert_eq!(previous.protocol.as_deref(), Some("2025-06-18"));
-    assert_eq!(call(&manager, "previous__echo", json!({"text": "old"})).await.unwrap().text, "old");
-    let future = wait_for(&manager, "future", Duration::from_secs(30), |s| s.status == Status::Failed).await;
+    assert_eq!(
+        call(&manager, "previous__echo", json!({"text": "old"}))
+            .await
+            .unwrap()
+            .text,
+        "old"
+    );
+    let future = wait_for(&manager, "future", Duration::from_secs(30), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     let reason = future.reason.unwrap();
-    assert!(reason.contains("it speaks MCP version 2099-01-01, which this app does not know"), "{reason}");
+    assert!(
+        reason.contains("it speaks MCP version 2099-01-01, which this app does not know"),
+        "{reason}"
+    );
     manager.stop_all().await;
 }
 
 #[tokio::test]
 async fn retry_starts_a_server_that_gave_up_again() {
     let (_dir, manager) = start(json!({"ghost": {"command": "glama-no-such-program"}}));
-    wait_for(&manager, "ghost", Duration::from_secs(5), |s| s.status == Status::Failed).await;
+    wait_for(&manager, "ghost", Duration::from_secs(5), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     manager.retry("ghost").await.unwrap();
     // A fresh life: failed again at once, with its five tries ahead of it.
-    let again = wait_for(&manager, "ghost", Duration::from_secs(5), |s| s.status == Status::Failed).await;
+    let again = wait_for(&manager, "ghost", Duration::from_secs(5), |s| {
+        s.status == Status::Failed
+    })
+    .await;
     assert!(again.retrying);
     assert!(matches!(manager.retry("nobody").await, Err(McpError::NoSuchServer(_))));
     manager.stop_all().await;

@@ -81,7 +81,19 @@ mod tests {
     fn crashes_after_working_double_to_thirty_seconds_and_never_give_up() {
         let mut b = Backoff::default();
         let waits: Vec<Next> = (0..8).map(|_| b.connection_ended(Duration::from_secs(2))).collect();
-        assert_eq!(waits, [secs(1), secs(2), secs(4), secs(8), secs(16), secs(30), secs(30), secs(30)]);
+        assert_eq!(
+            waits,
+            [
+                secs(1),
+                secs(2),
+                secs(4),
+                secs(8),
+                secs(16),
+                secs(30),
+                secs(30),
+                secs(30)
+            ]
+        );
     }
 
     #[test]

@@ -75,7 +75,9 @@ pub async fn call(
             secs: limit.as_secs(),
         }),
         Ok(Ok(result)) => Ok(shape(result)),
-        Ok(Err(ServiceError::McpError(error))) => Err(failed(format!("the server refused the call: {}", error.message))),
+        Ok(Err(ServiceError::McpError(error))) => {
+            Err(failed(format!("the server refused the call: {}", error.message)))
+        }
         Ok(Err(ServiceError::TransportClosed | ServiceError::TransportSend(_))) => {
             Err(failed("the server stopped during the call".to_string()))
         }
@@ -99,10 +101,12 @@ pub fn shape(result: CallToolResult) -> ToolResult {
             ContentBlock::Text(t) => push(&t.text),
             ContentBlock::Image(image) => {
                 match base64::engine::general_purpose::STANDARD.decode(image.data.as_bytes()) {
-                    Ok(bytes) if bytes.len() <= MAX_IMAGE_BYTES && images.len() < MAX_IMAGES => images.push(ToolImage {
-                        mime: image.mime_type.clone(),
-                        bytes,
-                    }),
+                    Ok(bytes) if bytes.len() <= MAX_IMAGE_BYTES && images.len() < MAX_IMAGES => {
+                        images.push(ToolImage {
+                            mime: image.mime_type.clone(),
+                            bytes,
+                        })
+                    }
                     Ok(bytes) => notes.push(format!("[an image of {} KB was left out]", bytes.len() / 1024)),
                     Err(_) => notes.push("[an image that was not valid base64 was left out]".to_string()),
                 }
@@ -169,19 +173,37 @@ mod tests {
         let result = shape(CallToolResult::success(vec![Content::text(long.clone())]));
         assert_eq!(result.cut_from, Some(long.len()));
         assert!(result.text.len() < MAX_TEXT_BYTES + 100);
-        assert!(result.text.ends_with("[The result was cut: 100 KB of 200 KB are shown.]"), "{}", &result.text[result.text.len() - 80..]);
+        assert!(
+            result
+                .text
+                .ends_with("[The result was cut: 100 KB of 200 KB are shown.]"),
+            "{}",
+            &result.text[result.text.len() - 80..]
+        );
         let short = shape(CallToolResult::success(vec![Content::text("a"), Content::text("b")]));
-        assert_eq!((short.text.as_str(), short.cut_from, short.is_error), ("a\nb", None, false));
+        assert_eq!(
+            (short.text.as_str(), short.cut_from, short.is_error),
+            ("a\nb", None, false)
+        );
     }
 
     #[test]
     fn errors_stay_errors_and_images_are_bytes() {
         let png = [0x89, b'P', b'N', b'G'];
         let data = base64::engine::general_purpose::STANDARD.encode(png);
-        let result = shape(CallToolResult::error(vec![Content::text("no such file"), Content::image(data, "image/png")]));
+        let result = shape(CallToolResult::error(vec![
+            Content::text("no such file"),
+            Content::image(data, "image/png"),
+        ]));
         assert!(result.is_error);
         assert_eq!(result.text, "no such file");
-        assert_eq!(result.images, [ToolImage { mime: "image/png".into(), bytes: png.to_vec() }]);
+        assert_eq!(
+            result.images,
+            [ToolImage {
+                mime: "image/png".into(),
+                bytes: png.to_vec()
+            }]
+        );
         let bad = shape(CallToolResult::success(vec![Content::image("%%%", "image/png")]));
         assert!(bad.images.is_empty());
         assert!(bad.text.contains("not valid base64"));

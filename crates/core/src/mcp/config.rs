@@ -115,10 +115,7 @@ impl ServerConfig {
             }
         }
         if let Some(tools) = entry.get("disabledTools").and_then(Json::as_array) {
-            config.disabled_tools = tools
-                .iter()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect();
+            config.disabled_tools = tools.iter().filter_map(|t| t.as_str().map(str::to_string)).collect();
         }
         config.launch = read_launch(entry).unwrap_or_else(Launch::Unusable);
         config
@@ -151,10 +148,7 @@ impl ServerConfig {
                 }
                 set_type(entry, "http");
                 // The address stays under the key the entry used.
-                let key = URL_KEYS
-                    .into_iter()
-                    .find(|k| entry.contains_key(*k))
-                    .unwrap_or("url");
+                let key = URL_KEYS.into_iter().find(|k| entry.contains_key(*k)).unwrap_or("url");
                 entry.insert(key.into(), Json::string(http.url.clone()));
                 write_fields(entry, "headers", &http.headers);
             }
@@ -170,7 +164,12 @@ impl ServerConfig {
             entry.insert("timeoutSecs".into(), Json::Other(self.timeout_secs.into()));
         }
         if !self.disabled_tools.is_empty() || entry.contains_key("disabledTools") {
-            let tools = self.disabled_tools.iter().cloned().map(serde_json::Value::String).collect();
+            let tools = self
+                .disabled_tools
+                .iter()
+                .cloned()
+                .map(serde_json::Value::String)
+                .collect();
             entry.insert("disabledTools".into(), Json::Other(serde_json::Value::Array(tools)));
         }
     }
@@ -422,7 +421,11 @@ impl ServerDraft {
         let timeout_secs = match self.timeout_secs {
             None => old.map_or(DEFAULT_TIMEOUT_SECS, |o| o.timeout_secs),
             Some(secs) if (1..=MAX_TIMEOUT_SECS).contains(&secs) => secs,
-            Some(_) => return Err(format!("The time limit must be between 1 and {MAX_TIMEOUT_SECS} seconds.")),
+            Some(_) => {
+                return Err(format!(
+                    "The time limit must be between 1 and {MAX_TIMEOUT_SECS} seconds."
+                ))
+            }
         };
         let old_fields: &[Field] = match old.map(|o| &o.launch) {
             Some(Launch::Stdio(s)) => &s.env,
@@ -474,7 +477,12 @@ impl ServerDraft {
                 .collect()
         };
         let launch = match &self.launch {
-            DraftLaunch::Stdio { command, args, env, cwd } => {
+            DraftLaunch::Stdio {
+                command,
+                args,
+                env,
+                cwd,
+            } => {
                 let command = command.trim();
                 if command.is_empty() {
                     return Err("The command is empty.".into());
@@ -485,7 +493,10 @@ impl ServerDraft {
                 let env = fields(env, "variable")?;
                 for f in &env {
                     if f.name.is_empty() || f.name.contains(['=', '\0']) {
-                        return Err(format!("\"{}\" is not a name an environment variable can have.", f.name));
+                        return Err(format!(
+                            "\"{}\" is not a name an environment variable can have.",
+                            f.name
+                        ));
                     }
                     if matches!(&f.value, FieldValue::Plain(v) if v.contains('\0')) {
                         return Err(format!("The value of {} holds a NUL character.", f.name));
@@ -495,7 +506,11 @@ impl ServerDraft {
                     command: command.to_string(),
                     args: args.clone(),
                     env,
-                    cwd: cwd.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string),
+                    cwd: cwd
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string),
                 })
             }
             DraftLaunch::Http { url, headers } => {
@@ -514,7 +529,10 @@ impl ServerDraft {
         // Secret values are checked like plain ones, before anything is stored.
         for (secret, value) in &new_secrets {
             if value.contains('\0') || value.chars().any(|c| c == '\r' || c == '\n') {
-                return Err(format!("The secret value for {} holds a line break or NUL.", secret.id()));
+                return Err(format!(
+                    "The secret value for {} holds a line break or NUL.",
+                    secret.id()
+                ));
             }
         }
         Ok(Resolved {
@@ -558,16 +576,19 @@ fn check_header(field: &Field) -> Result<(), String> {
         return Err(format!("The header {} is set by the app itself.", field.name));
     }
     if let FieldValue::Plain(v) = &field.value {
-        reqwest::header::HeaderValue::from_str(v)
-            .map_err(|_| format!("The value of the header {} holds characters a header cannot.", field.name))?;
+        reqwest::header::HeaderValue::from_str(v).map_err(|_| {
+            format!(
+                "The value of the header {} holds characters a header cannot.",
+                field.name
+            )
+        })?;
     }
     Ok(())
 }
 
 /// Checks a header of a config read from the file (the transport refuses the rest).
 pub fn usable_header(name: &str) -> bool {
-    reqwest::header::HeaderName::from_bytes(name.as_bytes())
-        .is_ok_and(|n| !RESERVED_HEADERS.contains(&n.as_str()))
+    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok_and(|n| !RESERVED_HEADERS.contains(&n.as_str()))
 }
 
 /// The command line a stdio server runs, as a confirmation shows it: env assignments (secret
@@ -609,7 +630,9 @@ mod tests {
 
     fn servers(text: &str) -> Vec<ServerConfig> {
         let doc = Document::parse(text.as_bytes()).unwrap();
-        doc.entries().map(|(name, entry)| ServerConfig::read(name, entry)).collect()
+        doc.entries()
+            .map(|(name, entry)| ServerConfig::read(name, entry))
+            .collect()
     }
 
     fn plain(name: &str, value: &str) -> Field {
@@ -643,18 +666,27 @@ mod tests {
             got[0].launch,
             Launch::Stdio(Stdio {
                 command: "npx".into(),
-                args: vec!["-y".into(), "@modelcontextprotocol/server-filesystem".into(), "/Users/me/Desktop".into()],
+                args: vec![
+                    "-y".into(),
+                    "@modelcontextprotocol/server-filesystem".into(),
+                    "/Users/me/Desktop".into()
+                ],
                 env: vec![],
                 cwd: None,
             })
         );
         assert!(!got[0].disabled);
         assert_eq!(got[0].timeout_secs, DEFAULT_TIMEOUT_SECS);
-        let Launch::Stdio(github) = &got[1].launch else { panic!("{:?}", got[1]) };
+        let Launch::Stdio(github) = &got[1].launch else {
+            panic!("{:?}", got[1])
+        };
         assert_eq!(github.env[1], plain("PORT", "8080"));
         assert_eq!(
             got[1].secrets(),
-            [("GITHUB_PERSONAL_ACCESS_TOKEN".to_string(), SecretRef::parse("${keyring:github/GITHUB_PERSONAL_ACCESS_TOKEN}").unwrap())]
+            [(
+                "GITHUB_PERSONAL_ACCESS_TOKEN".to_string(),
+                SecretRef::parse("${keyring:github/GITHUB_PERSONAL_ACCESS_TOKEN}").unwrap()
+            )]
         );
     }
 
@@ -677,7 +709,11 @@ mod tests {
             })
         );
         assert!(matches!(&got[1].launch, Launch::Stdio(s) if s.command == "uvx"));
-        assert!(matches!(&got[2].launch, Launch::Unusable(why) if why.contains("HTTP+SSE")), "{:?}", got[2]);
+        assert!(
+            matches!(&got[2].launch, Launch::Unusable(why) if why.contains("HTTP+SSE")),
+            "{:?}",
+            got[2]
+        );
         assert!(matches!(&got[3].launch, Launch::Http(h) if h.url == "https://example.com/mcp"));
     }
 
@@ -703,10 +739,9 @@ mod tests {
 
     #[test]
     fn writing_back_keeps_other_apps_fields() {
-        let mut doc = Document::parse(
-            br#"{"mcpServers": {"a": {"command": "x", "autoApprove": ["t"], "disabled": false}}}"#,
-        )
-        .unwrap();
+        let mut doc =
+            Document::parse(br#"{"mcpServers": {"a": {"command": "x", "autoApprove": ["t"], "disabled": false}}}"#)
+                .unwrap();
         let mut config = ServerConfig::read("a", doc.entry("a").unwrap());
         config.disabled = true;
         config.disabled_tools.insert("t2".into());
@@ -756,7 +791,13 @@ mod tests {
         let stdio = Stdio {
             command: "npx".into(),
             args: vec!["-y".into(), "it's here".into()],
-            env: vec![plain("A", "b c"), Field { name: "T".into(), value: FieldValue::Secret(SecretRef::for_field("s", "T")) }],
+            env: vec![
+                plain("A", "b c"),
+                Field {
+                    name: "T".into(),
+                    value: FieldValue::Secret(SecretRef::for_field("s", "T")),
+                },
+            ],
             cwd: None,
         };
         assert_eq!(command_line(&stdio), r#"A='b c' T=<secret> npx -y 'it'\''s here'"#);

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, ClientRequest, Implementation, PaginatedRequestParams, PingRequest, ProtocolVersion, Tool,
+    ClientCapabilities, ClientConfig, ClientRequest, Implementation, PaginatedRequestParams, PingRequest,
+    ProtocolVersion, Tool,
 };
 use rmcp::service::{ClientInitializeError, NotificationContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -35,10 +36,7 @@ pub struct Client {
 }
 
 impl ClientHandler for Client {
-    fn on_tool_list_changed(
-        &self,
-        _context: NotificationContext<RoleClient>,
-    ) -> impl Future<Output = ()> + Send + '_ {
+    fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) -> impl Future<Output = ()> + Send + '_ {
         self.tools_changed.notify_one();
         std::future::ready(())
     }
@@ -132,7 +130,10 @@ async fn start(config: &ServerConfig, secrets: Vec<String>) -> Result<Connection
                 Err(_) => {
                     let reason = match process_failure(&mut process).await {
                         Some(reason) => reason,
-                        None => format!("it did not answer the MCP handshake within {} seconds", START_TIMEOUT.as_secs()),
+                        None => format!(
+                            "it did not answer the MCP handshake within {} seconds",
+                            START_TIMEOUT.as_secs()
+                        ),
                     };
                     Err(stopped(process, reason).await)
                 }
@@ -147,8 +148,11 @@ async fn start(config: &ServerConfig, secrets: Vec<String>) -> Result<Connection
             for (name, value) in values.chain(secret_values) {
                 let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
                     .map_err(|_| Failure::new(format!("\"{name}\" is not a header name")))?;
-                let value = reqwest::header::HeaderValue::from_str(&value)
-                    .map_err(|_| Failure::new(format!("the value of the header {name} holds characters a header cannot")))?;
+                let value = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
+                    Failure::new(format!(
+                        "the value of the header {name} holds characters a header cannot"
+                    ))
+                })?;
                 headers.insert(name, value);
             }
             install_tls_provider();
@@ -246,7 +250,10 @@ impl Connection {
 
     /// The protocol version the server and rmcp agreed on.
     pub fn protocol(&self) -> Option<String> {
-        self.service.peer().peer_info().map(|info| info.protocol_version.to_string())
+        self.service
+            .peer()
+            .peer_info()
+            .map(|info| info.protocol_version.to_string())
     }
 
     /// The stderr tail of a local server.
@@ -283,8 +290,13 @@ pub async fn list_tools_of(peer: &Peer<RoleClient>) -> Result<Vec<Tool>, String>
         let mut tools = Vec::new();
         let mut cursor = None;
         for _ in 0..MAX_PAGES {
-            let params = cursor.take().map(|c| PaginatedRequestParams::default().with_cursor(Some(c)));
-            let page = peer.list_tools(params).await.map_err(|e| format!("listing its tools failed ({e})"))?;
+            let params = cursor
+                .take()
+                .map(|c| PaginatedRequestParams::default().with_cursor(Some(c)));
+            let page = peer
+                .list_tools(params)
+                .await
+                .map_err(|e| format!("listing its tools failed ({e})"))?;
             tools.extend(page.tools);
             match page.next_cursor {
                 Some(next) if !next.is_empty() => cursor = Some(next),
@@ -293,7 +305,10 @@ pub async fn list_tools_of(peer: &Peer<RoleClient>) -> Result<Vec<Tool>, String>
         }
         Err(format!("it listed more than {MAX_PAGES} pages of tools"))
     };
-    tokio::time::timeout(LIST_TIMEOUT, all)
-        .await
-        .unwrap_or_else(|_| Err(format!("it did not list its tools within {} seconds", LIST_TIMEOUT.as_secs())))
+    tokio::time::timeout(LIST_TIMEOUT, all).await.unwrap_or_else(|_| {
+        Err(format!(
+            "it did not list its tools within {} seconds",
+            LIST_TIMEOUT.as_secs()
+        ))
+    })
 }

@@ -64,9 +64,9 @@ impl Json {
     /// Back to a plain value (objects sorted), for reading a field nobody writes back.
     pub fn to_value(&self) -> serde_json::Value {
         match self {
-            Json::Object(map) => serde_json::Value::Object(
-                map.iter().map(|(k, v)| (k.clone(), v.to_value())).collect(),
-            ),
+            Json::Object(map) => {
+                serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
+            }
             Json::Other(v) => v.clone(),
         }
     }
@@ -112,8 +112,7 @@ impl Document {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Document::default());
         }
-        let json: Json =
-            serde_json::from_slice(bytes).map_err(|e| DocumentError::NotJson(e.to_string()))?;
+        let json: Json = serde_json::from_slice(bytes).map_err(|e| DocumentError::NotJson(e.to_string()))?;
         let Json::Object(mut root) = json else {
             return Err(DocumentError::NotAnObject);
         };
@@ -254,7 +253,8 @@ mod tests {
 
     #[test]
     fn vscode_servers_are_read_and_written_under_their_key() {
-        let mut doc = Document::parse(br#"{"servers": {"a": {"type": "stdio", "command": "x"}}, "inputs": []}"#).unwrap();
+        let mut doc =
+            Document::parse(br#"{"servers": {"a": {"type": "stdio", "command": "x"}}, "inputs": []}"#).unwrap();
         assert_eq!(doc.entries().count(), 1);
         doc.entry_mut("b").insert("command".into(), Json::string("y"));
         let out: serde_json::Value = serde_json::from_slice(&doc.to_bytes()).unwrap();

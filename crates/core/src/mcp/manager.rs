@@ -187,7 +187,9 @@ impl McpManager {
                 if server.config.disabled_tools.contains(tool.name.as_ref()) {
                     continue;
                 }
-                let Some(name) = names.name_of(&tool_ref(server_name, &tool.name)) else { continue };
+                let Some(name) = names.name_of(&tool_ref(server_name, &tool.name)) else {
+                    continue;
+                };
                 let mut function = serde_json::json!({
                     "name": name,
                     "parameters": serde_json::Value::Object((*tool.input_schema).clone()),
@@ -236,11 +238,14 @@ impl McpManager {
                 });
             }
             let live = server.snapshot();
-            let peer = live.peer.filter(|_| live.status == Status::Ready).ok_or_else(|| McpError::NotReady {
-                server: tool.server.clone(),
-                status: live.status,
-                reason: live.reason.clone(),
-            })?;
+            let peer = live
+                .peer
+                .filter(|_| live.status == Status::Ready)
+                .ok_or_else(|| McpError::NotReady {
+                    server: tool.server.clone(),
+                    status: live.status,
+                    reason: live.reason.clone(),
+                })?;
             (tool, peer, Duration::from_secs(server.config.timeout_secs))
         };
         call::call(&peer, &tool.server, &tool.tool, arguments, limit, cancel).await
@@ -316,10 +321,7 @@ impl McpManager {
 
     /// Changes the file with `edit` (given the document and the configs it holds), writes it,
     /// and applies it. Refused while the file cannot be read: it stays as the person left it.
-    async fn edit<T>(
-        &self,
-        edit: impl FnOnce(&mut Document) -> Result<T, McpError>,
-    ) -> Result<T, McpError> {
+    async fn edit<T>(&self, edit: impl FnOnce(&mut Document) -> Result<T, McpError>) -> Result<T, McpError> {
         let _editing = self.inner.editing.lock().await;
         let mut document = self.document()?;
         let out = edit(&mut document)?;
@@ -393,7 +395,12 @@ impl McpManager {
         })
         .await?;
         let kept: BTreeSet<SecretRef> = resolved.config.secrets().into_iter().map(|(_, s)| s).collect();
-        let gone = old.secrets().into_iter().map(|(_, s)| s).filter(|s| !kept.contains(s)).collect();
+        let gone = old
+            .secrets()
+            .into_iter()
+            .map(|(_, s)| s)
+            .filter(|s| !kept.contains(s))
+            .collect();
         secrets::delete_all(&self.inner.vault, gone).await?;
         Ok(())
     }

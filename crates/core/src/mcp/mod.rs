@@ -64,7 +64,11 @@ pub enum McpError {
     #[error("The tool {tool} of {server} did not finish within {secs} seconds.")]
     CallTimedOut { server: String, tool: String, secs: u64 },
     #[error("The call to {tool} of {server} failed: {reason}.")]
-    CallFailed { server: String, tool: String, reason: String },
+    CallFailed {
+        server: String,
+        tool: String,
+        reason: String,
+    },
     #[error("The call was stopped.")]
     Cancelled,
     #[error("The keyring: {0}")]

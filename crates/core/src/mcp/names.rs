@@ -44,7 +44,11 @@ impl ToolNames {
         for (name, tools) in plain {
             let unique = tools.len() == 1 && name.len() <= MAX_LEN;
             for tool in tools {
-                let mut chosen = if unique { name.clone() } else { hashed_name(&name, &tool, 0) };
+                let mut chosen = if unique {
+                    name.clone()
+                } else {
+                    hashed_name(&name, &tool, 0)
+                };
                 let mut round = 1;
                 while names.by_name.contains_key(&chosen) {
                     chosen = hashed_name(&name, &tool, round);
@@ -70,7 +74,13 @@ impl ToolNames {
 
 fn clean(part: &str) -> String {
     part.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -94,7 +104,9 @@ fn hashed_name(plain: &str, tool: &ToolRef, round: u32) -> String {
 /// Whether every provider takes a name.
 pub fn is_valid(name: &str) -> bool {
     (1..=MAX_LEN).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -112,7 +124,10 @@ mod tests {
     #[test]
     fn plain_names_when_they_are_valid_and_unique() {
         let names = ToolNames::new([tool("github", "create_issue"), tool("fs", "read-file")]);
-        assert_eq!(names.name_of(&tool("github", "create_issue")), Some("github__create_issue"));
+        assert_eq!(
+            names.name_of(&tool("github", "create_issue")),
+            Some("github__create_issue")
+        );
         assert_eq!(names.name_of(&tool("fs", "read-file")), Some("fs__read-file"));
         assert_eq!(names.resolve("fs__read-file"), Some(&tool("fs", "read-file")));
         assert_eq!(names.resolve("nope"), None);

@@ -119,7 +119,9 @@ async fn blocking<T: Send + 'static>(
     job: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
 ) -> Result<T, SecretError> {
     tokio::task::spawn_blocking(job).await.unwrap_or_else(|e| {
-        Err(SecretError::Vault(VaultError::Failed(format!("the keyring call failed: {e}"))))
+        Err(SecretError::Vault(VaultError::Failed(format!(
+            "the keyring call failed: {e}"
+        ))))
     })
 }
 
@@ -133,7 +135,15 @@ mod tests {
         assert_eq!(r.to_reference(), "${keyring:github/GITHUB_TOKEN}");
         assert_eq!(SecretRef::parse(&r.to_reference()), Some(r.clone()));
         assert_eq!(r.vault_name(), "mcp/github/GITHUB_TOKEN");
-        for not_one in ["", "ghp_123", "${keyring:}", "${keyring: }", "${env:HOME}", "${keyring:a", "x${keyring:a}"] {
+        for not_one in [
+            "",
+            "ghp_123",
+            "${keyring:}",
+            "${keyring: }",
+            "${env:HOME}",
+            "${keyring:a",
+            "x${keyring:a}",
+        ] {
             assert_eq!(SecretRef::parse(not_one), None, "{not_one}");
         }
         assert!(SecretRef::looks_like_one(" ${keyring:a"));

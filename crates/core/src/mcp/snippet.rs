@@ -43,16 +43,23 @@ pub fn parse_snippet(text: &str) -> Result<Vec<ServerDraft>, String> {
 }
 
 fn is_server(entry: &Json) -> bool {
-    entry
-        .as_object()
-        .is_some_and(|e| ["command", "url", "serverUrl", "httpUrl"].iter().any(|k| e.contains_key(*k)))
+    entry.as_object().is_some_and(|e| {
+        ["command", "url", "serverUrl", "httpUrl"]
+            .iter()
+            .any(|k| e.contains_key(*k))
+    })
 }
 
 fn find_servers(root: &IndexMap<String, Json>) -> Result<Vec<(String, Json)>, String> {
     let inner = |key: &str| root.get(key).and_then(Json::as_object);
     let map = if let Some(map) = inner("mcpServers") {
         map
-    } else if let Some(map) = root.get("mcp").and_then(Json::as_object).and_then(|m| m.get("servers")).and_then(Json::as_object) {
+    } else if let Some(map) = root
+        .get("mcp")
+        .and_then(Json::as_object)
+        .and_then(|m| m.get("servers"))
+        .and_then(Json::as_object)
+    {
         map
     } else if let Some(map) = inner("servers").filter(|m| m.values().all(is_server)) {
         map
@@ -90,13 +97,22 @@ fn name_for(entry: &IndexMap<String, Json>) -> String {
         let trimmed = ["mcp-server-", "server-", "mcp-"]
             .iter()
             .find_map(|p| base.strip_prefix(p))
-            .or_else(|| ["-mcp-server", "-mcp", "-server"].iter().find_map(|s| base.strip_suffix(s)))
+            .or_else(|| {
+                ["-mcp-server", "-mcp", "-server"]
+                    .iter()
+                    .find_map(|s| base.strip_suffix(s))
+            })
             .unwrap_or(base);
         (!trimmed.is_empty()).then(|| trimmed.to_string())
     };
     from_url
         .or_else(from_package)
-        .or_else(|| entry.get("command").and_then(Json::as_str).map(|c| c.rsplit('/').next().unwrap_or(c).to_string()))
+        .or_else(|| {
+            entry
+                .get("command")
+                .and_then(Json::as_str)
+                .map(|c| c.rsplit('/').next().unwrap_or(c).to_string())
+        })
         .unwrap_or_else(|| "server".into())
 }
 
@@ -142,10 +158,25 @@ fn draft_of(config: ServerConfig) -> Result<ServerDraft, String> {
 pub fn looks_secret(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
-    ["key", "token", "secret", "password", "passwd", "credential", "credentials", "auth", "authorization", "cookie", "pat", "apikey"]
-        .iter()
-        .any(|w| words.contains(w))
-        || ["apikey", "token", "secret", "password"].iter().any(|w| lower.contains(w))
+    [
+        "key",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "auth",
+        "authorization",
+        "cookie",
+        "pat",
+        "apikey",
+    ]
+    .iter()
+    .any(|w| words.contains(w))
+        || ["apikey", "token", "secret", "password"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 /// Drops `//` and `/* */` comments, then commas before `}` or `]`, outside strings.
@@ -233,7 +264,9 @@ mod tests {
         assert_eq!(parse_snippet(member).unwrap()[0].name, "time");
         let github = &parse_snippet(bare).unwrap()[0];
         assert_eq!(github.name, "github");
-        let DraftLaunch::Stdio { env, .. } = &github.launch else { panic!() };
+        let DraftLaunch::Stdio { env, .. } = &github.launch else {
+            panic!()
+        };
         assert_eq!(env[0].value, DraftValue::Secret("ghp_x".into()));
         assert_eq!(parse_snippet(vscode).unwrap()[0].name, "hf");
     }
@@ -241,10 +274,16 @@ mod tests {
     #[test]
     fn says_why_a_snippet_is_refused() {
         assert!(parse_snippet("not json").unwrap_err().contains("not JSON"));
-        assert!(parse_snippet(r#"{"foo": 1}"#).unwrap_err().contains("no \"mcpServers\""));
-        assert!(parse_snippet(r#"{"mcpServers": {}}"#).unwrap_err().contains("names no server"));
-        assert!(parse_snippet(r#"{"mcpServers": {"s": {"type": "sse", "url": "https://x/sse"}}}"#)
+        assert!(parse_snippet(r#"{"foo": 1}"#)
             .unwrap_err()
-            .contains("\"s\" cannot be used"));
+            .contains("no \"mcpServers\""));
+        assert!(parse_snippet(r#"{"mcpServers": {}}"#)
+            .unwrap_err()
+            .contains("names no server"));
+        assert!(
+            parse_snippet(r#"{"mcpServers": {"s": {"type": "sse", "url": "https://x/sse"}}}"#)
+                .unwrap_err()
+                .contains("\"s\" cannot be used")
+        );
     }
 }

@@ -205,14 +205,19 @@ async fn check_stdout(stdout: tokio::process::ChildStdout, mut out: DuplexStream
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line).await;
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await;
         match read {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         if line.len() > MAX_LINE_BYTES {
-            *fault.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(format!("it wrote a line of more than {} MB on its standard output", MAX_LINE_BYTES >> 20));
+            *fault.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+                "it wrote a line of more than {} MB on its standard output",
+                MAX_LINE_BYTES >> 20
+            ));
             return;
         }
         let body = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
@@ -251,7 +256,15 @@ fn expand_home(path: &str) -> PathBuf {
 fn usual_bin_folders(home: Option<&Path>) -> Vec<PathBuf> {
     let mut folders = Vec::new();
     if let Some(home) = home {
-        for sub in [".local/bin", ".cargo/bin", ".npm-global/bin", ".volta/bin", ".bun/bin", ".deno/bin", ".local/share/pnpm"] {
+        for sub in [
+            ".local/bin",
+            ".cargo/bin",
+            ".npm-global/bin",
+            ".volta/bin",
+            ".bun/bin",
+            ".deno/bin",
+            ".local/share/pnpm",
+        ] {
             folders.push(home.join(sub));
         }
     }
@@ -308,7 +321,10 @@ mod tests {
         assert!(folders.contains(&home.path().join(".cargo/bin")));
         // Folders that do not exist are left out; none is there twice.
         assert!(!folders.contains(&home.path().join(".volta/bin")));
-        assert_eq!(folders.iter().filter(|f| f.as_path() == Path::new("/usr/bin")).count(), 1);
+        assert_eq!(
+            folders.iter().filter(|f| f.as_path() == Path::new("/usr/bin")).count(),
+            1
+        );
     }
 
     #[test]

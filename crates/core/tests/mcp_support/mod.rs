@@ -48,7 +48,11 @@ pub fn test_server_entry(args: &[&str]) -> serde_json::Value {
 pub fn start(servers: serde_json::Value) -> (tempfile::TempDir, McpManager) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mcp.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&serde_json::json!({"mcpServers": servers})).unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&serde_json::json!({"mcpServers": servers})).unwrap(),
+    )
+    .unwrap();
     let manager = McpManager::start(path, vault());
     (dir, manager)
 }
@@ -60,7 +64,12 @@ pub fn vault() -> Vault {
 }
 
 /// The server `name` as soon as `ok` holds for it, or a panic after `within` that shows it.
-pub async fn wait_for(manager: &McpManager, name: &str, within: Duration, ok: impl Fn(&ServerView) -> bool) -> ServerView {
+pub async fn wait_for(
+    manager: &McpManager,
+    name: &str,
+    within: Duration,
+    ok: impl Fn(&ServerView) -> bool,
+) -> ServerView {
     let deadline = Instant::now() + within;
     loop {
         let server = manager.snapshot().servers.into_iter().find(|s| s.name == name);
@@ -77,14 +86,20 @@ pub async fn wait_for(manager: &McpManager, name: &str, within: Duration, ok: im
 }
 
 pub async fn ready(manager: &McpManager, name: &str) -> ServerView {
-    wait_for(manager, name, Duration::from_secs(30), |s| s.status == glama_core::mcp::Status::Ready).await
+    wait_for(manager, name, Duration::from_secs(30), |s| {
+        s.status == glama_core::mcp::Status::Ready
+    })
+    .await
 }
 
 /// Whether a process is gone (or a zombie nobody waits for any more).
 pub fn process_gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
-        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
     }
 }
 
