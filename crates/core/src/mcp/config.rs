@@ -586,11 +586,6 @@ fn check_header(field: &Field) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a header of a config read from the file (the transport refuses the rest).
-pub fn usable_header(name: &str) -> bool {
-    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok_and(|n| !RESERVED_HEADERS.contains(&n.as_str()))
-}
-
 /// The command line a stdio server runs, as a confirmation shows it: env assignments (secret
 /// values masked), the command and its arguments quoted as a POSIX shell would need.
 pub fn command_line(stdio: &Stdio) -> String {
