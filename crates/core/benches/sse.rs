@@ -100,9 +100,7 @@ fn main() {
         .unwrap();
     let normal = events(MB);
     let (per_byte, text) = cost(&rt, &normal);
-    println!(
-        "BENCH\tSSE parse, 1 MB of events, one piece per event\t{per_byte:.1} ns/byte\t(the reference)\tinfo"
-    );
+    println!("BENCH\tSSE parse, 1 MB of events, one piece per event\t{per_byte:.1} ns/byte\t(the reference)\tinfo");
     let line_kb: usize = std::env::var("GLAMA_BENCH_LINE_KB")
         .ok()
         .and_then(|v| v.parse().ok())
