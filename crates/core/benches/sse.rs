@@ -9,7 +9,10 @@
 
 use std::time::Instant;
 
+use std::pin::Pin;
+
 use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use glama_core::gateway::{ChatEvents, StreamItem};
 
 const MB: usize = 1024 * 1024;
@@ -93,6 +96,30 @@ fn cost(rt: &tokio::runtime::Runtime, pieces: &[Bytes]) -> (f64, usize) {
     (best, text)
 }
 
+/// Nanoseconds per byte to receive `pieces` as the reader receives them (a boxed stream of
+/// results) and do nothing with them: the least any reader pays for that framing (best of three).
+fn receiving(rt: &tokio::runtime::Runtime, pieces: &[Bytes]) -> f64 {
+    let bytes: usize = pieces.iter().map(Bytes::len).sum();
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let pieces = pieces.to_vec();
+        let start = Instant::now();
+        let read = rt.block_on(async move {
+            let mut source: Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>> = Box::pin(
+                futures_util::stream::iter(pieces.into_iter().map(Ok::<_, String>)).map(|r| r.map_err(|e| e.to_string())),
+            );
+            let mut read = 0;
+            while let Some(piece) = source.next().await {
+                read += piece.expect("in memory").len();
+            }
+            read
+        });
+        assert_eq!(read, bytes);
+        best = best.min(start.elapsed().as_secs_f64() * 1e9 / bytes as f64);
+    }
+    best
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -118,9 +145,11 @@ fn main() {
     ] {
         let (ns, read) = cost(&rt, &pieces);
         assert!(read == text || framing.contains("line"), "{framing}: the same text");
+        let floor = receiving(&rt, &pieces);
         let ratio = ns / per_byte;
         println!(
-            "BENCH\tSSE parse, {framing}\t{ns:.1} ns/byte ({ratio:.2}× one piece per event)\t≤ {BUDGET_RATIO}× one piece per event\t{}",
+            "BENCH\tSSE parse, {framing}\t{ns:.1} ns/byte ({ratio:.2}× one piece per event; receiving the pieces \
+             alone: {floor:.1} ns/byte)\t≤ {BUDGET_RATIO}× one piece per event\t{}",
             if ratio <= BUDGET_RATIO { "pass" } else { "miss" }
         );
     }

@@ -27,6 +27,16 @@ pub(super) struct Event {
     pub data: String,
 }
 
+/// Where the first line end in `bytes` is: a short piece is looked at byte by byte (a search
+/// costs more to start than a few bytes take), a longer one searched.
+fn line_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 16 {
+        bytes.iter().position(|&b| b == b'\n' || b == b'\r')
+    } else {
+        memchr2(b'\n', b'\r', bytes)
+    }
+}
+
 /// Why the stream cannot be read on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum SseError {
@@ -77,40 +87,54 @@ impl Parser {
             let Some(&first) = bytes.first() else {
                 return Ok(None);
             };
-            if std::mem::take(&mut self.after_cr) && first == b'\n' {
+            if first == b'\n' || first == b'\r' {
                 *input = &bytes[1..];
+                if std::mem::replace(&mut self.after_cr, first == b'\r') && first == b'\n' {
+                    continue; // the LF of a CRLF
+                }
+                // The end of a line begun in an earlier piece, or of an empty one: a blank
+                // line (floods of them cost a few steps each).
+                let event = if self.line.is_empty() && !self.first_line {
+                    self.size = 0;
+                    self.dispatch()
+                } else {
+                    self.end_line()?
+                };
+                if event.is_some() {
+                    return Ok(event);
+                }
                 continue;
             }
-            // A blank line (floods of them) is found without a search.
-            let end = if first == b'\n' || first == b'\r' {
-                Some(0)
-            } else {
-                memchr2(b'\n', b'\r', bytes)
-            };
-            let Some(end) = end else {
+            self.after_cr = false;
+            let Some(end) = line_end(bytes) else {
                 self.count(bytes.len())?;
                 self.line.extend_from_slice(bytes);
                 *input = &[];
                 return Ok(None);
             };
             self.count(end)?;
-            self.after_cr = bytes[end] == b'\r';
-            *input = &bytes[end + 1..];
-            let event = if self.line.is_empty() {
-                self.take_line(&bytes[..end])?
+            if self.line.is_empty() {
+                // The whole line is in this piece: read where it is, with its end.
+                self.after_cr = bytes[end] == b'\r';
+                *input = &bytes[end + 1..];
+                if let Some(event) = self.take_line(&bytes[..end])? {
+                    return Ok(Some(event));
+                }
             } else {
-                let mut line = std::mem::take(&mut self.line);
-                line.extend_from_slice(&bytes[..end]);
-                let event = self.take_line(&line);
-                // The buffer is kept for the next long line.
-                line.clear();
-                self.line = line;
-                event?
-            };
-            if event.is_some() {
-                return Ok(event);
+                self.line.extend_from_slice(&bytes[..end]);
+                *input = &bytes[end..];
             }
         }
+    }
+
+    /// The line gathered in `self.line` ended.
+    fn end_line(&mut self) -> Result<Option<Event>, SseError> {
+        let line = std::mem::take(&mut self.line);
+        let event = self.take_line(&line);
+        // The buffer is kept for the next line that spans pieces.
+        self.line = line;
+        self.line.clear();
+        event
     }
 
     /// The stream ended: a line cut before its end says nothing, but it must still be text.
