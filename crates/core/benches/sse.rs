@@ -106,7 +106,8 @@ fn receiving(rt: &tokio::runtime::Runtime, pieces: &[Bytes]) -> f64 {
         let start = Instant::now();
         let read = rt.block_on(async move {
             let mut source: Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>> = Box::pin(
-                futures_util::stream::iter(pieces.into_iter().map(Ok::<_, String>)).map(|r| r.map_err(|e| e.to_string())),
+                futures_util::stream::iter(pieces.into_iter().map(Ok::<_, String>))
+                    .map(|r| r.map_err(|e| e.to_string())),
             );
             let mut read = 0;
             while let Some(piece) = source.next().await {
