@@ -14,7 +14,7 @@
  * the same list (a Rust test checks it). The page branches on these and nothing else.
  * @typedef {('unreachable' | 'timeout' | 'key_rejected' | 'payment_required' | 'rate_limited'
  *   | 'refused' | 'server_error' | 'bad_response' | 'dropped' | 'stream_error' | 'redirected'
- *   | 'too_large' | 'not_connected' | 'busy' | 'no_model' | 'disk_full' | 'store_read_only'
+ *   | 'too_large' | 'stalled' | 'not_connected' | 'busy' | 'no_model' | 'disk_full' | 'store_read_only'
  *   | 'store_locked' | 'store_corrupt' | 'store_too_new' | 'store_closed' | 'store'
  *   | 'store_job_failed' | 'store_in_memory' | 'no_such_conversation' | 'no_such_message' | 'invalid'
  *   | 'bad_archive' | 'file' | 'export' | 'markdown_needs_one_chat' | 'delete_data'

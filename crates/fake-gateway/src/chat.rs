@@ -159,6 +159,32 @@ fn endless(state: &Arc<State>, status: StatusCode, content_type: &str, head: Byt
         .expect("valid response")
 }
 
+/// `head`, then a keep-alive comment every 5 ms until the client goes away (or
+/// [`ENDLESS_BYTES`]), counted like an endless body.
+fn keep_alive_forever(state: &Arc<State>, head: Bytes) -> Response {
+    let closed = EndlessGuard(state.clone());
+    let stream = futures_util::stream::unfold((Some(head), closed), |(head, closed)| async move {
+        let bytes = match head {
+            Some(head) => head,
+            None => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Bytes::from_static(b": keep-alive\n\n")
+            }
+        };
+        let sent = {
+            let mut s = closed.0.lock();
+            s.stats.endless_bytes_sent += bytes.len() as u64;
+            s.stats.endless_bytes_sent
+        };
+        (sent <= ENDLESS_BYTES).then_some((Ok::<_, std::io::Error>(bytes), (None, closed)))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from_stream(stream))
+        .expect("valid response")
+}
+
 /// Counts an endless body as closed when the server drops it (the client went away).
 struct EndlessGuard(Arc<State>);
 
@@ -313,6 +339,13 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens},
         });
         return ([("x-completion-request-id", id.as_str())], Json(body)).into_response();
+    }
+    if scenario.stall {
+        let head = format!(
+            "data: {}\n\n",
+            json!({"choices": [{"index": 0, "delta": {"content": reply}, "finish_reason": null}]})
+        );
+        return keep_alive_forever(&state, Bytes::from(head));
     }
     if scenario.endless {
         let head = format!(

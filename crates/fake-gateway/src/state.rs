@@ -26,6 +26,10 @@ pub struct ChatScenario {
     /// A body that does not end (up to [`ENDLESS_BYTES`]): with `status`, an error body of
     /// plain text; without, the reply's first event, then `data: ` and a line with no end.
     pub endless: bool,
+    /// After the reply's first event, only keep-alive comments, a few milliseconds apart, until
+    /// the client goes away: a stream whose bytes keep coming but which says nothing more.
+    /// Counted like an endless body.
+    pub stall: bool,
     /// Reasoning streamed before the reply, in the given form.
     pub reasoning: Option<String>,
     pub reasoning_form: ReasoningForm,

@@ -86,8 +86,10 @@ pub trait AnswerSink: Send {
     /// The turn moved on (nothing for the window; for those who watch the turn itself).
     fn phase(&mut self, _phase: Phase) {}
 
-    /// The answer's text and reasoning so far, at most every `AnswerPolicy::save_every` while
-    /// they grow, so a crash loses at most that much.
+    /// What the answer's text and reasoning gained since the last save (the first time, since
+    /// the answer began, or since what a continued answer already held), at most every
+    /// `AnswerPolicy::save_every` while they grow, so a crash loses at most that much. Only what
+    /// is new: a save costs the same however long the answer is.
     fn save(&mut self, _text: &str, _reasoning: &str) {}
 }
 

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::begin::Resume;
 use super::events::{AnswerEvent, AnswerSink, Phase};
-use super::growing::{Growing, Written};
+use super::growing::{Growing, Written, MAX_ANSWER_BYTES};
 use super::model::{Completion, Items, Model};
 use super::pace::Pace;
 use super::prompt::Request;
@@ -279,6 +279,13 @@ impl<'a, M: Model> Turn<'a, M> {
                     Some(Ok(StreamItem::Refusal(words))) => self.answer.refuse(&words),
                     Some(Ok(item)) => {
                         self.answer.take(item, sink);
+                        if self.answer.full() {
+                            // What came is kept and shown; the rest is not read.
+                            break How::Failed(GatewayError::TooLarge {
+                                what: "an answer",
+                                limit: MAX_ANSWER_BYTES,
+                            });
+                        }
                         pending = true;
                         // Checked here too: a stream that never pauses starves the timers below.
                         if unsaved_since.get_or_insert_with(Instant::now).elapsed() >= policy.save_every {

@@ -55,6 +55,25 @@ pub enum GatewayError {
     Redirected { status: u16, location: String },
     #[error("Glama sent {what} larger than {} KB, more than this app reads; the rest was not read.", limit / 1024)]
     TooLarge { what: &'static str, limit: usize },
+    /// The stream kept the connection open (keep-alives, blank lines, anything) but gave no
+    /// word of the answer for this long.
+    #[error(
+        "The answer stalled: Glama sent nothing new for {}, though the connection stayed open. \
+         Try again, or choose another model.",
+        duration_words(*.0)
+    )]
+    Stalled(Duration),
+}
+
+/// "5 minutes", "90 seconds": a limit in words (at least a second).
+fn duration_words(d: Duration) -> String {
+    let secs = d.as_secs_f64().ceil().max(1.0) as u64;
+    match secs {
+        60 => "a minute".into(),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        1 => "a second".into(),
+        s => format!("{s} seconds"),
+    }
 }
 
 /// How many bytes each kind of body may have.
@@ -98,6 +117,7 @@ impl GatewayError {
             GatewayError::StreamError(_) => ErrorCode::StreamError,
             GatewayError::Redirected { .. } => ErrorCode::Redirected,
             GatewayError::TooLarge { .. } => ErrorCode::TooLarge,
+            GatewayError::Stalled(_) => ErrorCode::Stalled,
         }
     }
 
@@ -131,6 +151,10 @@ pub struct Timeouts {
     pub request: Duration,
     /// Silence allowed between bytes of a chat stream (Glama sends keep-alive comments).
     pub stream_idle: Duration,
+    /// How long a chat stream may go without a word of the answer (a delta, its end, its
+    /// usage), however many bytes it sends meanwhile: keep-alives alone keep it open this long.
+    /// Generous, for models that think a long while before they say anything.
+    pub stream_progress: Duration,
 }
 
 impl Default for Timeouts {
@@ -139,6 +163,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             request: Duration::from_secs(30),
             stream_idle: Duration::from_secs(120),
+            stream_progress: Duration::from_secs(300),
         }
     }
 }
@@ -292,7 +317,7 @@ impl Gateway {
             .find_map(|h| resp.headers().get(*h)?.to_str().ok().map(str::to_string));
         Ok(ChatStream {
             request_id,
-            events: ChatEvents::new(resp.bytes_stream()),
+            events: ChatEvents::new(resp.bytes_stream()).stalling_after(self.timeouts.stream_progress),
         })
     }
 

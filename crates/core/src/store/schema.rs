@@ -12,6 +12,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_search.sql"),
     include_str!("migrations/0003_reasoning.sql"),
     include_str!("migrations/0004_attachments.sql"),
+    include_str!("migrations/0005_answer_growth.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {

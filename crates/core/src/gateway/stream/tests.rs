@@ -309,8 +309,8 @@ async fn many_lines_count_as_one_event_and_blank_lines_reset() {
         for _ in 0..1500 {
             raw.push_str(&format!(": {}{eol}{eol}", "x".repeat(1000)));
         }
-        // (With lone `\r` line ends `eventsource-stream` cannot see the last event end
-        // until more bytes come, so the answer is made whole by its finish_reason.)
+        // (With lone `\r` line ends, the answer is whole by its finish_reason even if the
+        // last line end were not seen.)
         raw.push_str(&format!(
             "data: {}{eol}{eol}data: {{\"choices\":[{{\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}{eol}{eol}data: [DONE]{eol}{eol}",
             chunk("ok")
@@ -319,6 +319,31 @@ async fn many_lines_count_as_one_event_and_blank_lines_reset() {
         assert_eq!(text, "ok", "eol={eol:?}");
         assert!(error.is_none(), "eol={eol:?}: {error:?}");
     }
+}
+
+/// A source whose bytes are always there (never a wait, so no timer can fire) and say
+/// nothing: the clock is looked at as pieces are read.
+#[tokio::test]
+async fn a_flood_that_says_nothing_ends_as_stalled_keeping_the_text() {
+    let head = futures_util::stream::iter([Ok::<_, String>(Bytes::from(format!("data: {}\n\n", chunk("kept"))))]);
+    let flood = futures_util::stream::repeat(Ok(Bytes::from_static(b": x\n\n\n\n"))).take(10_000_000);
+    let limit = std::time::Duration::from_millis(20);
+    let mut events = ChatEvents::new(head.chain(flood)).stalling_after(limit);
+    assert_eq!(events.next().await.unwrap().unwrap(), StreamItem::Text("kept".into()));
+    assert_eq!(events.next().await.unwrap().unwrap_err(), GatewayError::Stalled(limit));
+    assert!(events.next().await.is_none());
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_are_a_bad_response() {
+    let mut raw = format!("data: {}\n\ndata: ", chunk("so far")).into_bytes();
+    raw.extend_from_slice(b"\xff\n\n");
+    let (text, error, _) = run(&raw, &[]).await;
+    assert_eq!(text, "so far");
+    assert!(
+        matches!(&error, Some(GatewayError::BadResponse(m)) if m.contains("UTF-8")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
