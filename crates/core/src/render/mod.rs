@@ -1,7 +1,7 @@
 //! Model markdown to safe HTML, incrementally while the answer streams.
 //!
 //! Model output is hostile input. Raw HTML in it is shown as text, never parsed as markup;
-//! images become links (nothing is fetched); only http(s) links survive (what `open_link` opens on click); and every
+//! images become links (nothing is fetched); only http(s) links survive (what the shell opens on a click); and every
 //! piece of HTML goes through `ammonia` anyway, so a renderer bug cannot smuggle markup through.
 //!
 //! A message is rendered one top-level block at a time (`blocks`), and link reference
@@ -73,7 +73,7 @@ pub fn warm_up() {
 mod tests {
     use super::*;
 
-    /// Render and click agree: `open_link` opens http(s) only, so nothing else is a link.
+    /// Render and click agree: the shell opens http(s) only, so nothing else is a link.
     /// Before, `mailto:` rendered as a link that was refused on click.
     #[test]
     fn only_links_that_open_are_links() {
