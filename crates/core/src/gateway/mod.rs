@@ -11,6 +11,7 @@
 //! Every body is read with a cap ([`limits`]): a misbehaving server cannot grow memory.
 
 pub mod stream;
+pub mod tool_calls;
 pub mod types;
 
 use std::time::Duration;
@@ -88,6 +89,10 @@ pub mod limits {
     pub const USAGE: usize = 1024 * 1024;
     /// One SSE event of a chat stream (a chunk carries a few tokens).
     pub const STREAM_EVENT: usize = 1024 * 1024;
+    /// Tool calls the model may ask for in one answer.
+    pub const TOOL_CALLS: usize = 64;
+    /// One tool call's arguments (JSON text).
+    pub const TOOL_ARGUMENTS: usize = 1024 * 1024;
     /// Characters of a server's message shown to the person.
     pub const MESSAGE_CHARS: usize = 300;
 }

@@ -151,6 +151,60 @@ pub struct Delta {
     /// OpenAI's refusal: the model declined, in its own words.
     #[serde(deserialize_with = "lenient_text")]
     pub refusal: Option<String>,
+    /// Pieces of tool calls (put together by [`super::tool_calls::ToolCalls`]).
+    #[serde(deserialize_with = "lenient_pieces")]
+    pub tool_calls: Vec<ToolCallPiece>,
+}
+
+/// A list of tool-call pieces: anything but a list reads as none, and a piece of another
+/// shape is left out, so an odd extra never breaks the stream.
+fn lenient_pieces<'de, D>(d: D) -> Result<Vec<ToolCallPiece>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(pieces) => pieces
+            .into_iter()
+            .filter_map(|p| serde_json::from_value(p).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// One piece of a streamed tool call: the id and name come in a call's first piece, its
+/// arguments' JSON text in any number of pieces after it.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ToolCallPiece {
+    /// Which call the piece belongs to (several may interleave); absent from some providers.
+    #[serde(deserialize_with = "lenient_count")]
+    pub index: Option<u64>,
+    #[serde(deserialize_with = "lenient_text")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub function: FunctionPiece,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct FunctionPiece {
+    #[serde(deserialize_with = "lenient_text")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "arguments_text")]
+    pub arguments: Option<String>,
+}
+
+/// Arguments are JSON text in a string; a provider that sends the object itself is read as
+/// that object's text.
+fn arguments_text<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        object @ serde_json::Value::Object(_) => Some(object.to_string()),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -180,6 +234,8 @@ pub enum FinishReason {
     Length,
     /// The provider's safety filter stopped or blocked the answer.
     ContentFilter,
+    /// The model asked for tools to be called and waits for their results.
+    ToolCalls,
     Other(String),
 }
 
@@ -190,6 +246,7 @@ impl FinishReason {
             "stop" | "end_turn" | "stop_sequence" | "STOP" => FinishReason::Stop,
             "length" | "max_tokens" | "MAX_TOKENS" => FinishReason::Length,
             "content_filter" | "SAFETY" | "safety" => FinishReason::ContentFilter,
+            "tool_calls" | "tool_use" | "function_call" => FinishReason::ToolCalls,
             other => FinishReason::Other(other.chars().take(40).collect()),
         }
     }
@@ -360,10 +417,9 @@ mod tests {
         assert_eq!(FinishReason::parse("length"), FinishReason::Length);
         assert_eq!(FinishReason::parse("max_tokens"), FinishReason::Length);
         assert_eq!(FinishReason::parse("content_filter"), FinishReason::ContentFilter);
-        assert_eq!(
-            FinishReason::parse("tool_calls"),
-            FinishReason::Other("tool_calls".into())
-        );
+        assert_eq!(FinishReason::parse("tool_calls"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("tool_use"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("end"), FinishReason::Other("end".into()));
     }
 
     #[test]

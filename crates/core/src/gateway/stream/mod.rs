@@ -1,5 +1,5 @@
 //! A streamed chat completion: SSE events (read by `sse`) to text, reasoning and refusal
-//! deltas, the finish reason and the usage.
+//! deltas, tool-call pieces, the finish reason and the usage.
 //!
 //! Two limits keep a misbehaving server (or anything between it and us) from holding the app's
 //! one async thread or its memory: past [`limits::STREAM_EVENT`] bytes in one event the stream
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes};
 use futures_util::{FutureExt, Stream, StreamExt};
 
-use super::types::{ChatChunk, FinishReason, StreamUsage};
+use super::types::{ChatChunk, FinishReason, StreamUsage, ToolCallPiece};
 use super::{limits, readable, GatewayError, Timeouts};
 use sse::{Parser, SseError};
 
@@ -34,6 +34,8 @@ pub enum StreamItem {
     Reasoning(String),
     /// A `refusal` delta: the model declined, in its words.
     Refusal(String),
+    /// A piece of a tool call (put together by [`super::tool_calls::ToolCalls`]).
+    ToolCall(ToolCallPiece),
     /// The first non-empty `finish_reason`.
     Finish(FinishReason),
     /// The final usage chunk (`stream_options.include_usage`), which has empty `choices`.
@@ -218,8 +220,8 @@ impl ChatEvents {
     }
 
     /// Queues what one chunk says, in the order a reader wants it: reasoning, text, refusal,
-    /// the finish reason (once), the usage.
-    fn read_chunk(&mut self, chunk: ChatChunk) {
+    /// tool-call pieces, the finish reason (once), the usage.
+    fn read_chunk(&mut self, mut chunk: ChatChunk) {
         let joined = |field: fn(&super::types::Delta) -> Option<&String>| -> String {
             chunk
                 .choices
@@ -242,6 +244,10 @@ impl ChatEvents {
             if !words.is_empty() {
                 self.ready.push_back(item(words));
             }
+        }
+        for choice in &mut chunk.choices {
+            let pieces = std::mem::take(&mut choice.delta.tool_calls);
+            self.ready.extend(pieces.into_iter().map(StreamItem::ToolCall));
         }
         let reason = chunk
             .choices
