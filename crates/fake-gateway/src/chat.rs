@@ -40,7 +40,7 @@ const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
 ];
 
 /// A message's text: the string, or its text parts joined by blank lines.
-fn content_text(content: &Value) -> String {
+pub(crate) fn content_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
         Value::Array(parts) => parts
@@ -287,6 +287,15 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             })
             .collect();
         s.stats.last_chat_raw = messages.clone();
+        s.stats.last_chat_tools = crate::tools::offered(&req["tools"]);
+    }
+    let offered = crate::tools::offered(&req["tools"]);
+    if !offered.is_empty() && !crate::tools::takes_tools(&model) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": format!("{model} does not support tool use")}})),
+        )
+            .into_response();
     }
     // As real providers do: an image to a model that cannot see is refused.
     let has_image = messages.iter().any(|m| {
@@ -309,7 +318,19 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .unwrap_or_default();
     // Unscripted (the offline demo), a few prompts show how real models end their answers.
     let scenario = if scripted { scenario } else { demo_scenario(&prompt) };
-    let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
+    // Calls only answer the person's words: after tool results the model answers from them.
+    let asks = messages.last().is_some_and(|m| m["role"] == "user");
+    let calls = match (&offered[..], asks) {
+        ([], _) | (_, false) => Vec::new(),
+        _ if !scenario.tool_calls.is_empty() => scenario.tool_calls.clone(),
+        _ => crate::tools::asked(&prompt, &offered),
+    };
+    let reply = match (&scenario.reply, crate::tools::results_reply(&messages)) {
+        (Some(reply), _) => reply.clone(),
+        (None, Some(results)) => results,
+        (None, None) if !calls.is_empty() => "Let me use a tool — 🦀.".into(),
+        (None, None) => reply_for(&prompt),
+    };
     let prompt_chars: usize = messages
         .iter()
         .map(|m| content_text(&m["content"]).chars().count())
@@ -354,7 +375,14 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         );
         return endless(&state, StatusCode::OK, "text/event-stream", Bytes::from(head), b"a");
     }
-    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens, reasoning_tokens);
+    let sse = sse_body(
+        &reply,
+        &calls,
+        &scenario,
+        prompt_tokens,
+        completion_tokens,
+        reasoning_tokens,
+    );
     let pieces = if scenario.whole_events {
         whole_events(&sse.bytes)
     } else {
@@ -419,11 +447,12 @@ struct Sse {
 }
 
 /// The whole SSE body: a role chunk, the reasoning (if scripted), a few characters per chunk,
-/// keep-alive comments, a refusal (if scripted), the finish chunk, the usage chunk (empty
+/// keep-alive comments, a refusal (if scripted), the tool calls (if any), the finish chunk, the usage chunk (empty
 /// `choices`), `[DONE]`. Every chunk carries what OpenAI's do: `usage`, `refusal` and
 /// `logprobs` null, `content` null on the last one, and fields clients do not know.
 fn sse_body(
     reply: &str,
+    calls: &[(String, Value)],
     scenario: &ChatScenario,
     prompt_tokens: u64,
     completion_tokens: u64,
@@ -495,7 +524,12 @@ fn sse_body(
             out.push_str(&event(chunk(json!({"content": null, "refusal": text}), Value::Null)));
         }
     }
-    let finish = scenario.finish_reason.as_deref().unwrap_or("stop");
+    out.push_str(&crate::tools::events(calls));
+    let finish = match &scenario.finish_reason {
+        Some(finish) => finish,
+        None if !calls.is_empty() => "tool_calls",
+        None => "stop",
+    };
     out.push_str(&event(chunk(json!({"content": null}), json!(finish))));
     out.push_str(&event(
         json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [], "usage": {

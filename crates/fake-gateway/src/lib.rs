@@ -10,6 +10,7 @@
 mod chat;
 mod oauth;
 mod state;
+mod tools;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

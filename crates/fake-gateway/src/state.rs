@@ -37,6 +37,9 @@ pub struct ChatScenario {
     pub finish_reason: Option<String>,
     /// A refusal streamed (in `refusal` deltas) after the reply.
     pub refusal: Option<String>,
+    /// Tool calls to stream (name, arguments) instead of the ones the prompt asks for; only
+    /// when the request offers tools.
+    pub tool_calls: Vec<(String, serde_json::Value)>,
     /// Send each SSE event in one piece, as OpenAI and Glama flush them, instead of cutting the
     /// body at random 1–40-byte offsets (which tests a client's parsing at every cut).
     pub whole_events: bool,
@@ -100,6 +103,8 @@ pub struct Stats {
     pub last_chat_messages: Vec<(String, String)>,
     /// The `messages` of the last chat request as sent (content parts and all).
     pub last_chat_raw: Vec<serde_json::Value>,
+    /// The tool names the last chat request offered.
+    pub last_chat_tools: Vec<String>,
     pub last_exchange_content_type: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,
