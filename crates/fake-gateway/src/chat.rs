@@ -384,9 +384,9 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         reasoning_tokens,
     );
     let pieces = if scenario.whole_events {
-        whole_events(&sse.bytes)
+        crate::framing::whole_events(&sse.bytes)
     } else {
-        cut_anywhere(&sse.bytes)
+        crate::framing::cut_anywhere(&sse.bytes)
     };
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
     let guard = StreamGuard {
@@ -543,38 +543,6 @@ fn sse_body(
         bytes: out.into_bytes(),
         truncated: false,
     }
-}
-
-/// Cuts an SSE body after each event's blank line.
-fn whole_events(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    for end in bytes
-        .windows(2)
-        .enumerate()
-        .filter(|(_, w)| w == b"\n\n")
-        .map(|(i, _)| i + 2)
-    {
-        pieces.push(bytes[at..end].to_vec());
-        at = end;
-    }
-    if at < bytes.len() {
-        pieces.push(bytes[at..].to_vec());
-    }
-    pieces
-}
-
-/// Cuts bytes into pieces of 1–40 bytes at random offsets, UTF-8 sequences included.
-fn cut_anywhere(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut rng = rand::thread_rng();
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let len = rng.gen_range(1..=40).min(bytes.len() - at);
-        pieces.push(bytes[at..at + len].to_vec());
-        at += len;
-    }
-    pieces
 }
 
 pub async fn completion_request(

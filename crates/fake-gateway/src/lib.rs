@@ -8,6 +8,7 @@
 //! fake-gateway` serves it for the offline demo.
 
 mod chat;
+mod framing;
 mod oauth;
 mod state;
 mod tools;
