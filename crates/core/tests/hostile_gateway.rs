@@ -22,10 +22,7 @@ use common::setup;
 const SENT_AT_MOST: u64 = 32 * 1024 * 1024;
 
 fn ask(text: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage {
-        role: Role::User,
-        content: text.into(),
-    }]
+    vec![ChatMessage::new(Role::User, text)]
 }
 
 /// A server elsewhere that counts what reaches it: where a followed redirect would go.
@@ -62,7 +59,10 @@ async fn an_endless_stream_event_ends_the_answer_with_words_and_the_text_so_far(
         endless: true,
         ..Default::default()
     });
-    let mut stream = gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi")).await.unwrap();
+    let mut stream = gateway
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[])
+        .await
+        .unwrap();
     let mut text = String::new();
     let error = loop {
         match stream.events.next().await {
@@ -105,7 +105,10 @@ async fn a_stream_that_keeps_the_connection_but_says_nothing_ends_as_stalled_wit
         stall: true,
         ..Default::default()
     });
-    let mut stream = gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi")).await.unwrap();
+    let mut stream = gateway
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[])
+        .await
+        .unwrap();
     let read = async {
         let mut text = String::new();
         loop {
@@ -141,7 +144,7 @@ async fn an_endless_error_body_is_cut_to_a_readable_message() {
         endless: true,
         ..Default::default()
     });
-    let err = match gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi")).await {
+    let err = match gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[]).await {
         Err(e) => e,
         Ok(_) => panic!("a 500 is an error"),
     };

@@ -8,12 +8,14 @@ use fake_gateway::ChatScenario;
 use serde_json::{json, Value};
 
 use glama_core::gateway::tool_calls::{ToolCall, ToolCalls};
-use glama_core::gateway::types::FinishReason;
-use glama_core::gateway::{ChatEvents, StreamItem};
+use glama_core::gateway::types::{ChatMessage, FinishReason, Role};
+use glama_core::gateway::{Gateway, StreamItem};
 use glama_core::secret::ApiKey;
 
 mod common;
 use common::setup;
+
+const MODEL: &str = "openai/gpt-4o";
 
 fn tools() -> Value {
     json!([
@@ -25,20 +27,19 @@ fn tools() -> Value {
 }
 
 /// What one streamed request gives: the text, the calls, the finish reason.
-async fn ask(url: &str, key: &ApiKey, body: Value) -> Result<(String, Vec<ToolCall>, Option<FinishReason>), String> {
-    let resp = reqwest::Client::new()
-        .post(format!("{url}/api/gateway/openai/v1/chat/completions"))
-        .bearer_auth(key.expose())
-        .json(&body)
-        .send()
+async fn ask(
+    gateway: &Gateway,
+    key: &ApiKey,
+    model: &str,
+    messages: &[ChatMessage],
+) -> Result<(String, Vec<ToolCall>, Option<FinishReason>), String> {
+    let tools = tools();
+    let mut stream = gateway
+        .chat_stream(key, model, messages, tools.as_array().unwrap())
         .await
         .map_err(|e| e.to_string())?;
-    if !resp.status().is_success() {
-        return Err(resp.text().await.unwrap_or_default());
-    }
-    let mut events = ChatEvents::new(resp.bytes_stream());
     let (mut text, mut calls, mut finish) = (String::new(), ToolCalls::default(), None);
-    while let Some(item) = events.next().await {
+    while let Some(item) = stream.events.next().await {
         match item.map_err(|e| e.to_string())? {
             StreamItem::Text(t) => text.push_str(&t),
             StreamItem::ToolCall(piece) => calls.push(piece).map_err(|e| e.to_string())?,
@@ -51,22 +52,20 @@ async fn ask(url: &str, key: &ApiKey, body: Value) -> Result<(String, Vec<ToolCa
 
 #[tokio::test]
 async fn calls_come_whole_and_results_make_the_answer() {
-    let (fake, _gateway, key) = setup().await;
-    let question =
-        json!({"role": "user", "content": r#"add {"a": 2, "b": 3} and echo {"text": "ünïcödé 你好 🦀 \"q\""}"#});
+    let (fake, gateway, key) = setup().await;
+    let question = ChatMessage::new(
+        Role::User,
+        r#"add {"a": 2, "b": 3} and echo {"text": "ünïcödé 你好 🦀 \"q\""}"#,
+    );
     // Random cuts each time: a few rounds cover many of them.
     for _ in 0..20 {
         fake.script_chat(ChatScenario {
             piece_delay: Some(Duration::ZERO),
             ..Default::default()
         });
-        let (text, calls, finish) = ask(
-            &fake.url(),
-            &key,
-            json!({"model": "openai/gpt-4o", "stream": true, "messages": [question], "tools": tools()}),
-        )
-        .await
-        .unwrap();
+        let (text, calls, finish) = ask(&gateway, &key, MODEL, std::slice::from_ref(&question))
+            .await
+            .unwrap();
         assert_eq!(finish, Some(FinishReason::ToolCalls));
         assert!(text.contains('🦀'), "{text}");
         let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
@@ -80,18 +79,25 @@ async fn calls_come_whole_and_results_make_the_answer() {
     }
     assert_eq!(fake.stats().last_chat_tools, ["echo", "add"]);
 
-    let (text, calls, finish) = ask(
-        &fake.url(),
-        &key,
-        json!({"model": "openai/gpt-4o", "stream": true, "tools": tools(), "messages": [
-            question,
-            {"role": "assistant", "content": null, "tool_calls": [
-                {"id": "call_1", "type": "function", "function": {"name": "add", "arguments": "{\"a\":2,\"b\":3}"}}]},
-            {"role": "tool", "tool_call_id": "call_1", "content": "5"},
-        ]}),
-    )
-    .await
-    .unwrap();
+    let call = ToolCall {
+        id: "call_1".into(),
+        name: "add".into(),
+        arguments: r#"{"a":2,"b":3}"#.into(),
+    };
+    let messages = [
+        question,
+        ChatMessage::calls("", vec![call]),
+        ChatMessage::result("call_1", "5"),
+    ];
+    let (text, calls, finish) = ask(&gateway, &key, MODEL, &messages).await.unwrap();
+    // Sent in OpenAI's shape: the calls with `content: null`, the result with its call's id.
+    let sent = &fake.stats().last_chat_raw;
+    assert_eq!(sent[1]["content"], Value::Null);
+    assert_eq!(sent[1]["tool_calls"][0]["function"]["name"], "add");
+    assert_eq!(
+        sent[2],
+        json!({"role": "tool", "content": "5", "tool_call_id": "call_1"})
+    );
     assert!(calls.is_empty(), "{calls:?}");
     assert_eq!(finish, Some(FinishReason::Stop));
     assert_eq!(text, "Tool results: call_1 said 5.");
@@ -99,12 +105,12 @@ async fn calls_come_whole_and_results_make_the_answer() {
 
 #[tokio::test]
 async fn a_model_that_refuses_tools_says_so() {
-    let (fake, _gateway, key) = setup().await;
+    let (_fake, gateway, key) = setup().await;
     let error = ask(
-        &fake.url(),
+        &gateway,
         &key,
-        json!({"model": "mistral/ministral-8b", "stream": true, "tools": tools(),
-               "messages": [{"role": "user", "content": "echo"}]}),
+        "mistral/ministral-8b",
+        &[ChatMessage::new(Role::User, "echo")],
     )
     .await
     .unwrap_err();

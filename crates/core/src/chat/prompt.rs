@@ -10,6 +10,8 @@ use crate::store::rows::Author;
 pub struct Request {
     pub model: String,
     pub messages: Vec<ChatMessage>,
+    /// The tools the model may call (OpenAI's `tools`); none leaves the field out.
+    pub tools: Vec<serde_json::Value>,
 }
 
 /// What the model is asked after the answer so far, to continue it. A user turn rather than
@@ -31,31 +33,23 @@ pub enum Prompt<'a> {
 pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'_>) -> Request {
     let mut messages = Vec::with_capacity(said.len() + 3);
     if !system_prompt.trim().is_empty() {
-        messages.push(ChatMessage {
-            role: Role::System,
-            content: system_prompt.into(),
-        });
+        messages.push(ChatMessage::new(Role::System, system_prompt));
     }
-    messages.extend(said.iter().map(|s| ChatMessage {
-        role: match s.author {
+    messages.extend(said.iter().map(|s| {
+        let role = match s.author {
             Author::User => Role::User,
             Author::Assistant | Author::Error => Role::Assistant,
-        },
-        content: attach::parts::content(&s.text, &s.attachments),
+        };
+        ChatMessage::new(role, attach::parts::content(&s.text, &s.attachments))
     }));
     if let Prompt::Continue { so_far } = prompt {
-        messages.push(ChatMessage {
-            role: Role::Assistant,
-            content: so_far.into(),
-        });
-        messages.push(ChatMessage {
-            role: Role::User,
-            content: CONTINUE_PROMPT.into(),
-        });
+        messages.push(ChatMessage::new(Role::Assistant, so_far));
+        messages.push(ChatMessage::new(Role::User, CONTINUE_PROMPT));
     }
     Request {
         model: model.to_string(),
         messages,
+        tools: Vec::new(),
     }
 }
 

@@ -300,12 +300,14 @@ impl Gateway {
         key: &ApiKey,
         model: &str,
         messages: &[ChatMessage],
+        tools: &[serde_json::Value],
     ) -> Result<ChatStream, GatewayError> {
         let body = ChatRequest {
             model,
             messages,
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
+            tools,
         };
         let resp = self
             .http

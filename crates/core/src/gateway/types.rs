@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::tool_calls::ToolCall;
+
 /// `null` reads as the type's default (some gateways send `"choices": null`).
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -17,13 +19,76 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// A tool's result, answering one call of the assistant message before it.
+    Tool,
 }
 
 /// One message of the conversation sent to the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: Content,
+    /// An assistant message's tool calls.
+    pub tool_calls: Vec<ToolCall>,
+    /// A tool message's call.
+    pub tool_call_id: Option<String>,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<Content>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+
+    /// An assistant message that asked for tools (its text may be empty).
+    pub fn calls(text: &str, calls: Vec<ToolCall>) -> Self {
+        Self {
+            tool_calls: calls,
+            ..Self::new(Role::Assistant, text)
+        }
+    }
+
+    /// A tool's result for the call `call_id`.
+    pub fn result(call_id: &str, content: impl Into<Content>) -> Self {
+        Self {
+            tool_call_id: Some(call_id.to_string()),
+            ..Self::new(Role::Tool, content)
+        }
+    }
+}
+
+/// OpenAI's shape; an assistant message with calls and no text sends `content: null` (some
+/// providers refuse an empty text).
+impl Serialize for ChatMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("role", &self.role)?;
+        if self.tool_calls.is_empty() || self.content != "" {
+            map.serialize_entry("content", &self.content)?;
+        } else {
+            map.serialize_entry("content", &())?;
+        }
+        if !self.tool_calls.is_empty() {
+            let calls: Vec<_> = self
+                .tool_calls
+                .iter()
+                .map(|c| {
+                    serde_json::json!({"id": c.id, "type": "function",
+                                       "function": {"name": c.name, "arguments": c.arguments}})
+                })
+                .collect();
+            map.serialize_entry("tool_calls", &calls)?;
+        }
+        if let Some(id) = &self.tool_call_id {
+            map.serialize_entry("tool_call_id", id)?;
+        }
+        map.end()
+    }
 }
 
 /// A message's content: a plain string, or OpenAI's content parts when the message carries
@@ -91,6 +156,9 @@ pub struct ChatRequest<'a> {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
+    /// The tools the model may call, in OpenAI's `{"type": "function", …}` shape.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tools: &'a [serde_json::Value],
 }
 
 #[derive(Debug, Serialize)]

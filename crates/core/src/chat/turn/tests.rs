@@ -60,6 +60,7 @@ fn request() -> Request {
     Request {
         model: "m".into(),
         messages: vec![],
+        tools: Vec::new(),
     }
 }
 
