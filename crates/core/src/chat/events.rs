@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::tools::CallView;
 use crate::render::RenderUpdate;
 use crate::store::rows::{Author, ErrorView, MessageStatus, StopReason};
 use crate::usage::Usage;
@@ -55,6 +56,17 @@ pub enum AnswerEvent {
         continuable: bool,
     },
     Usage(Usage),
+    /// The model asked for these tool calls (the ones not allowed already await the person).
+    ToolCalls {
+        calls: Vec<CallView>,
+    },
+    /// One call moved on (running, done, failed, denied, interrupted).
+    ToolCall(CallView),
+    /// The person allowed a tool for this conversation, or always: for whoever keeps that.
+    ToolAllowed {
+        name: String,
+        always: bool,
+    },
     /// The answer was shown but could not be saved (a full disk, say).
     NotSaved(ErrorView),
 }

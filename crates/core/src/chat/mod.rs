@@ -14,6 +14,7 @@ pub mod model;
 pub mod prompt;
 pub mod rules;
 pub mod think;
+pub mod tools;
 pub mod turn;
 pub mod view;
 

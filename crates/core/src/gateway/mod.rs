@@ -64,6 +64,12 @@ pub enum GatewayError {
         duration_words(*.0)
     )]
     Stalled(Duration),
+    /// The model kept asking for tools, one round after another.
+    #[error(
+        "The model asked for tools {0} times for one question and was stopped there. \
+         Ask again to let it go on, or turn tools off for this chat."
+    )]
+    ToolRounds(u32),
 }
 
 /// "5 minutes", "90 seconds": a limit in words (at least a second).
@@ -123,6 +129,8 @@ impl GatewayError {
             GatewayError::Redirected { .. } => ErrorCode::Redirected,
             GatewayError::TooLarge { .. } => ErrorCode::TooLarge,
             GatewayError::Stalled(_) => ErrorCode::Stalled,
+            // Over a limit, as a too-large answer is.
+            GatewayError::ToolRounds(_) => ErrorCode::TooLarge,
         }
     }
 
