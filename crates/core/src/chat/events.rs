@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::tools::CallView;
+use super::tools::CallRecord;
 use crate::render::RenderUpdate;
 use crate::store::rows::{Author, ErrorView, MessageStatus, StopReason};
 use crate::usage::Usage;
@@ -58,10 +58,10 @@ pub enum AnswerEvent {
     Usage(Usage),
     /// The model asked for these tool calls (the ones not allowed already await the person).
     ToolCalls {
-        calls: Vec<CallView>,
+        calls: Vec<CallRecord>,
     },
     /// One call moved on (running, done, failed, denied, interrupted).
-    ToolCall(CallView),
+    ToolCall(CallRecord),
     /// The person allowed a tool for this conversation, or always: for whoever keeps that.
     ToolAllowed {
         name: String,

@@ -179,6 +179,15 @@ impl Growing {
     }
 
     /// Whether the text reached [`MAX_ANSWER_BYTES`] (the answer must stop).
+    /// The answer's text from byte `at` on (empty past its end).
+    pub(super) fn text_from(&self, at: usize) -> &str {
+        self.text.source().get(at..).unwrap_or("")
+    }
+
+    pub(super) fn text_len(&self) -> usize {
+        self.text.source().len()
+    }
+
     pub(super) fn full(&self) -> bool {
         self.text_full
     }

@@ -12,9 +12,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::gateway::tool_calls::ToolCall;
+pub use crate::store::tool_calls::{CallRecord, CallStatus};
 
 /// What runs the calls: the MCP servers in the app, a fake in tests.
 pub trait Tools: Send + Sync {
+    /// What the model is offered: OpenAI's `tools`, each `{"type": "function", …}`.
+    fn offered(&self) -> Vec<serde_json::Value>;
+
     /// How the window names the tool `name` (as the request offered it): server and tool.
     fn label(&self, name: &str) -> String;
 
@@ -81,44 +85,17 @@ impl Approvals {
     }
 }
 
-/// Where one call is, as its card shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CallStatus {
-    Awaiting,
-    Running,
-    Done,
-    Denied,
-    Failed,
-    Interrupted,
-}
-
-/// One call and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallView {
-    pub id: String,
-    /// The tool as the window names it (server and tool).
-    pub label: String,
-    /// The arguments pretty-printed, shown as text (never as HTML).
-    pub arguments: String,
-    pub status: CallStatus,
-    pub result: Option<String>,
-}
-
-impl CallView {
-    pub(super) fn awaiting(call: &ToolCall, tools: &dyn Tools) -> Self {
-        let arguments = serde_json::from_str::<serde_json::Value>(&call.arguments)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| call.arguments.clone());
-        CallView {
-            id: call.id.clone(),
-            label: tools.label(&call.name),
-            arguments,
-            status: CallStatus::Awaiting,
-            result: None,
-        }
+/// A round's call as it is first shown: awaiting the person (or, allowed before, about to run).
+pub(super) fn awaiting(call: &ToolCall, tools: &dyn Tools, round: u32, text_at: usize) -> CallRecord {
+    CallRecord {
+        id: call.id.clone(),
+        name: call.name.clone(),
+        label: tools.label(&call.name),
+        arguments: call.arguments.clone(),
+        status: CallStatus::Awaiting,
+        result: None,
+        round,
+        text_at,
     }
 }
 

@@ -20,7 +20,7 @@ use super::growing::{Growing, Written, MAX_ANSWER_BYTES};
 use super::model::{Completion, Items, Model};
 use super::pace::Pace;
 use super::prompt::Request;
-use super::tools::{Approvals, CallView, Tools};
+use super::tools::{Approvals, CallRecord, Tools};
 use crate::gateway::tool_calls::{ToolCall, ToolCalls};
 use crate::gateway::types::FinishReason;
 use crate::gateway::{GatewayError, StreamItem};
@@ -86,7 +86,7 @@ enum State<I> {
     },
     /// The calls run in order, each approved (`true`) or declined.
     Calling {
-        calls: Vec<(ToolCall, bool)>,
+        calls: Vec<(ToolCall, CallRecord, bool)>,
     },
     Finished(How),
 }
@@ -134,7 +134,7 @@ pub struct Ending {
     /// The usage the stream itself reported, if it did.
     pub stream_usage: Option<Usage>,
     /// The tool calls the model asked for, in order, as they ended.
-    pub calls: Vec<CallView>,
+    pub calls: Vec<CallRecord>,
 }
 
 /// One turn, ready to run.
@@ -155,7 +155,7 @@ pub struct Turn<'a, M: Model> {
     /// Where this round's text starts in the answer.
     round_start: usize,
     rounds: u32,
-    calls: Vec<CallView>,
+    calls: Vec<CallRecord>,
 }
 
 impl<'a, M: Model> Turn<'a, M> {

@@ -5,6 +5,7 @@
 use rusqlite::{params, Connection};
 
 use super::rows::{self, Author, ErrorView, MessageStatus, NewRow, Rendered, StopReason};
+use super::tool_calls::{self, CallRecord};
 use super::{attachments, conversations, new_id, now_ms, Result, StoreError};
 use crate::attach::parts::Loaded;
 use crate::usage::{stored_count, Usage, UsageSource};
@@ -76,6 +77,8 @@ pub struct Said {
     pub author: Author,
     pub text: String,
     pub attachments: Vec<Loaded>,
+    /// An answer's tool calls, with what became of each.
+    pub calls: Vec<CallRecord>,
 }
 
 /// What came before the message at `seq`, oldest first: the person's messages and the answers
@@ -96,16 +99,18 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
             r.get::<_, i64>(2)?,
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (user, text, num) = row?;
-        out.push(Said {
+    let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let answers: Vec<i64> = rows.iter().filter(|(user, ..)| !user).map(|(.., num)| *num).collect();
+    let mut calls = tool_calls::of_messages(db, &answers)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, text, num)| Said {
             author: if user { Author::User } else { Author::Assistant },
             text,
             attachments: attached.remove(&num).unwrap_or_default(),
-        });
-    }
-    Ok(out)
+            calls: calls.remove(&num).unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// Saves what an answer's text and reasoning gained since its last save, while it streams (at

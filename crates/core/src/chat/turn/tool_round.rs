@@ -4,7 +4,8 @@
 use super::{How, State, Turn, CANCEL_GRACE};
 use crate::chat::events::{AnswerEvent, AnswerSink};
 use crate::chat::model::Model;
-use crate::chat::tools::{CallStatus, CallView, Decision, ToolResult, DENIED, MAX_ROUNDS};
+use crate::chat::prompt::result_for_model;
+use crate::chat::tools::{awaiting, CallRecord, CallStatus, Decision, ToolResult, DENIED, MAX_ROUNDS};
 use crate::gateway::tool_calls::ToolCall;
 use crate::gateway::types::ChatMessage;
 use crate::gateway::GatewayError;
@@ -13,13 +14,14 @@ impl<M: Model> Turn<'_, M> {
     /// Shows the calls and waits for the person's decision on each one whose tool is not
     /// allowed already. A decision counts only for a call of this round.
     pub(super) async fn approve(&mut self, calls: Vec<ToolCall>, sink: &mut dyn AnswerSink) -> State<M::Items> {
+        let (round, text_at) = (self.rounds, self.answer.text_len());
         let (tools, approvals) = self.tools.as_mut().expect("calls are read only with tools");
-        let views: Vec<CallView> = calls.iter().map(|c| CallView::awaiting(c, *tools)).collect();
+        let records: Vec<CallRecord> = calls.iter().map(|c| awaiting(c, *tools, round, text_at)).collect();
         let mut decided: Vec<Option<bool>> = calls
             .iter()
             .map(|c| approvals.allowed(&c.name).then_some(true))
             .collect();
-        sink.event(AnswerEvent::ToolCalls { calls: views });
+        sink.event(AnswerEvent::ToolCalls { calls: records.clone() });
         while decided.iter().any(Option::is_none) {
             let next = tokio::select! {
                 biased;
@@ -28,8 +30,7 @@ impl<M: Model> Turn<'_, M> {
             };
             // Stopped, or nobody is left to decide: the calls never run.
             let Some((id, decision)) = next else {
-                let calls = calls.into_iter().zip(decided).map(|(c, d)| (c, d.unwrap_or(false)));
-                return self.interrupted(calls, sink);
+                return self.interrupted(records, sink);
             };
             let Some(at) = calls
                 .iter()
@@ -55,20 +56,25 @@ impl<M: Model> Turn<'_, M> {
         }
         let calls = calls
             .into_iter()
-            .zip(decided.into_iter().map(|d| d == Some(true)))
+            .zip(records)
+            .zip(decided)
+            .map(|((call, record), d)| (call, record, d == Some(true)))
             .collect();
         State::Calling { calls }
     }
 
     /// Runs the approved calls in order (a declined one tells the model so), then asks the
     /// model again with the results.
-    pub(super) async fn call(&mut self, calls: Vec<(ToolCall, bool)>, sink: &mut dyn AnswerSink) -> State<M::Items> {
+    pub(super) async fn call(
+        &mut self,
+        calls: Vec<(ToolCall, CallRecord, bool)>,
+        sink: &mut dyn AnswerSink,
+    ) -> State<M::Items> {
         let (tools, _) = self.tools.as_ref().expect("calls run only with tools");
         let tools = *tools;
-        let mut results = Vec::with_capacity(calls.len());
+        let mut round = Vec::with_capacity(calls.len());
         let mut calls = calls.into_iter();
-        while let Some((call, approved)) = calls.next() {
-            let mut view = CallView::awaiting(&call, tools);
+        while let Some((call, mut view, approved)) = calls.next() {
             let result = if approved {
                 view.status = CallStatus::Running;
                 sink.event(AnswerEvent::ToolCall(view.clone()));
@@ -80,7 +86,7 @@ impl<M: Model> Turn<'_, M> {
                         // The call is told (the child token is cancelled with the turn's) and
                         // given a moment to tell its server.
                         let _ = tokio::time::timeout(CANCEL_GRACE, &mut running).await;
-                        let rest = std::iter::once((call, true)).chain(calls);
+                        let rest = std::iter::once(view).chain(calls.map(|(_, record, _)| record));
                         return self.interrupted(rest, sink);
                     }
                     result = &mut running => result,
@@ -96,17 +102,17 @@ impl<M: Model> Turn<'_, M> {
                 (true, true) => CallStatus::Failed,
                 (true, false) => CallStatus::Done,
             };
-            view.result = approved.then(|| result.text.clone());
+            view.result = approved.then_some(result.text);
             sink.event(AnswerEvent::ToolCall(view.clone()));
-            self.calls.push(view);
-            results.push((call, result));
+            self.calls.push(view.clone());
+            round.push((call, view));
         }
         self.rounds += 1;
         if self.rounds >= MAX_ROUNDS {
             self.answer.end(sink);
             return State::Finished(How::Failed(GatewayError::ToolRounds(MAX_ROUNDS)));
         }
-        self.ask_again(results);
+        self.ask_again(round);
         State::Requesting {
             rate_limited: 0,
             server_failed: 0,
@@ -114,36 +120,26 @@ impl<M: Model> Turn<'_, M> {
     }
 
     /// The next request: the one before, then what the model wrote this round with its calls,
-    /// then each call's result.
-    fn ask_again(&mut self, results: Vec<(ToolCall, ToolResult)>) {
-        let text = self.answer.written().text;
-        let round_text = text.get(self.round_start..).unwrap_or("").to_string();
-        self.round_start = text.len();
+    /// then each call's result (as a later question will send them again).
+    fn ask_again(&mut self, round: Vec<(ToolCall, CallRecord)>) {
+        let words = self.answer.text_from(self.round_start).to_string();
+        self.round_start = self.answer.text_len();
         let request = self.next_request.get_or_insert_with(|| self.request.clone());
-        let (calls, results): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-        let ids: Vec<String> = calls.iter().map(|c| c.id.clone()).collect();
-        request.messages.push(ChatMessage::calls(&round_text, calls));
-        for (id, result) in ids.iter().zip(results) {
-            let text = if result.is_error {
-                format!("Error: {}", result.text)
-            } else {
-                result.text
-            };
-            request.messages.push(ChatMessage::result(id, text));
-        }
+        let (calls, records): (Vec<_>, Vec<_>) = round.into_iter().unzip();
+        request.messages.push(ChatMessage::calls(&words, calls));
+        request
+            .messages
+            .extend(records.iter().map(|r| ChatMessage::result(&r.id, result_for_model(r))));
     }
 
     /// Stopped while calls waited or ran: they are shown (and kept) as interrupted, never run
     /// again by themselves.
     fn interrupted(
         &mut self,
-        calls: impl Iterator<Item = (ToolCall, bool)>,
+        calls: impl IntoIterator<Item = CallRecord>,
         sink: &mut dyn AnswerSink,
     ) -> State<M::Items> {
-        let (tools, _) = self.tools.as_ref().expect("calls exist only with tools");
-        let tools = *tools;
-        for (call, _) in calls {
-            let mut view = CallView::awaiting(&call, tools);
+        for mut view in calls {
             view.status = CallStatus::Interrupted;
             sink.event(AnswerEvent::ToolCall(view.clone()));
             self.calls.push(view);

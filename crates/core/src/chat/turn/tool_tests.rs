@@ -2,75 +2,12 @@
 //! Stop while a call waits or runs, the rounds' limit.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
-
 use super::*;
-use crate::chat::fake::{FakeModel, Feed, Script};
-use crate::chat::tools::{CallStatus, Decide, Decision, ToolResult, MAX_ROUNDS};
-use crate::gateway::tool_calls::ToolCall;
-use crate::gateway::types::{ChatMessage, FunctionPiece, Role, ToolCallPiece};
-
-/// Tools that answer at once (or, `slow`, only when cancelled), keeping what ran.
-#[derive(Default, Clone)]
-struct FakeTools {
-    ran: Arc<Mutex<Vec<ToolCall>>>,
-    cancelled: Arc<Mutex<u32>>,
-    slow: bool,
-}
-
-impl Tools for FakeTools {
-    fn label(&self, name: &str) -> String {
-        format!("fake · {name}")
-    }
-
-    fn call(&self, call: ToolCall, cancel: CancellationToken) -> BoxFuture<'static, ToolResult> {
-        self.ran.lock().unwrap().push(call.clone());
-        let (slow, cancelled) = (self.slow, self.cancelled.clone());
-        async move {
-            if slow {
-                cancel.cancelled().await;
-                *cancelled.lock().unwrap() += 1;
-                return ToolResult::error("cancelled");
-            }
-            match call.name.as_str() {
-                "fail" => ToolResult::error("it broke"),
-                _ => ToolResult {
-                    text: format!("{} ran with {}", call.name, call.arguments),
-                    is_error: false,
-                },
-            }
-        }
-        .boxed()
-    }
-}
-
-impl FakeTools {
-    fn ran(&self) -> Vec<String> {
-        self.ran.lock().unwrap().iter().map(|c| c.id.clone()).collect()
-    }
-}
-
-/// The model writes `text`, then asks for calls `(id, name)` with `{"n":1}`.
-fn ask_for(feed: Feed, text: &str, calls: &[(&str, &str)]) {
-    feed.text(text);
-    for (index, (id, name)) in calls.iter().enumerate() {
-        for (head, arguments) in [(true, "{\"n\""), (false, ":1}")] {
-            feed.send(StreamItem::ToolCall(ToolCallPiece {
-                index: Some(index as u64),
-                id: head.then(|| id.to_string()),
-                function: FunctionPiece {
-                    name: head.then(|| name.to_string()),
-                    arguments: Some(arguments.into()),
-                },
-            }));
-        }
-    }
-    feed.send(StreamItem::Finish(FinishReason::ToolCalls));
-}
+use crate::chat::fake::{FakeModel, FakeTools, Script};
+use crate::chat::tools::{CallStatus, Decide, Decision, MAX_ROUNDS};
+use crate::gateway::types::{ChatMessage, Role};
 
 /// Runs a turn with tools while `drive` plays the model's and the person's parts.
 async fn turn_with<F, Fut>(tools: FakeTools, allowed: &[&str], drive: F) -> (Ending, Vec<AnswerEvent>)
@@ -111,7 +48,11 @@ async fn settle() {
 async fn an_approved_call_runs_and_the_model_answers_from_its_result() {
     let tools = FakeTools::default();
     let (ending, events) = turn_with(tools.clone(), &[], |mut script, decide, _| async move {
-        ask_for(script.next().await.stream(), "Let me look. ", &[("c1", "echo")]);
+        script
+            .next()
+            .await
+            .stream()
+            .call_tools("Let me look. ", &[("c1", "echo")]);
         settle().await;
         assert!(!script.has_waiting(), "nothing is sent before the person decides");
         decide.send(("c1".into(), Decision::AllowOnce)).unwrap();
@@ -133,7 +74,11 @@ async fn an_approved_call_runs_and_the_model_answers_from_its_result() {
     assert_eq!(tools.ran(), ["c1"]);
     assert_eq!(statuses(&ending), [CallStatus::Done]);
     assert_eq!(ending.calls[0].label, "fake · echo");
-    assert!(ending.calls[0].arguments.contains("\"n\": 1"), "pretty-printed");
+    assert_eq!(ending.calls[0].arguments, "{\"n\":1}", "as the model wrote them");
+    assert_eq!(
+        (ending.calls[0].round, ending.calls[0].text_at),
+        (0, "Let me look. ".len())
+    );
     let shown = events.iter().find_map(|e| match e {
         AnswerEvent::ToolCalls { calls } => Some(calls.clone()),
         _ => None,
@@ -145,7 +90,7 @@ async fn an_approved_call_runs_and_the_model_answers_from_its_result() {
 async fn a_denied_call_never_runs_and_the_model_is_told() {
     let tools = FakeTools::default();
     let (ending, _) = turn_with(tools.clone(), &[], |mut script, decide, _| async move {
-        ask_for(script.next().await.stream(), "", &[("c1", "echo")]);
+        script.next().await.stream().call_tools("", &[("c1", "echo")]);
         settle().await;
         decide.send(("c1".into(), Decision::Deny)).unwrap();
         let again = script.next().await;
@@ -164,11 +109,8 @@ async fn allowing_for_the_chat_covers_the_tools_other_calls_and_is_told() {
     let tools = FakeTools::default();
     let watched = tools.clone();
     let (ending, events) = turn_with(tools.clone(), &[], |mut script, decide, _| async move {
-        ask_for(
-            script.next().await.stream(),
-            "",
-            &[("c1", "echo"), ("c2", "echo"), ("c3", "fail")],
-        );
+        let feed = script.next().await.stream();
+        feed.call_tools("", &[("c1", "echo"), ("c2", "echo"), ("c3", "fail")]);
         settle().await;
         // A decision for a call this round does not hold counts for nothing.
         decide.send(("elsewhere".into(), Decision::AllowAlways)).unwrap();
@@ -200,7 +142,7 @@ async fn allowing_for_the_chat_covers_the_tools_other_calls_and_is_told() {
 async fn an_allowed_tool_runs_without_asking() {
     let tools = FakeTools::default();
     let (ending, _) = turn_with(tools.clone(), &["echo"], |mut script, _decide, _| async move {
-        ask_for(script.next().await.stream(), "", &[("c1", "echo")]);
+        script.next().await.stream().call_tools("", &[("c1", "echo")]);
         script.next().await.stream().text("done");
     })
     .await;
@@ -212,7 +154,7 @@ async fn an_allowed_tool_runs_without_asking() {
 async fn stop_while_a_call_awaits_approval_leaves_it_interrupted_and_unrun() {
     let tools = FakeTools::default();
     let (ending, _) = turn_with(tools.clone(), &[], |mut script, _decide, cancel| async move {
-        ask_for(script.next().await.stream(), "Wait. ", &[("c1", "echo")]);
+        script.next().await.stream().call_tools("Wait. ", &[("c1", "echo")]);
         settle().await;
         cancel.cancel();
     })
@@ -230,7 +172,11 @@ async fn stop_while_a_call_runs_cancels_it() {
         ..FakeTools::default()
     };
     let (ending, _) = turn_with(tools.clone(), &["echo"], |mut script, _decide, cancel| async move {
-        ask_for(script.next().await.stream(), "", &[("c1", "echo"), ("c2", "echo")]);
+        script
+            .next()
+            .await
+            .stream()
+            .call_tools("", &[("c1", "echo"), ("c2", "echo")]);
         settle().await;
         cancel.cancel();
         settle().await;
@@ -248,7 +194,11 @@ async fn a_model_that_never_stops_calling_is_stopped_after_the_rounds_limit() {
     let tools = FakeTools::default();
     let (ending, _) = turn_with(tools.clone(), &["echo"], |mut script, _decide, _| async move {
         for round in 0..MAX_ROUNDS {
-            ask_for(script.next().await.stream(), "", &[(&format!("c{round}"), "echo")]);
+            script
+                .next()
+                .await
+                .stream()
+                .call_tools("", &[(&format!("c{round}"), "echo")]);
         }
         settle().await;
         assert!(!script.has_waiting(), "no request after the last round");
@@ -270,7 +220,7 @@ async fn without_tools_calls_are_not_read() {
     };
     let mut events = Vec::new();
     let drive = async {
-        ask_for(script.next().await.stream(), "plain", &[("c1", "echo")]);
+        script.next().await.stream().call_tools("plain", &[("c1", "echo")]);
     };
     let (ending, ()) = tokio::join!(
         Turn::new(&model, &request, None, &policy, &cancel, &pace).run(&mut events),
