@@ -105,3 +105,14 @@ answer with what you have, or ask them.";
 
 /// Tool rounds (calls, then the model again) one question may take.
 pub const MAX_ROUNDS: u32 = 25;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_store_holds_every_call_an_answer_can_make() {
+        assert_eq!(
+            super::MAX_ROUNDS as usize * crate::gateway::limits::TOOL_CALLS,
+            crate::store::tool_calls::MAX_PER_ANSWER
+        );
+    }
+}

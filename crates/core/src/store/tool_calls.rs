@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Result;
 
+/// The most calls one answer can hold: the gateway's limit per round times the turn's rounds
+/// (an import holding more is not ours).
+pub const MAX_PER_ANSWER: usize = 64 * 25;
+
 /// Where one call is, as its card shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,7 +51,7 @@ impl CallStatus {
 }
 
 /// One call and what became of it: kept, and shown as the call's card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallRecord {
     pub id: String,
@@ -62,7 +66,6 @@ pub struct CallRecord {
     /// The tool round (0 first) the call was asked in.
     pub round: u32,
     /// The answer's text length (bytes) when the round's calls came.
-    #[serde(skip)]
     pub text_at: usize,
 }
 
@@ -144,6 +147,7 @@ pub fn mark_interrupted(db: &Connection) -> Result<usize> {
 mod tests {
     use super::*;
     use crate::store::answers::tests::{answered, plain};
+    use crate::store::archive::{self, tests::exported, tests::import};
     use crate::store::conversations;
     use crate::store::rows::MessageStatus;
     use crate::store::Store;
@@ -194,5 +198,40 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// Calls travel through export and import (waiting ones arrive interrupted), and the
+    /// Markdown export shows them as text.
+    #[test]
+    fn calls_travel_through_export_and_import() {
+        let from = Store::in_memory();
+        from.call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            let a = answered(db, &c, "m", "q", &plain("Looked.", MessageStatus::Done));
+            let mut done = call("c1", CallStatus::Done);
+            done.result = Some("```\n<b>5</b>".into());
+            insert(db, &a, &[done, call("c2", CallStatus::Running)])
+        })
+        .unwrap();
+        let archive = from.call(|db| exported(db)).unwrap();
+        assert_eq!(archive.version, 4);
+        assert_eq!(archive.conversations[0].messages[1].tool_calls.len(), 2);
+        let to = Store::in_memory();
+        import(&to, &serde_json::to_vec(&archive).unwrap()).unwrap();
+        let again = to.call(|db| exported(db)).unwrap();
+        let calls = &again.conversations[0].messages[1].tool_calls;
+        assert_eq!(calls[0], archive.conversations[0].messages[1].tool_calls[0]);
+        assert_eq!(calls[1].status, CallStatus::Interrupted);
+
+        let id = archive.conversations[0].id.clone();
+        let md = from
+            .call(move |db| {
+                let mut out = Vec::new();
+                archive::write_markdown(db, &id, &mut out)?;
+                Ok(String::from_utf8(out).unwrap())
+            })
+            .unwrap();
+        assert!(md.contains("> _Tool call (done):_ `files · read`\n>\n> ```\n> {\"path\":\"/tmp/ü\"}\n> ```\n>\n> ````\n> ```\n> <b>5</b>\n> ````"), "{md}");
+        assert!(md.contains("> _Tool call (interrupted):_"), "{md}");
     }
 }
