@@ -266,7 +266,9 @@ async fn tool_calls_are_kept_as_they_go_and_sent_again_on_the_next_question() {
         (kept[0].status, kept[0].result.as_deref()),
         (tools::CallStatus::Done, Some("echo ran with {\"n\":1}"))
     );
-    assert_eq!(stored(&store, &c)[1].text, "Looking. Found it.");
+    let shown = &stored(&store, &c)[1];
+    assert_eq!(shown.text, "Looking. Found it.");
+    assert_eq!(shown.tool_calls, kept, "the window gets the calls with the answer");
 
     // The next question sends the round again, in order, without tools offered.
     let running = ask(&chats, &model, &c, send("and then?"));
