@@ -96,6 +96,11 @@ impl Feed {
     /// The model writes `text`, then asks for calls `(id, name)`, each with `{"n":1}` in two
     /// pieces, and ends the answer with `tool_calls`.
     pub fn call_tools(self, text: &str, calls: &[(&str, &str)]) {
+        self.call_tools_ending(text, calls, FinishReason::ToolCalls);
+    }
+
+    /// [`Feed::call_tools`], the answer ending with `finish`.
+    pub fn call_tools_ending(self, text: &str, calls: &[(&str, &str)], finish: FinishReason) {
         self.text(text);
         for (index, (id, name)) in calls.iter().enumerate() {
             for (head, arguments) in [(true, "{\"n\""), (false, ":1}")] {
@@ -109,7 +114,7 @@ impl Feed {
                 }));
             }
         }
-        self.send(StreamItem::Finish(FinishReason::ToolCalls));
+        self.send(StreamItem::Finish(finish));
     }
 
     /// The answer fails here (a dropped connection, an error event).

@@ -368,8 +368,14 @@ impl<'a, M: Model> Turn<'a, M> {
             }
         };
         drop(items);
-        let asked_for_tools =
-            how == How::Done && self.answer.finish == Some(FinishReason::ToolCalls) && !self.round_calls.is_empty();
+        // Calls whole: the stream ended as it should, and not at the output limit or a filter,
+        // which cut them. Some providers end a call with `stop`, not `tool_calls`.
+        let asked_for_tools = how == How::Done
+            && !self.round_calls.is_empty()
+            && !matches!(
+                self.answer.finish,
+                Some(FinishReason::Length | FinishReason::ContentFilter)
+            );
         if asked_for_tools {
             self.flush(sink);
             self.answer.save(sink);

@@ -230,3 +230,21 @@ async fn without_tools_calls_are_not_read() {
     assert_eq!(ending.written.text, "plain");
     assert!(ending.calls.is_empty());
 }
+
+#[tokio::test]
+async fn calls_ended_with_stop_still_run_and_calls_cut_at_the_limit_do_not() {
+    let tools = FakeTools::default();
+    let (ending, _) = turn_with(tools.clone(), &["echo"], |mut script, _decide, _| async move {
+        let feed = script.next().await.stream();
+        feed.call_tools_ending("", &[("c1", "echo")], FinishReason::Stop);
+        let feed = script.next().await.stream();
+        feed.call_tools_ending("", &[("c2", "echo")], FinishReason::Length);
+    })
+    .await;
+    assert_eq!(tools.ran(), ["c1"]);
+    assert_eq!(ending.status, MessageStatus::Done);
+    assert_eq!(
+        ending.written.stop_reason(),
+        Some(crate::store::rows::StopReason::Length)
+    );
+}
