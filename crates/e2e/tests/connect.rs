@@ -115,7 +115,7 @@ async fn connect_by_loopback() {
     let session = Session::start().await;
     let app = session.launch(&[]).await;
     let select = app.by_testid("transport-select").await;
-    app.js("document.querySelector('details.settings').open = true", vec![])
+    app.js("document.getElementById('settings').open = true", vec![])
         .await;
     select.select_by_value("loopback").await.unwrap();
     app.wait_js(
