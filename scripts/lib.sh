@@ -23,7 +23,7 @@ TAURI_CLI_VERSION="2.12.5"
 # served as it is). The last compiler written in JavaScript: 7 is a native rewrite.
 TYPESCRIPT_VERSION="6.0.3"
 # axe-core from npm: the accessibility checks the end-to-end tests run inside the real window
-# (crates/e2e/tests/design.rs reads .tools/node_modules/axe-core/axe.min.js).
+# (crates/e2e/src/audit.rs reads .tools/node_modules/axe-core/axe.min.js).
 AXE_CORE_VERSION="4.14.1"
 # Lucide's icons as SVG files, only to write the page's sprite (scripts/ui-icons.sh); the page
 # ships the sprite, never the package.

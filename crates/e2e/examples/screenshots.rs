@@ -113,9 +113,12 @@ async fn main() {
         ..Default::default()
     };
     ask(&session, &app, QUESTION, scenario).await;
-    // The answer's end in view, as it is once written.
-    app.js("const l = document.getElementById('messages'); l.scrollTop = l.scrollHeight", vec![])
-        .await;
+    // The question at the top, the answer under it: both kinds of message in the picture.
+    app.js(
+        "const m = document.querySelectorAll('[data-testid=message]'); m[m.length - 2].scrollIntoView({ block: 'start' })",
+        vec![],
+    )
+    .await;
 
     for theme in ["light", "dark"] {
         app.set_theme(theme).await;
