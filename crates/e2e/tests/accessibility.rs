@@ -210,3 +210,45 @@ async fn the_model_picker_and_the_dialogs_work_by_keyboard() {
     assert_eq!(outline, json!("solid"), "focus is drawn");
     app.quit().await;
 }
+
+/// The answer being written is read out politely: each block once Rust has committed it (not
+/// every token), then that the answer is complete.
+#[tokio::test]
+async fn the_streaming_answer_is_announced_politely() {
+    let (session, app) = Session::connected().await;
+    session.gateway.script_chat(fake_gateway::ChatScenario {
+        reply: Some("The first paragraph, whole.\n\nThe second.\n\nThe third.\n\nThe last.".into()),
+        piece_delay: Some(std::time::Duration::from_millis(40)),
+        whole_events: true,
+        ..Default::default()
+    });
+    app.js(
+        "window.__said = []; const live = document.getElementById('live'); \
+         new MutationObserver((rs) => rs.forEach(r => r.addedNodes.forEach(n => window.__said.push(n.textContent)))).observe(live, { childList: true })",
+        vec![],
+    )
+    .await;
+    app.send("two paragraphs, please").await;
+    app.wait_last_answer("done").await;
+    let said = app
+        .wait_js(
+            "the end read out",
+            "const s = window.__said; return s[s.length - 1] === 'Answer complete.' && s",
+        )
+        .await;
+    let said: Vec<String> = serde_json::from_value(said).unwrap();
+    assert!(
+        said.iter().any(|s| s == "The first paragraph, whole."),
+        "the first block read once complete: {said:?}"
+    );
+    assert!(
+        said.iter().all(|s| s != "The" && s != "The first"),
+        "no token read on its own: {said:?}"
+    );
+    assert_eq!(
+        app.js("return document.getElementById('live').getAttribute('aria-live')", vec![])
+            .await,
+        json!("polite")
+    );
+    app.quit().await;
+}
