@@ -246,8 +246,11 @@ async fn the_streaming_answer_is_announced_politely() {
         "no token read on its own: {said:?}"
     );
     assert_eq!(
-        app.js("return document.getElementById('live').getAttribute('aria-live')", vec![])
-            .await,
+        app.js(
+            "return document.getElementById('live').getAttribute('aria-live')",
+            vec![]
+        )
+        .await,
         json!("polite")
     );
     app.quit().await;

@@ -152,6 +152,54 @@ async fn the_sidebar_groups_by_date_collapses_and_is_a_layer_when_narrow() {
     app.quit().await;
 }
 
+/// Chats fall in the sidebar's date groups by when they were last active, newest first.
+#[tokio::test]
+async fn chats_are_grouped_today_yesterday_previous_7_days_older() {
+    let session = Session::start().await;
+    // Four chats written by the store itself before the app starts, each last active `days` ago.
+    let store = glama_core::store::Store::open(&session.data_dir()).store;
+    store
+        .call(|db| {
+            use glama_core::store::conversations;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64;
+            let day = 24 * 60 * 60 * 1000;
+            for (title, days) in [("a month ago", 30), ("three days ago", 3), ("a day ago", 1), ("now", 0)] {
+                let c = conversations::create(db, "openai/gpt-4o")?;
+                conversations::rename(db, &c.id, title)?;
+                db.execute(
+                    "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+                    (&c.id, now - days * day),
+                )
+                .expect("set when the chat was last active");
+            }
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let app = session.launch(&[]).await;
+    let groups = app
+        .wait_js(
+            "the chats in their groups",
+            "const g = [...document.querySelectorAll('.chat-group')]; return g.length === 4 && g.map(g => [g.querySelector('h2').textContent, [...g.querySelectorAll('[data-testid=conversation-item] .open')].map(b => b.textContent)])",
+        )
+        .await;
+    assert_eq!(
+        groups,
+        json!([
+            ["Today", ["now"]],
+            ["Yesterday", ["a day ago"]],
+            ["Previous 7 days", ["three days ago"]],
+            ["Older", ["a month ago"]]
+        ])
+    );
+    app.quit().await;
+}
+
 /// A new chat greets with starters (one fills the message box); a disconnected window says what
 /// Connect does, with its button.
 #[tokio::test]
@@ -183,7 +231,11 @@ async fn empty_states_greet_or_explain_connect() {
     assert!(filled.as_str().unwrap().len() > 20, "{filled}");
     app.wait_models().await;
     // Enter sends what the starter wrote.
-    app.by_testid("composer-input").await.send_keys("\u{E007}").await.unwrap();
+    app.by_testid("composer-input")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
     app.wait_last_answer("done").await;
     assert_eq!(
         app.js("return document.getElementById('empty').offsetParent", vec![])
