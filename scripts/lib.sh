@@ -22,6 +22,12 @@ TAURI_CLI_VERSION="2.12.5"
 # TypeScript from npm, only to check the page's JSDoc types (the page itself is plain JavaScript,
 # served as it is). The last compiler written in JavaScript: 7 is a native rewrite.
 TYPESCRIPT_VERSION="6.0.3"
+# axe-core from npm: the accessibility checks the end-to-end tests run inside the real window
+# (crates/e2e/src/audit.rs reads .tools/node_modules/axe-core/axe.min.js).
+AXE_CORE_VERSION="4.14.1"
+# Lucide's icons as SVG files, only to write the page's sprite (scripts/ui-icons.sh); the page
+# ships the sprite, never the package.
+LUCIDE_VERSION="1.62.0"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -80,5 +86,18 @@ install_typescript() {
     say "installing TypeScript $TYPESCRIPT_VERSION (npm)"
     mkdir -p "$dir"
     npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "typescript@$TYPESCRIPT_VERSION" >/dev/null
+  fi
+}
+
+# install_npm_package NAME VERSION: puts a pinned npm package (files, not a tool) in
+# .tools/node_modules/NAME (Node.js from Debian when missing).
+install_npm_package() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  local dir="$ROOT/.tools" name="$1" version="$2"
+  local manifest="$dir/node_modules/$name/package.json"
+  if ! grep -q "\"version\": \"$version\"" "$manifest" 2>/dev/null; then
+    say "installing $name $version (npm)"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "$name@$version" >/dev/null
   fi
 }

@@ -127,6 +127,11 @@ export const keepKeyForSession = () => invoke('keep_key_for_session');
  * @typedef {object} Settings
  * @property {'auto' | 'scheme' | 'loopback'} transport  how Connect receives Glama's callback
  * @property {string | null} model  the last model picked: the default for new chats
+ * @property {string[]} recentModels  the models picked last, newest first (kept by Rust: what
+ *   the page sends here is ignored)
+ * @property {'system' | 'light' | 'dark'} theme
+ * @property {'small' | 'medium' | 'large'} textSize
+ * @property {boolean} sidebarCollapsed  hidden beside the chat (Ctrl+B)
  */
 
 /** @returns {Promise<ModelInfo[]>} */

@@ -4,12 +4,12 @@
 import { followAnswer, newStreamId } from './answer-stream.js';
 import * as api from './api.js';
 import { answerView } from './components/answer.js';
-import { showError } from './components/banner.js';
+import * as chatList from './components/chat-list.js';
+import { promptSave } from './components/chat-settings.js';
 import { draftSave, giveBack } from './components/composer.js';
 import * as messageList from './components/message-list.js';
 import { currentModel } from './components/model-picker.js';
-import * as sidebar from './components/sidebar.js';
-import { promptSave } from './components/system-prompt.js';
+import { showError } from './components/toasts.js';
 import { openConversation } from './conversation.js';
 import * as state from './state.js';
 
@@ -42,14 +42,14 @@ export async function ask(request, nodes = {}) {
   const answer = answerView(node, userNode, {
     started: (questionId) => {
       messageList.showStarted(questionId, node);
-      sidebar.refresh();
+      chatList.refresh();
     },
     grew: () => messageList.scrollToEnd(),
     ended: () => {
       state.setStreaming(false);
       messageList.markLast();
       performance.mark('glama:answer-shown');
-      sidebar.refresh();
+      chatList.refresh();
     },
   });
   const stream = newStreamId();
