@@ -8,6 +8,7 @@ import { showError } from './banner.js';
 import {
   bodyOf, messageNode, reopen, showActions, showAttachments, storedMessageNode,
 } from './message.js';
+import { initWindowing } from './windowing.js';
 
 /** @import { AskRequest, AttachmentView, MessagePage } from '../api.js' */
 /** @import { MessageActions } from './message.js' */
@@ -176,6 +177,7 @@ export function scrollToEnd(force = false) {
 /** @param {MessageActions} on  what the messages' buttons do */
 export function initMessageList(on) {
   actions = on;
+  initWindowing(list, markLast);
   // Following the end stops when the person scrolls up and resumes when they reach the end.
   // Judged by the direction of the scroll, not by the distance to the end: the answer grows
   // between our once-a-frame scroll and its scroll event.
