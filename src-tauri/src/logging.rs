@@ -154,7 +154,10 @@ mod tests {
             std::fs::read(folder.join(file_name(1))).unwrap().len(),
             ROTATE_AT_BYTES as usize
         );
-        assert_eq!(std::fs::read_to_string(folder.join(file_name(2))).unwrap(), "start 1 ago");
+        assert_eq!(
+            std::fs::read_to_string(folder.join(file_name(2))).unwrap(),
+            "start 1 ago"
+        );
         assert_eq!(
             std::fs::read_to_string(folder.join(file_name(KEPT_FILES - 1))).unwrap(),
             format!("start {} ago", KEPT_FILES - 2)

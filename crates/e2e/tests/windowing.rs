@@ -56,9 +56,7 @@ async fn a_long_conversation_keeps_fewer_nodes_than_messages_and_brings_them_bac
     )
     .await;
     // Opened at its end: the answers far above are shells, every message still has its place.
-    let counts = app
-        .wait_js("answers far from the viewport shelled", SOME_SHELLED)
-        .await;
+    let counts = app.wait_js("answers far from the viewport shelled", SOME_SHELLED).await;
     let (whole, all) = (counts[0].as_u64().unwrap(), counts[1].as_u64().unwrap());
     assert_eq!(all, 2 * PAIRS as u64, "every message has its node: {counts}");
     assert!(whole < all, "fewer whole messages than messages: {counts}");
@@ -89,11 +87,7 @@ async fn a_long_conversation_keeps_fewer_nodes_than_messages_and_brings_them_bac
 
     // Search reaches the shelled answer: it opens whole, marked and in view.
     app.click("search-input").await;
-    app.by_testid("search-input")
-        .await
-        .send_keys("okapi")
-        .await
-        .unwrap();
+    app.by_testid("search-input").await.send_keys("okapi").await.unwrap();
     app.wait_js(
         "a result for okapi",
         "return document.querySelectorAll('[data-testid=search-result]').length === 1",
