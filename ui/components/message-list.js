@@ -8,6 +8,7 @@ import * as state from '../state.js';
 import { showActions } from './message-actions.js';
 import { bodyOf, messageNode, reopen, showAttachments, storedMessageNode } from './message.js';
 import { showError } from './toasts.js';
+import { initWindowing } from './windowing.js';
 
 /** @import { AskRequest, AttachmentView, MessagePage } from '../api.js' */
 /** @import { MessageActions } from './message-actions.js' */
@@ -191,6 +192,7 @@ export function initMessageList(on) {
     scrollToEnd(true);
     list.focus({ preventScroll: true });
   });
+  initWindowing(list, markLast);
   // Following the end stops when the person scrolls up and resumes when they reach the end.
   // Judged by the direction of the scroll, not by the distance to the end: the answer grows
   // between our once-a-frame scroll and its scroll event.

@@ -1,7 +1,7 @@
 //! Models, chat completions (streamed and not), and completion-request usage.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State as AxState};
@@ -389,6 +389,11 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         crate::framing::cut_anywhere(&sse.bytes)
     };
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
+    {
+        let mut s = state.lock();
+        s.stats.first_content_sent_at = None;
+        s.stats.last_byte_sent_at = None;
+    }
     let guard = StreamGuard {
         state: state.clone(),
         complete: false,
@@ -401,6 +406,7 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
+                guard.sending(&piece);
                 Some((Ok::<_, std::io::Error>(Bytes::from(piece)), (it, guard)))
             }
             None => {
@@ -428,6 +434,27 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
 struct StreamGuard {
     state: Arc<State>,
     complete: bool,
+}
+
+impl StreamGuard {
+    /// Notes when the answer's first text and its last byte leave, for the latency benchmark.
+    /// The first text is seen when an event carrying it is in one piece (`whole_events`).
+    fn sending(&self, piece: &[u8]) {
+        let now = SystemTime::now();
+        let mut s = self.state.lock();
+        if s.stats.first_content_sent_at.is_none() && carries_text(piece) {
+            s.stats.first_content_sent_at = Some(now);
+        }
+        s.stats.last_byte_sent_at = Some(now);
+    }
+}
+
+/// A chunk event whose `content` is not empty.
+fn carries_text(piece: &[u8]) -> bool {
+    const FIELD: &[u8] = b"\"content\":\"";
+    piece
+        .windows(FIELD.len() + 1)
+        .any(|w| w.starts_with(FIELD) && w[FIELD.len()] != b'"')
 }
 
 impl Drop for StreamGuard {

@@ -111,6 +111,10 @@ pub struct Stats {
     /// Bytes produced by endless bodies (what the client let the server send, plus what the
     /// socket buffers held when it went away).
     pub endless_bytes_sent: u64,
+    /// When the last streamed answer's first text, and its last byte, were handed to the
+    /// connection (wall-clock time, to compare with the page's performance marks).
+    pub first_content_sent_at: Option<std::time::SystemTime>,
+    pub last_byte_sent_at: Option<std::time::SystemTime>,
     /// Endless bodies the server has dropped (the client closed the connection).
     pub endless_bodies_closed: u32,
     pub model_list_requests: u32,
