@@ -375,8 +375,9 @@ async fn cold_start(blank: &std::path::Path) {
 /// The rows of one kind of start: by the in-page mark, from outside, and where the time went.
 fn start_rows(kind: &str, ours: &[Launch], theirs: &[Launch]) {
     let runs = ours.len();
-    let med = |v: &[Launch], f: fn(&Launch) -> f64| median(v.iter().map(f).collect());
-    let figures: [(&str, fn(&Launch) -> f64); 2] = [
+    type Figure = fn(&Launch) -> f64;
+    let med = |v: &[Launch], f: Figure| median(v.iter().map(f).collect());
+    let figures: [(&str, Figure); 2] = [
         ("launch → status shown (page mark)", |l| l.mark),
         ("from outside (session → status seen)", |l| l.seen),
     ];
