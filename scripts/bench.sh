@@ -5,7 +5,8 @@
 #
 # Convention: every bench program prints one row per figure on stdout,
 #   BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss
-# and this script collects the rows. Every bench of glama-core runs (render, store, …).
+# and this script collects the rows. Every bench of glama-core runs (render, sse, saves, store,
+# stream, attach).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_rust
 install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES curl

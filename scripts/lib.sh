@@ -26,6 +26,12 @@ TYPESCRIPT_VERSION="6.0.3"
 # third party's from npm.
 MCP_PYTHON_VERSION="2.3.0"
 MCP_EVERYTHING_VERSION="2026.8.31"
+# axe-core from npm: the accessibility checks the end-to-end tests run inside the real window
+# (crates/e2e/src/audit.rs reads .tools/node_modules/axe-core/axe.min.js).
+AXE_CORE_VERSION="4.14.1"
+# Lucide's icons as SVG files, only to write the page's sprite (scripts/ui-icons.sh); the page
+# ships the sprite, never the package.
+LUCIDE_VERSION="1.62.0"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -87,23 +93,29 @@ install_typescript() {
   fi
 }
 
+# install_npm_package NAME VERSION: puts a pinned npm package (files, not a tool) in
+# .tools/node_modules/NAME (Node.js from Debian when missing).
+install_npm_package() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  local dir="$ROOT/.tools" name="$1" version="$2"
+  local manifest="$dir/node_modules/$name/package.json"
+  if ! grep -q "\"version\": \"$version\"" "$manifest" 2>/dev/null; then
+    say "installing $name $version (npm)"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "$name@$version" >/dev/null
+  fi
+}
+
 # install_mcp_test_servers: puts the pinned MCP Python SDK in a venv at .tools/python (for
 # crates/core/tests/mcp_servers/test_server.py) and @modelcontextprotocol/server-everything in
 # .tools/ (python3-venv and Node.js from Debian when missing).
 install_mcp_test_servers() {
   python3 -c 'import ensurepip, venv' 2>/dev/null || install_packages python3-venv
-  command -v npm >/dev/null || install_packages nodejs npm
   local venv="$ROOT/.tools/python"
   if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$MCP_PYTHON_VERSION" ]; then
     say "installing the MCP Python SDK $MCP_PYTHON_VERSION (PyPI)"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_PYTHON_VERSION"
   fi
-  local everything="$ROOT/.tools/node_modules/@modelcontextprotocol/server-everything/package.json"
-  if ! grep -q "\"version\": \"$MCP_EVERYTHING_VERSION\"" "$everything" 2>/dev/null; then
-    say "installing @modelcontextprotocol/server-everything $MCP_EVERYTHING_VERSION (npm)"
-    mkdir -p "$ROOT/.tools"
-    npm install --prefix "$ROOT/.tools" --save-exact --no-audit --no-fund --loglevel=error \
-      "@modelcontextprotocol/server-everything@$MCP_EVERYTHING_VERSION" >/dev/null
-  fi
+  install_npm_package @modelcontextprotocol/server-everything "$MCP_EVERYTHING_VERSION"
 }

@@ -12,6 +12,8 @@ cd "$ROOT"
 say "type-checking the page (ui/)"
 install_typescript
 "$TSC" -p ui/jsconfig.json
+# axe-core, which the accessibility tests run inside the real window.
+install_npm_package axe-core "$AXE_CORE_VERSION"
 
 # The release build happens once, here: package.sh bundles it as .deb and .rpm, and the
 # installed-app test (crates/e2e/tests/installed.rs) installs that .deb.

@@ -14,7 +14,7 @@
  * the same list (a Rust test checks it). The page branches on these and nothing else.
  * @typedef {('unreachable' | 'timeout' | 'key_rejected' | 'payment_required' | 'rate_limited'
  *   | 'refused' | 'server_error' | 'bad_response' | 'dropped' | 'stream_error' | 'redirected'
- *   | 'too_large' | 'not_connected' | 'busy' | 'no_model' | 'disk_full' | 'store_read_only'
+ *   | 'too_large' | 'stalled' | 'not_connected' | 'busy' | 'no_model' | 'disk_full' | 'store_read_only'
  *   | 'store_locked' | 'store_corrupt' | 'store_too_new' | 'store_closed' | 'store'
  *   | 'store_job_failed' | 'store_in_memory' | 'no_such_conversation' | 'no_such_message' | 'invalid'
  *   | 'bad_archive' | 'file' | 'export' | 'markdown_needs_one_chat' | 'delete_data'
@@ -127,6 +127,11 @@ export const keepKeyForSession = () => invoke('keep_key_for_session');
  * @typedef {object} Settings
  * @property {'auto' | 'scheme' | 'loopback'} transport  how Connect receives Glama's callback
  * @property {string | null} model  the last model picked: the default for new chats
+ * @property {string[]} recentModels  the models picked last, newest first (kept by Rust: what
+ *   the page sends here is ignored)
+ * @property {'system' | 'light' | 'dark'} theme
+ * @property {'small' | 'medium' | 'large'} textSize
+ * @property {boolean} sidebarCollapsed  hidden beside the chat (Ctrl+B)
  */
 
 /** @returns {Promise<ModelInfo[]>} */

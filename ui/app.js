@@ -2,30 +2,27 @@
 // Boot: wire the panels, open the chat that was open last, then load models whenever the
 // connection comes up.
 import * as api from './api.js';
+import { applyAppearance } from './appearance.js';
 import { ask } from './ask.js';
 import { initArchive } from './components/archive.js';
 import { initAttachments } from './components/attachments.js';
-import { showError } from './components/banner.js';
+import { initChatHeader } from './components/chat-header.js';
+import { initChatList, refresh, setConversations } from './components/chat-list.js';
+import { initChatSettings } from './components/chat-settings.js';
 import { focusComposer, initComposer } from './components/composer.js';
 import { initConnection, onStatus } from './components/connection.js';
 import { startEdit } from './components/editor.js';
+import { initEmptyState } from './components/empty-state.js';
 import { initMessageList } from './components/message-list.js';
 import { initModelPicker, loadModels } from './components/model-picker.js';
-import { initSettingsPanel, initTransportChoice } from './components/settings-panel.js';
-import { focusSearch, initSidebar, refresh, setConversations } from './components/sidebar.js';
-import { initSystemPrompt } from './components/system-prompt.js';
+import { focusSearch, initSearch, searchAgain } from './components/search.js';
+import { initSettingsChoices, initSettingsDialog, openSettings } from './components/settings-dialog.js';
+import { initSidebar, showSidebar, toggleSidebar } from './components/sidebar.js';
+import { showError } from './components/toasts.js';
+import { initTooltip } from './components/tooltip.js';
 import { conversationDeleted, initConversation, newChat, openConversation } from './conversation.js';
-import { loadSettings } from './settings.js';
-
-function shortcuts() {
-  document.addEventListener('keydown', (e) => {
-    const mod = e.ctrlKey || e.metaKey;
-    if (!mod || e.altKey || e.shiftKey) return;
-    const key = e.key.toLowerCase();
-    if (key === 'n') { e.preventDefault(); newChat(); }
-    if (key === 'k') { e.preventDefault(); focusSearch(); }
-  });
-}
+import { currentSettings, loadSettings } from './settings.js';
+import { initShortcuts } from './shortcuts.js';
 
 async function openAtStart() {
   let start;
@@ -41,33 +38,45 @@ async function openAtStart() {
   else await newChat();
 }
 
-/** The person's choices, then what shows them: the sign-in callback and the model picker. */
+/** The person's choices, then what shows them: the look, the sidebar, Settings, the model picker. */
 async function initChoices() {
   await loadSettings();
-  initTransportChoice();
+  applyAppearance(currentSettings());
+  initSidebar();
+  initSettingsChoices();
   initModelPicker();
 }
 
 async function boot() {
+  initTooltip();
   initConversation();
   initAttachments();
   initComposer({ send: (text, attached) => ask({ kind: 'send', text }, { attached }) });
-  initSystemPrompt();
+  initChatHeader();
+  initChatSettings();
+  initEmptyState();
   initMessageList({
     edit: (node) => startEdit(node, (request, edited) => ask(request, { edited })),
     continue: (node) => ask({ kind: 'continue', messageId: node.dataset.messageId }, { continued: node }),
     regenerate: () => ask({ kind: 'regenerate' }),
   });
-  initSidebar({ open: openConversation, deleted: conversationDeleted });
+  initChatList({ open: openConversation, deleted: conversationDeleted, changed: searchAgain });
+  initSearch(openConversation);
   initArchive({ imported: refresh });
-  shortcuts();
+  initShortcuts({
+    newChat,
+    search: () => { showSidebar(); focusSearch(); },
+    toggleSidebar,
+    settings: () => openSettings(),
+    shortcuts: () => openSettings('settings-shortcuts'),
+  }, document.getElementById('shortcut-list'));
   // Side by side: each waits on IPC round trips, and the status is what the window shows first.
   await Promise.all([initChoices(), initConnection()]);
   // Start-up as a person sees it: the connection status is on screen (read by the cold-start
   // benchmark, crates/e2e/benches/app.rs).
   requestAnimationFrame(() => performance.mark('glama:status-shown'));
   await openAtStart();
-  await initSettingsPanel();
+  await initSettingsDialog();
   let loaded = false;
   onStatus((s) => {
     if (s.state === 'connected' && !loaded) {

@@ -3,12 +3,13 @@
 // new one, and what opens when the open one is deleted.
 import * as api from './api.js';
 import { showDraftAttachments } from './components/attachments.js';
-import { showBanner, showError } from './components/banner.js';
+import * as chatList from './components/chat-list.js';
+import { promptSave, showSystemPrompt } from './components/chat-settings.js';
 import { draftSave, focusComposer, showDraft } from './components/composer.js';
 import * as messageList from './components/message-list.js';
 import { onModelPicked, showModel } from './components/model-picker.js';
-import * as sidebar from './components/sidebar.js';
-import { promptSave, showSystemPrompt } from './components/system-prompt.js';
+import { chatOpened } from './components/sidebar.js';
+import { showError, showNotice } from './components/toasts.js';
 import * as state from './state.js';
 
 /**
@@ -18,7 +19,7 @@ import * as state from './state.js';
  */
 export async function openConversation(id, { around = null } = {}) {
   if (state.isStreaming() && id !== state.openId()) {
-    showBanner('An answer is still being written; stop it before switching chats.', 'busy');
+    showNotice('An answer is still being written; stop it before switching chats.', 'busy');
     return;
   }
   await Promise.all([draftSave.now(), promptSave.now()]);
@@ -37,7 +38,8 @@ export async function openConversation(id, { around = null } = {}) {
   showSystemPrompt(conversation.systemPrompt);
   showModel(conversation.model);
   messageList.showFirstPage(page);
-  sidebar.setActive(id);
+  chatList.setActive(id);
+  chatOpened();
   if (around) messageList.showFound(around);
   else messageList.scrollToEnd(true);
   await messageList.fillViewport();
@@ -46,10 +48,10 @@ export async function openConversation(id, { around = null } = {}) {
 /** A new chat, unless the open one is still empty: then that one is it. */
 export async function newChat() {
   if (state.isStreaming()) {
-    showBanner('An answer is still being written; stop it before starting a new chat.', 'busy');
+    showNotice('An answer is still being written; stop it before starting a new chat.', 'busy');
     return;
   }
-  const open = sidebar.conversation(state.openId());
+  const open = chatList.conversation(state.openId());
   if (open && messageList.isEmpty() && !open.title) {
     focusComposer();
     return;
@@ -62,7 +64,7 @@ export async function newChat() {
     showError(e);
     return;
   }
-  await sidebar.refresh();
+  await chatList.refresh();
   await openConversation(c.id);
   focusComposer();
 }
@@ -76,7 +78,7 @@ export async function conversationDeleted(id) {
   draftSave.cancel();
   promptSave.cancel();
   state.setOpenId(null);
-  const next = sidebar.allConversations()[0];
+  const next = chatList.allConversations()[0];
   if (next) await openConversation(next.id);
   else await newChat();
 }

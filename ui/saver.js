@@ -1,7 +1,7 @@
 // @ts-check
 // A save that waits for a pause in typing, and can be flushed at once: what the person types
 // into a chat (its draft, its system prompt) is kept per chat as they go.
-import { showError } from './components/banner.js';
+import { showError } from './components/toasts.js';
 import * as state from './state.js';
 
 /**

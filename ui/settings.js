@@ -1,13 +1,15 @@
 // @ts-check
-// The person's choices (the sign-in callback, the last model picked), kept by Rust in
-// settings.json; never a secret.
+// The person's choices (the sign-in callback, the last model picked, the window's look), kept by
+// Rust in settings.json; never a secret, and never in the page's own storage.
 import * as api from './api.js';
-import { showError } from './components/banner.js';
+import { showError } from './components/toasts.js';
 
 /** @import { Settings } from './api.js' */
 
 /** @type {Settings} */
-let settings = { transport: 'auto', model: null };
+let settings = {
+  transport: 'auto', model: null, recentModels: [], theme: 'system', textSize: 'medium', sidebarCollapsed: false,
+};
 
 /** Reads the choices kept (once, at start). */
 export async function loadSettings() {

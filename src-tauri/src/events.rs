@@ -352,7 +352,11 @@ mod tests {
         assert!(!Arc::ptr_eq(&main, &quick), "the same id in two windows is two streams");
         answers.forget_window("quick-ask");
         main.push(AnswerEvent::Thought { ms: 1 });
-        assert_eq!(main.take().await.map(|b| b.events.len()), Some(1), "main's answer goes on");
+        assert_eq!(
+            main.take().await.map(|b| b.events.len()),
+            Some(1),
+            "main's answer goes on"
+        );
         assert!(Arc::ptr_eq(&main, &answers.stream("main", "1")));
         quick.push(AnswerEvent::Thought { ms: 1 });
         assert_eq!(

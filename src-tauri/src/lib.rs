@@ -93,9 +93,13 @@ pub fn run() {
                 gateway = %gateway.origin().ascii_serialization(),
                 "Glama Chat starts"
             );
+            // The window first: WebKit starts its processes and loads the page while the
+            // store opens and the keyring is read. No command can run before `setup` returns
+            // (the page's requests come through this thread's loop), so the state is there
+            // for the first.
+            window::create_main(&handle, after_first_load)?;
             let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
-            window::create_main(&handle, after_first_load)?;
             #[cfg(debug_assertions)]
             window::open_quick_ask_for_tests(&handle)?;
             callbacks::init(&handle);

@@ -3,10 +3,11 @@
 // message node — the text and the reasoning as render updates, the retry notice, the usage —
 // and its end once the last update is on screen.
 import { applyUpdate, settle } from '../stream.js';
-import { showBanner } from './banner.js';
+import { decorate } from './decorate.js';
 import {
-  decorate, endThinking, finishNode, note, reasoningOf, setErrorRow, showUsage, startThinking, stopThinking,
+  endThinking, finishNode, note, reasoningOf, setErrorRow, showUsage, startThinking, stopThinking,
 } from './message.js';
+import { showNotice } from './toasts.js';
 
 /** @import { AnswerEvent, AnswerFinished } from '../api.js' */
 
@@ -63,7 +64,7 @@ export function answerView(node, userNode, on) {
     } else {
       finishNode(node, data);
     }
-    if (data.error) showBanner(data.error.message, data.error.kind);
+    if (data.error) showNotice(data.error.message, data.error.kind);
     live.textContent = data.status === 'done' ? 'Answer complete.' : `Answer ${data.status}.`;
     on.ended();
   };
@@ -105,7 +106,7 @@ export function answerView(node, userNode, on) {
         break;
       }
       case 'notSaved':
-        showBanner(`This answer is shown but was not saved: ${e.data.message}`, e.data.kind);
+        showNotice(`This answer is shown but was not saved: ${e.data.message}`, e.data.kind);
         break;
       case 'usage':
         showUsage(node, e.data);

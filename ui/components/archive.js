@@ -3,7 +3,7 @@
 // native file dialogs that Rust opens. The window never touches a file itself.
 import * as api from '../api.js';
 import { openId } from '../state.js';
-import { showBanner, showError } from './banner.js';
+import { showError, showNotice } from './toasts.js';
 
 const menu = /** @type {HTMLDetailsElement} */ (document.getElementById('export-menu'));
 
@@ -16,13 +16,13 @@ export function initArchive({ imported }) {
       menu.open = false;
       const one = choice.dataset.scope === 'one';
       if (one && openId() === null) {
-        showBanner('Open a chat to export it.', 'info');
+        showNotice('Open a chat to export it.', 'info');
         return;
       }
       try {
         const format = /** @type {'markdown' | 'json'} */ (choice.dataset.format);
         const path = await api.exportChats(one ? openId() : null, format);
-        if (path) showBanner(`Saved to ${path}`, 'info');
+        if (path) showNotice(`Saved to ${path}`, 'info');
       } catch (e) {
         showError(e);
       }
@@ -34,7 +34,7 @@ export function initArchive({ imported }) {
       if (!report) return;
       const chats = (/** @type {number} */ n) => `${n} chat${n === 1 ? '' : 's'}`;
       const already = report.alreadyHere ? ` (${chats(report.alreadyHere)} already here, left as they were)` : '';
-      showBanner(`Imported ${chats(report.imported)}${already}.`, 'info');
+      showNotice(`Imported ${chats(report.imported)}${already}.`, 'info');
       await imported();
     } catch (e) {
       showError(e);

@@ -1,6 +1,8 @@
 // @ts-check
 // Attachments as chips: a thumbnail for an image (served by Rust's own protocol), an icon for a
 // text file, the name, and a remove button where one can be taken off.
+import { icon, iconButton } from '../icons.js';
+
 /** @import { AttachmentView } from '../api.js' */
 
 /**
@@ -23,24 +25,14 @@ export function chip(a, onRemove = null) {
     img.src = a.thumbnail ?? '';
     el.appendChild(img);
   } else {
-    const icon = document.createElement('span');
-    icon.className = 'file-icon';
-    icon.textContent = '📄';
-    el.appendChild(icon);
+    el.appendChild(icon('file-text'));
   }
   const name = document.createElement('span');
   name.className = 'name';
   name.textContent = a.name;
   el.appendChild(name);
   if (onRemove) {
-    const x = document.createElement('button');
-    x.type = 'button';
-    x.className = 'remove';
-    x.textContent = '×';
-    x.setAttribute('data-testid', 'attachment-remove');
-    x.setAttribute('aria-label', `Remove ${a.name}`);
-    x.addEventListener('click', () => onRemove(a));
-    el.appendChild(x);
+    el.appendChild(iconButton({ icon: 'x', label: `Remove ${a.name}`, testid: 'attachment-remove', onClick: () => onRemove(a) }));
   }
   return el;
 }

@@ -5,9 +5,9 @@
 // sent with the next question, per chat.
 import * as api from '../api.js';
 import { openId } from '../state.js';
-import { showBanner, showError } from './banner.js';
 import { chip } from './attachment-chips.js';
 import { currentModel, modelInfo, modelsWith, pickModel } from './model-picker.js';
+import { showError, showNotice } from './toasts.js';
 
 /** @import { AttachmentView } from '../api.js' */
 
@@ -127,7 +127,7 @@ async function pick() {
   try {
     const got = await api.attachFiles(conversationId);
     for (const view of got.attached) added(view, conversationId);
-    if (got.refused.length) showBanner(got.refused.map((r) => r.message).join(' '), got.refused[0].kind);
+    if (got.refused.length) showNotice(got.refused.map((r) => r.message).join(' '), got.refused[0].kind);
   } catch (e) {
     showError(e);
   }

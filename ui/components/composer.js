@@ -17,10 +17,29 @@ export const draftSave = saver(api.saveDraft, input, 'Your draft');
 /** @param {string} draft */
 export function showDraft(draft) {
   input.value = draft;
+  fit();
 }
 
 export function focusComposer() {
   input.focus();
+}
+
+/** The box grows with what it holds, up to its maximum height (style.css). */
+function fit() {
+  input.style.height = 'auto';
+  input.style.height = `${input.scrollHeight + 2}px`;
+}
+
+/**
+ * Puts `text` in the message box (a starter), ready to be edited and sent.
+ * @param {string} text
+ */
+export function fillComposer(text) {
+  input.value = text;
+  fit();
+  draftSave.later();
+  input.focus();
+  input.setSelectionRange(text.length, text.length);
 }
 
 /**
@@ -31,6 +50,7 @@ export function focusComposer() {
 export function giveBack(text) {
   if (input.value) return;
   input.value = text;
+  fit();
   draftSave.later();
 }
 
@@ -51,6 +71,7 @@ async function send(ask) {
   if ((!text.trim() && !attached.length) || state.isStreaming()) return;
   if (!modelCanTake(attached)) return;
   input.value = '';
+  fit();
   // Rust moves the composer's attachments to the question; the chips go with it now.
   sent();
   ask(text, attached);
@@ -67,7 +88,10 @@ export function initComposer(on) {
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(on.send); }
   });
-  input.addEventListener('input', () => draftSave.later());
+  input.addEventListener('input', () => {
+    fit();
+    draftSave.later();
+  });
   window.addEventListener('blur', () => draftSave.now());
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && state.isStreaming()) { e.preventDefault(); stop(); }

@@ -1,20 +1,27 @@
 // @ts-check
-// The connection panel: shows the status Rust sends and turns clicks into commands.
+// The connection: the status Rust sends, shown at the sidebar's foot and in Settings → Account,
+// and the clicks on Connect, Cancel, Disconnect and Keep turned into commands.
 import * as api from '../api.js';
 import { copyText } from '../clipboard.js';
-import { showBanner, showError, hideBanner } from './banner.js';
+import { clearNotices, showError, showNotice } from './toasts.js';
 
 /** @import { Status } from '../api.js' */
 
 /** @param {string} id */
 const el = (id) => document.getElementById(id);
 const status = el('status');
+const settingsStatus = el('settings-status');
 const buttons = {
   connect: el('connect'),
   cancel: el('cancel-connect'),
   keep: el('keep-session'),
   disconnect: el('disconnect'),
+  settingsConnect: el('settings-connect'),
+  settingsDisconnect: el('settings-disconnect'),
+  emptyConnect: el('empty-connect'),
 };
+// What shows the status's colour (its dot).
+const stateHolders = [status.closest('.account'), settingsStatus.closest('.setting-line')];
 const authorize = el('authorize');
 const authorizeUrl = /** @type {HTMLInputElement} */ (el('authorize-url'));
 const authorizeWords = el('authorize-words');
@@ -38,27 +45,37 @@ export function isConnected() {
 }
 
 /** @param {Status} s */
+function statusText(s) {
+  switch (s.state) {
+    case 'connected':
+      return `Connected ${s.maskedKey}${s.sessionOnly ? ' (this session only)' : ''}`;
+    case 'connecting':
+      return 'Connecting…';
+    case 'error':
+      return s.message;
+    default:
+      return 'Not connected';
+  }
+}
+
+/** @param {Status} s */
 function show(s) {
   const was = current.state;
   current = s;
   status.dataset.state = s.state;
-  switch (s.state) {
-    case 'connected':
-      status.textContent = `Connected ${s.maskedKey}${s.sessionOnly ? ' (this session only)' : ''}`;
-      break;
-    case 'connecting':
-      status.textContent = 'Connecting…';
-      break;
-    case 'error':
-      status.textContent = s.message;
-      break;
-    default:
-      status.textContent = 'Not connected';
-  }
-  buttons.connect.hidden = s.state === 'connected' || s.state === 'connecting';
+  for (const holder of stateHolders) holder.setAttribute('data-state', s.state);
+  status.textContent = statusText(s);
+  settingsStatus.textContent = status.textContent;
+  const canConnect = s.state !== 'connected' && s.state !== 'connecting';
+  const canDisconnect = s.state === 'connected' || (s.state === 'error' && s.kind === 'key_rejected');
+  buttons.connect.hidden = !canConnect;
   buttons.connect.textContent = s.state === 'error' ? 'Reconnect' : 'Connect';
+  buttons.settingsConnect.hidden = !canConnect;
+  buttons.settingsConnect.textContent = buttons.connect.textContent;
+  buttons.emptyConnect.hidden = !canConnect;
   buttons.cancel.hidden = s.state !== 'connecting';
-  buttons.disconnect.hidden = s.state !== 'connected' && !(s.state === 'error' && s.kind === 'key_rejected');
+  buttons.disconnect.hidden = !canDisconnect;
+  buttons.settingsDisconnect.hidden = !canDisconnect;
   buttons.keep.hidden = !(s.state === 'error' && s.canKeepForSession);
   authorize.hidden = s.state !== 'connecting';
   if (s.state === 'connecting') {
@@ -67,7 +84,7 @@ function show(s) {
       ? 'Finish signing in in your browser. If it did not open, open this link yourself:'
       : 'Your browser could not be opened. Open this link in a browser to sign in:';
   }
-  if (s.state === 'connected' && was !== 'connected') hideBanner();
+  if (s.state === 'connected' && was !== 'connected') clearNotices();
   watchers.forEach((fn) => fn(s));
 }
 
@@ -97,20 +114,24 @@ async function run(command) {
 }
 
 export async function initConnection() {
-  buttons.connect.addEventListener('click', () => run(api.connect));
+  for (const b of [buttons.connect, buttons.settingsConnect, buttons.emptyConnect]) {
+    b.addEventListener('click', () => run(api.connect));
+  }
   buttons.cancel.addEventListener('click', () => run(api.cancelConnect));
-  buttons.disconnect.addEventListener('click', () => run(api.disconnect));
+  for (const b of [buttons.disconnect, buttons.settingsDisconnect]) b.addEventListener('click', () => run(api.disconnect));
   buttons.keep.addEventListener('click', () => run(api.keepKeyForSession));
-  el('copy-authorize').addEventListener('click', async () => {
+  const copy = el('copy-authorize');
+  const copyWords = /** @type {Text} */ ([...copy.childNodes].find((n) => n.nodeType === Node.TEXT_NODE));
+  copy.addEventListener('click', async () => {
     const ok = await copyText(authorizeUrl.value);
-    el('copy-authorize').textContent = ok ? 'Copied' : 'Copy failed';
-    setTimeout(() => { el('copy-authorize').textContent = 'Copy link'; }, 1500);
+    copyWords.data = ok ? 'Copied' : 'Copy failed';
+    setTimeout(() => { copyWords.data = 'Copy link'; }, 1500);
   });
   // Rust's news, taken as it comes. The first call answers at once: notices raised before this
   // page loaded (a keyring missing at launch, say), shown together, then the status now.
   const first = await api.windowEvents(null);
   const early = first.events.filter((e) => e.event === 'notice').map((e) => e.data);
-  if (early.length) showBanner(early.map((n) => n.message).join('\n'), early[early.length - 1].kind);
+  for (const n of early) showNotice(n.message, n.kind);
   for (const e of first.events) if (e.event === 'connection') showEvent(e.data);
   follow(first.reader);
 }
@@ -138,7 +159,7 @@ async function follow(reader) {
     if (news === null) return;
     for (const e of news.events) {
       if (e.event === 'connection') showEvent(e.data);
-      else if (e.event === 'notice') showBanner(e.data.message, e.data.kind);
+      else if (e.event === 'notice') showNotice(e.data.message, e.data.kind);
     }
   }
 }

@@ -4,9 +4,26 @@
 import * as state from '../state.js';
 import { chipRow } from './attachment-chips.js';
 import { modelCanTake } from './attachments.js';
-import { attachmentsOf, bodyOf, button, showAttachments } from './message.js';
+import { attachmentsOf, bodyOf, showAttachments } from './message.js';
 
 /** @import { AskRequest } from '../api.js' */
+
+/**
+ * A button saying `label`.
+ * @param {string} label
+ * @param {string} testid
+ * @param {() => void} onClick
+ * @param {string} [className]
+ */
+function button(label, testid, onClick, className = '') {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = className;
+  b.textContent = label;
+  b.setAttribute('data-testid', testid);
+  b.addEventListener('click', onClick);
+  return b;
+}
 
 /**
  * Opens the editor on question `node`; Save & send hands the edit to `ask`.
@@ -40,13 +57,16 @@ export function startEdit(node, ask) {
     body.hidden = false;
     showAttachments(node, kept);
     ask({ kind: 'edit', messageId: node.dataset.messageId, text, attachments: kept.map((a) => a.id) }, node);
-  });
-  const cancel = button('Cancel', 'edit-cancel', () => { editor.remove(); body.hidden = false; });
+  }, 'primary');
+  const cancel = button('Cancel', 'edit-cancel', () => { editor.remove(); body.hidden = false; }, 'quiet');
   area.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); save.click(); }
     if (e.key === 'Escape') { e.preventDefault(); cancel.click(); }
   });
-  editor.append(area, chips, save, cancel);
+  const row = document.createElement('div');
+  row.className = 'row';
+  row.append(cancel, save);
+  editor.append(area, chips, row);
   body.hidden = true;
   node.insertBefore(editor, node.querySelector('.actions'));
   area.focus();

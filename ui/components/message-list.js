@@ -1,19 +1,21 @@
 // @ts-check
 // The open conversation's messages: a page at a time (older ones as the person scrolls up, newer
 // ones after a jump to a search result), kept at the end while an answer grows unless the
-// person scrolled away, and what an ask changes shown before Rust has done it.
+// person scrolled away (then a button jumps back to it), and what an ask changes shown before
+// Rust has done it.
 import * as api from '../api.js';
 import * as state from '../state.js';
-import { showError } from './banner.js';
-import {
-  bodyOf, messageNode, reopen, showActions, showAttachments, storedMessageNode,
-} from './message.js';
+import { showActions } from './message-actions.js';
+import { bodyOf, messageNode, reopen, showAttachments, storedMessageNode } from './message.js';
+import { showError } from './toasts.js';
+import { initWindowing } from './windowing.js';
 
 /** @import { AskRequest, AttachmentView, MessagePage } from '../api.js' */
-/** @import { MessageActions } from './message.js' */
+/** @import { MessageActions } from './message-actions.js' */
 
 const list = document.getElementById('messages');
 const empty = document.getElementById('empty');
+const jump = document.getElementById('jump');
 
 /** @type {MessageActions} */
 let actions = { edit() {}, continue() {}, regenerate() {} };
@@ -49,7 +51,7 @@ export function showFound(id) {
   list.querySelectorAll('.message.found').forEach((m) => m.classList.remove('found'));
   if (target) {
     target.classList.add('found');
-    stickToBottom = false;
+    follow(false);
     target.scrollIntoView({ block: 'center' });
   }
 }
@@ -161,7 +163,7 @@ export function showStarted(questionId, node) {
  */
 export function scrollToEnd(force = false) {
   if (force) {
-    stickToBottom = true;
+    follow(true);
     list.scrollTop = list.scrollHeight;
     return;
   }
@@ -173,18 +175,37 @@ export function scrollToEnd(force = false) {
   });
 }
 
+/**
+ * Whether the end is followed; when it is not, "Jump to latest" is offered.
+ * @param {boolean} on
+ */
+function follow(on) {
+  stickToBottom = on;
+  const hide = on || isEmpty();
+  if (jump.hidden !== hide) jump.hidden = hide;
+}
+
 /** @param {MessageActions} on  what the messages' buttons do */
 export function initMessageList(on) {
   actions = on;
+  jump.addEventListener('click', () => {
+    scrollToEnd(true);
+    list.focus({ preventScroll: true });
+  });
+  initWindowing(list, markLast);
   // Following the end stops when the person scrolls up and resumes when they reach the end.
   // Judged by the direction of the scroll, not by the distance to the end: the answer grows
   // between our once-a-frame scroll and its scroll event.
+  // A list that got shorter (reasoning folded away) moves up by itself: not the person's doing.
   let lastTop = list.scrollTop;
+  let lastHeight = list.scrollHeight;
   list.addEventListener('scroll', () => {
     const top = list.scrollTop;
-    if (top < lastTop - 2) stickToBottom = false;
-    else if (list.scrollHeight - top - list.clientHeight < 40) stickToBottom = true;
+    const height = list.scrollHeight;
+    if (top < lastTop - 2 && height >= lastHeight) follow(false);
+    else if (height - top - list.clientHeight < 40) follow(true);
     lastTop = top;
+    lastHeight = height;
     const { hasOlder, hasNewer } = state.loadedRange();
     if (list.scrollTop < 300 && hasOlder) loadMore('older');
     if (list.scrollHeight - list.scrollTop - list.clientHeight < 300 && hasNewer) loadMore('newer');

@@ -1,26 +1,12 @@
 // @ts-check
 // One message on the page: its node (who wrote it; for an answer its folded reasoning, its text,
 // the notes on how it ended and its usage), filled from a kept message or grown by a streaming
-// one, and the buttons it offers. Assistant HTML comes from Rust already sanitized; user text is
-// only ever set as text.
-import { copyText } from '../clipboard.js';
+// one (its buttons are message-actions.js'). Assistant HTML comes from Rust already sanitized;
+// user text is only ever set as text.
 import { chipRow } from './attachment-chips.js';
+import { decorate } from './decorate.js';
 
 /** @import { Author, AttachmentView, ErrorView, Message, MessageStatus, StopReason, Usage } from '../api.js' */
-
-/**
- * @param {string} label
- * @param {string} testid
- * @param {(e: MouseEvent) => void} onClick
- */
-export function button(label, testid, onClick) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = label;
-  b.setAttribute('data-testid', testid);
-  b.addEventListener('click', onClick);
-  return b;
-}
 
 /**
  * An empty message: `.body` for a question or an error row, `.reasoning` and `.content` for an
@@ -120,50 +106,6 @@ export function showAttachments(node, list) {
  */
 export function attachmentsOf(node) {
   return JSON.parse(node.dataset.attachments || '[]');
-}
-
-/**
- * The actions a message's buttons start.
- * @typedef {object} MessageActions
- * @property {(node: HTMLElement) => void} edit  a question, edited in place
- * @property {(node: HTMLElement) => void} continue  a cut-off answer, continued
- * @property {() => void} regenerate  the last answer again (Retry after a failure)
- */
-
-/**
- * The buttons message `node` offers; regenerate (or Retry) and Continue only on the
- * conversation's last.
- * @param {HTMLElement} node
- * @param {boolean} isLast
- * @param {MessageActions} on
- */
-export function showActions(node, isLast, on) {
-  const actions = node.querySelector('.actions');
-  actions.replaceChildren();
-  const { role, status } = node.dataset;
-  if (role === 'user') {
-    actions.append(
-      button('Edit', 'edit-button', () => on.edit(node)),
-      button('Copy', 'copy-message', () => copyText(bodyOf(node).textContent)),
-    );
-  } else if (role === 'assistant') {
-    actions.append(button('Copy', 'copy-message', () => copyText(messageText(node))));
-    if (isLast && node.dataset.continuable === 'true') {
-      actions.append(button('Continue', 'continue-button', () => on.continue(node)));
-    }
-    if (isLast && status !== 'streaming') {
-      const retry = status === 'error' || status === 'interrupted';
-      actions.append(button(retry ? 'Retry' : 'Regenerate', retry ? 'retry-button' : 'regenerate-button',
-        () => on.regenerate()));
-    }
-  } else if (isLast) {
-    actions.append(button('Retry', 'retry-button', () => on.regenerate()));
-  }
-}
-
-/** @param {HTMLElement} node */
-function messageText(node) {
-  return node.dataset.source ?? /** @type {HTMLElement} */ (node.querySelector('.content')).innerText;
 }
 
 /**
@@ -330,24 +272,4 @@ export function stopThinking(node, ms) {
  */
 export function endThinking(node) {
   if (thinking.has(node)) stopThinking(node, null);
-}
-
-/**
- * Adds a Copy button to each code block (Rust sends bare `pre.code`).
- * @param {ParentNode} root
- */
-export function decorate(root) {
-  for (const pre of root.querySelectorAll('pre.code')) {
-    if (/** @type {Element} */ (pre.parentNode).classList?.contains('code-block')) continue;
-    const wrap = document.createElement('div');
-    wrap.className = 'code-block';
-    pre.replaceWith(wrap);
-    wrap.appendChild(pre);
-    const b = button('Copy', 'copy-code', async () => {
-      b.textContent = (await copyText(/** @type {HTMLElement} */ (pre).innerText)) ? 'Copied' : 'Copy failed';
-      setTimeout(() => { b.textContent = 'Copy'; }, 1500);
-    });
-    b.className = 'copy-code';
-    wrap.appendChild(b);
-  }
 }

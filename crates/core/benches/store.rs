@@ -105,6 +105,7 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
                     request_id: None,
                     created_at: i as i64,
                     attachments: Vec::new(),
+                    tool_calls: Vec::new(),
                 }
             })
             .collect(),

@@ -94,10 +94,8 @@ fn script(fake: &FakeGateway, reply: &str) {
 fn ask() -> Request {
     Request {
         model: MODEL.into(),
-        messages: vec![ChatMessage {
-            role: Role::User,
-            content: "overhead".into(),
-        }],
+        messages: vec![ChatMessage::new(Role::User, "overhead")],
+        tools: Vec::new(),
     }
 }
 
@@ -134,7 +132,7 @@ async fn read_bytes(url: &str, key: &ApiKey) -> f64 {
 
 async fn read_events(gateway: &Gateway, key: &ApiKey) -> f64 {
     let start = Instant::now();
-    let mut stream = gateway.chat_stream(key, MODEL, &ask().messages).await.unwrap();
+    let mut stream = gateway.chat_stream(key, MODEL, &ask().messages, &[]).await.unwrap();
     let mut n = 0;
     while let Some(item) = stream.events.next().await {
         item.unwrap();

@@ -55,6 +55,8 @@ error_codes! {
     StreamError = "stream_error",
     Redirected = "redirected",
     TooLarge = "too_large",
+    /// The stream stayed open but said nothing new for too long.
+    Stalled = "stalled",
 
     // Asking.
     NotConnected = "not_connected",

@@ -14,6 +14,56 @@ pub struct Settings {
     pub transport: TransportChoice,
     /// The last model picked: the default for new chats.
     pub model: Option<String>,
+    /// The models picked last, newest first (at most [`RECENT_MODELS`]); kept by
+    /// [`Settings::choose`], whatever the window sends.
+    pub recent_models: Vec<String>,
+    /// The window's colours.
+    pub theme: Theme,
+    /// The window's text size.
+    pub text_size: TextSize,
+    /// The sidebar hidden (Ctrl+B) in a window wide enough to show it beside the chat.
+    pub sidebar_collapsed: bool,
+}
+
+/// How many models the picker lists as recent.
+pub const RECENT_MODELS: usize = 5;
+
+/// The window's colours: the system's, or always light or dark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The window's text size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextSize {
+    Small,
+    #[default]
+    Medium,
+    Large,
+}
+
+impl Settings {
+    /// Takes the person's choices from `next`. The recent models are not a choice: a model
+    /// picked (a `model` other than the current one) goes to their front.
+    pub fn choose(&mut self, next: Settings) {
+        let recent = std::mem::take(&mut self.recent_models);
+        let picked = next.model.clone().filter(|m| self.model.as_ref() != Some(m));
+        *self = Settings {
+            recent_models: recent,
+            ..next
+        };
+        if let Some(model) = picked {
+            self.recent_models.retain(|m| *m != model);
+            self.recent_models.insert(0, model);
+            self.recent_models.truncate(RECENT_MODELS);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +220,54 @@ mod tests {
         assert_eq!(again.get().model.as_deref(), Some("openai/gpt-4o"));
         assert!(!path.with_extension("json.tmp").exists(), "no temporary file is left");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_from_before_the_appearance_settings_reads_with_their_defaults() {
+        let old: Settings = serde_json::from_str(r#"{"transport":"loopback","model":"m"}"#).unwrap();
+        assert_eq!(old.transport, TransportChoice::Loopback);
+        assert_eq!(
+            (old.theme, old.text_size, old.sidebar_collapsed),
+            (Theme::System, TextSize::Medium, false)
+        );
+        assert!(old.recent_models.is_empty());
+        let json = serde_json::to_value(Settings::default()).unwrap();
+        assert_eq!(json["theme"], "system");
+        assert_eq!(json["textSize"], "medium");
+        assert_eq!(json["recentModels"], serde_json::json!([]));
+        assert_eq!(json["sidebarCollapsed"], false);
+    }
+
+    #[test]
+    fn models_picked_are_kept_as_recent_newest_first_each_once_and_a_few() {
+        let mut s = Settings::default();
+        let pick = |s: &mut Settings, model: &str| {
+            let next = Settings {
+                model: Some(model.into()),
+                ..s.clone()
+            };
+            s.choose(next);
+        };
+        for m in ["a", "b", "c", "b"] {
+            pick(&mut s, m);
+        }
+        assert_eq!(s.recent_models, ["b", "c", "a"]);
+        // Another choice, the model unchanged: the list stays as it is.
+        s.choose(Settings {
+            theme: Theme::Dark,
+            ..s.clone()
+        });
+        assert_eq!((s.theme, s.recent_models.len()), (Theme::Dark, 3));
+        // What the window sends as recent is not taken.
+        s.choose(Settings {
+            recent_models: vec!["forged".into()],
+            ..s.clone()
+        });
+        assert_eq!(s.recent_models, ["b", "c", "a"]);
+        for m in ["d", "e", "f", "g"] {
+            pick(&mut s, m);
+        }
+        assert_eq!(s.recent_models, ["g", "f", "e", "d", "b"]);
     }
 
     /// Before, a corrupt file silently meant defaults, and the next save overwrote it.

@@ -33,10 +33,8 @@ fn fast_policy() -> AnswerPolicy {
 fn ask(prompt: &str) -> Request {
     Request {
         model: MODEL.into(),
-        messages: vec![ChatMessage {
-            role: Role::User,
-            content: prompt.into(),
-        }],
+        messages: vec![ChatMessage::new(Role::User, prompt)],
+        tools: Vec::new(),
     }
 }
 

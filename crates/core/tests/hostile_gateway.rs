@@ -1,14 +1,17 @@
-//! A gateway that misbehaves: endless bodies, oversized events, redirects. The client must
-//! stop reading early (the fake counts the bytes it managed to send), say what happened in
-//! words, keep the text it had, and never send the code or the key somewhere else.
+//! A gateway that misbehaves: endless bodies, oversized events, streams that keep the
+//! connection open and say nothing, redirects. The client must stop reading early (the fake
+//! counts the bytes it managed to send), say what happened in words, keep the text it had, and
+//! never send the code or the key somewhere else.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use fake_gateway::{ChatScenario, ExchangeScenario, FakeGateway, ModelsScenario, ENDLESS_BYTES};
 use glama_core::connect::pkce::Pkce;
 use glama_core::gateway::types::{ChatMessage, Role};
-use glama_core::gateway::{limits, GatewayError, StreamItem};
+use glama_core::gateway::{limits, Gateway, GatewayError, StreamItem, Timeouts};
 use glama_core::secret::Secret;
 
 mod common;
@@ -19,10 +22,7 @@ use common::setup;
 const SENT_AT_MOST: u64 = 32 * 1024 * 1024;
 
 fn ask(text: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage {
-        role: Role::User,
-        content: text.into(),
-    }]
+    vec![ChatMessage::new(Role::User, text)]
 }
 
 /// A server elsewhere that counts what reaches it: where a followed redirect would go.
@@ -59,7 +59,10 @@ async fn an_endless_stream_event_ends_the_answer_with_words_and_the_text_so_far(
         endless: true,
         ..Default::default()
     });
-    let mut stream = gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi")).await.unwrap();
+    let mut stream = gateway
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[])
+        .await
+        .unwrap();
     let mut text = String::new();
     let error = loop {
         match stream.events.next().await {
@@ -86,6 +89,53 @@ async fn an_endless_stream_event_ends_the_answer_with_words_and_the_text_so_far(
     assert!(sent < SENT_AT_MOST, "the server sent {sent} bytes");
 }
 
+/// Keep-alives every few milliseconds: the read timeout never fires, and before the progress
+/// rule the answer never ended.
+#[tokio::test]
+async fn a_stream_that_keeps_the_connection_but_says_nothing_ends_as_stalled_with_the_text_so_far() {
+    let (fake, _, key) = setup().await;
+    let progress = Duration::from_millis(400);
+    let timeouts = Timeouts {
+        stream_progress: progress,
+        ..Timeouts::default()
+    };
+    let gateway = Gateway::new(fake.url().parse().unwrap(), "test", timeouts);
+    fake.script_chat(ChatScenario {
+        reply: Some("Kept: ünïcödé 🦀".into()),
+        stall: true,
+        ..Default::default()
+    });
+    let mut stream = gateway
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[])
+        .await
+        .unwrap();
+    let read = async {
+        let mut text = String::new();
+        loop {
+            match stream.events.next().await {
+                Some(Ok(StreamItem::Text(t))) => text.push_str(&t),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break (text, e),
+                None => panic!("the stream cannot end normally"),
+            }
+        }
+    };
+    let (text, error) = tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("the stream ends as stalled, whatever keeps coming");
+    assert_eq!(text, "Kept: ünïcödé 🦀");
+    assert_eq!(error, GatewayError::Stalled(progress));
+    assert_eq!(error.kind(), "stalled");
+    assert_eq!(
+        error.to_string(),
+        "The answer stalled: Glama sent nothing new for a second, though the connection stayed \
+         open. Try again, or choose another model."
+    );
+    assert!(fake.stats().endless_bytes_sent > 100, "keep-alives kept coming");
+    drop(stream);
+    settle_sent(&fake, 1).await;
+}
+
 #[tokio::test]
 async fn an_endless_error_body_is_cut_to_a_readable_message() {
     let (fake, gateway, key) = setup().await;
@@ -94,7 +144,7 @@ async fn an_endless_error_body_is_cut_to_a_readable_message() {
         endless: true,
         ..Default::default()
     });
-    let err = match gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi")).await {
+    let err = match gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[]).await {
         Err(e) => e,
         Ok(_) => panic!("a 500 is an error"),
     };

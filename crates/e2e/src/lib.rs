@@ -9,6 +9,7 @@
 //! Nothing here skips: a missing tool or display fails the test with what to install.
 
 mod app;
+mod audit;
 mod page;
 mod processes;
 mod session;

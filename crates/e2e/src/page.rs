@@ -1,5 +1,5 @@
 //! What the tests read and do on the chat page: the connection, the composer, the messages,
-//! the banner.
+//! the banner (the stack of toasts).
 
 use serde_json::{json, Value};
 
@@ -34,10 +34,37 @@ impl App {
         self.wait_connection("connected").await
     }
 
+    /// Waits until the model picker lists models (its options are in the page, open or not).
     pub async fn wait_models(&self) {
         self.wait_js(
             "models to load",
-            "return document.querySelector('[data-testid=model-select]').options.length > 0",
+            "return document.querySelectorAll('[data-testid=model-option]').length > 0",
+        )
+        .await;
+    }
+
+    /// Picks `model` in the model picker, as a click on its entry does.
+    pub async fn pick_model(&self, model: &str) {
+        self.js(
+            "document.querySelector(`[data-testid=model-option][data-value=\"${arguments[0]}\"]`).click()",
+            vec![json!(model)],
+        )
+        .await;
+        self.wait_js(
+            &format!("{model} picked"),
+            &format!(
+                "return document.querySelector('[data-testid=model-select]').dataset.value === {}",
+                json!(model)
+            ),
+        )
+        .await;
+    }
+
+    /// Dismisses every toast.
+    pub async fn dismiss_notices(&self) {
+        self.js(
+            "document.querySelectorAll('[data-testid=toast-dismiss]').forEach(b => b.click())",
+            vec![],
         )
         .await;
     }
@@ -71,6 +98,7 @@ impl App {
         self.messages().await.pop().unwrap()
     }
 
+    /// What the toasts say (`None` when none is shown).
     pub async fn banner_text(&self) -> Option<String> {
         let v = self
             .js(

@@ -67,11 +67,7 @@ const RESOURCES: &str = "return performance.getEntriesByType('resource').map(e =
 #[tokio::test]
 async fn a_pasted_image_reaches_an_image_model_scaled_and_its_thumbnail_survives_a_relaunch() {
     let (session, app) = Session::connected().await;
-    app.js(
-        "const s = document.querySelector('[data-testid=model-select]'); s.value = 'openai/gpt-4o'; s.dispatchEvent(new Event('change'));",
-        vec![],
-    )
-    .await;
+    app.pick_model("openai/gpt-4o").await;
     deliver(&app, &png(4096, 1024), "wide.png", "image/png", "paste").await;
     let chips = wait_composer_chips(&app, 1).await;
     assert_eq!(chips[0]["kind"], "image");
@@ -191,11 +187,7 @@ async fn a_text_file_dropped_on_the_window_arrives_as_a_named_text_part() {
 #[tokio::test]
 async fn a_model_that_cannot_see_refuses_an_image_in_words_and_offers_those_that_can() {
     let (session, app) = Session::connected().await;
-    app.js(
-        "const s = document.querySelector('[data-testid=model-select]'); s.value = 'mistral/ministral-8b'; s.dispatchEvent(new Event('change'));",
-        vec![],
-    )
-    .await;
+    app.pick_model("mistral/ministral-8b").await;
     deliver(&app, &png(64, 48), "shot.png", "image/png", "paste").await;
     wait_composer_chips(&app, 1).await;
     app.send("What is this?").await;

@@ -376,7 +376,7 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
         .js(
             "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
              const shown = m.querySelector('.committed').cloneNode(true); \
-             for (const w of shown.querySelectorAll('.code-block')) { w.querySelector('.copy-code').remove(); w.replaceWith(...w.childNodes); } \
+             for (const w of shown.querySelectorAll('.code-block')) { w.querySelector('.code-head').remove(); w.querySelector('pre').removeAttribute('tabindex'); w.replaceWith(...w.childNodes); } \
              const invoke = window.__TAURI_INTERNALS__.invoke; \
              return invoke('list_chats').then(c => invoke('chat_messages', { conversationId: c[0].id })).then(p => p.messages).then(ms => { \
                const whole = document.createElement('div'); \
@@ -384,7 +384,7 @@ async fn a_long_code_block_and_table_stream_into_exactly_the_whole_render() {
                return { text: ms[ms.length - 1].text, shown: shown.innerHTML, whole: whole.innerHTML, adds: window.__adds, \
                  sameCode: !!window.__code && window.__code.isConnected && m.contains(window.__code), \
                  codeText: m.querySelector('pre.code').innerText, parts: m.querySelectorAll('pre.code .lines').length, \
-                 copyButtons: m.querySelectorAll('.code-block > .copy-code').length }; })",
+                 copyButtons: m.querySelectorAll('.code-block > .code-head > .copy-code').length }; })",
             vec![],
         )
         .await;

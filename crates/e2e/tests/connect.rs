@@ -115,14 +115,14 @@ async fn connect_by_loopback() {
     let session = Session::start().await;
     let app = session.launch(&[]).await;
     let select = app.by_testid("transport-select").await;
-    app.js("document.querySelector('details.settings').open = true", vec![])
-        .await;
+    app.click("settings-button").await;
     select.select_by_value("loopback").await.unwrap();
     app.wait_js(
         "setting saved",
         "return window.__TAURI_INTERNALS__.invoke('get_settings').then(s => s.transport === 'loopback')",
     )
     .await;
+    app.click("settings-close").await;
     app.connect().await;
     let log = session.browser_log();
     let callback = log

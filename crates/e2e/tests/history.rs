@@ -70,7 +70,9 @@ async fn chats_drafts_and_system_prompts_survive_a_relaunch() {
     exchange(&app, "first chat question").await;
     new_chat_by_keyboard(&app).await;
 
-    // A system prompt for this chat, saved as typed; the gateway sees it first.
+    // A system prompt for this chat (in the chat's settings), saved as typed; the gateway sees
+    // it first.
+    app.click("chat-settings-button").await;
     let prompt_field = app.by_testid("system-prompt-input").await;
     prompt_field.send_keys("Answer like a pirate.").await.unwrap();
     exchange(&app, "second chat question").await;
@@ -303,8 +305,9 @@ async fn search_finds_words_and_chinese_and_opens_the_message() {
         "return document.querySelector('[data-testid=search-input]').value === '' && document.getElementById('search-results').hidden",
     )
     .await;
-    let models = "return document.querySelectorAll('[data-testid=model-select] option').length";
+    let models = "return document.querySelectorAll('[data-testid=model-option]').length";
     let all = app.js(models, vec![]).await;
+    app.click("model-select").await;
     let filter = app.by_testid("model-filter").await;
     filter.send_keys("no model has this name").await.unwrap();
     app.wait_js("the list filtered", &format!("{models} < {all}")).await;
@@ -333,7 +336,9 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     exchange(&app, "a second chat").await;
     let file = session.dir.join("export.json");
 
-    // One chat as Markdown: what the window shows, in order.
+    // Export and import are in Settings → Data. One chat as Markdown: what the window shows,
+    // in order.
+    app.click("settings-button").await;
     app.click("export-button").await;
     app.click("export-markdown").await;
     app.wait_banner("Saved to").await;
@@ -348,10 +353,11 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     );
 
     // Every chat as JSON, compared with what the window shows for each.
-    app.js("document.getElementById('banner-close').click()", vec![]).await;
+    app.dismiss_notices().await;
     app.click("export-button").await;
     app.click("export-all").await;
     app.wait_banner("Saved to").await;
+    app.click("settings-close").await;
     let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(exported["format"], "glama-chat");
     assert_eq!(exported["version"], glama_core::store::archive::VERSION);
@@ -395,13 +401,13 @@ async fn export_matches_the_window_and_imports_into_a_fresh_profile_once() {
     };
     app.quit().await;
     let other = fresh.launch(&[]).await;
+    other.click("settings-button").await;
     other.click("import-button").await;
     other.wait_banner("Imported 2 chats").await;
-    other
-        .js("document.getElementById('banner-close').click()", vec![])
-        .await;
+    other.dismiss_notices().await;
     other.click("import-button").await;
     other.wait_banner("2 chats already here").await;
+    other.click("settings-close").await;
     // Two imported (the empty chat made at start is the third).
     let titles: Vec<Value> = sidebar(&other).await.iter().map(|c| c["title"].clone()).collect();
     assert!(

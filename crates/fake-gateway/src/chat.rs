@@ -1,7 +1,7 @@
 //! Models, chat completions (streamed and not), and completion-request usage.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State as AxState};
@@ -40,7 +40,7 @@ const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
 ];
 
 /// A message's text: the string, or its text parts joined by blank lines.
-fn content_text(content: &Value) -> String {
+pub(crate) fn content_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
         Value::Array(parts) => parts
@@ -159,6 +159,32 @@ fn endless(state: &Arc<State>, status: StatusCode, content_type: &str, head: Byt
         .expect("valid response")
 }
 
+/// `head`, then a keep-alive comment every 5 ms until the client goes away (or
+/// [`ENDLESS_BYTES`]), counted like an endless body.
+fn keep_alive_forever(state: &Arc<State>, head: Bytes) -> Response {
+    let closed = EndlessGuard(state.clone());
+    let stream = futures_util::stream::unfold((Some(head), closed), |(head, closed)| async move {
+        let bytes = match head {
+            Some(head) => head,
+            None => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Bytes::from_static(b": keep-alive\n\n")
+            }
+        };
+        let sent = {
+            let mut s = closed.0.lock();
+            s.stats.endless_bytes_sent += bytes.len() as u64;
+            s.stats.endless_bytes_sent
+        };
+        (sent <= ENDLESS_BYTES).then_some((Ok::<_, std::io::Error>(bytes), (None, closed)))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from_stream(stream))
+        .expect("valid response")
+}
+
 /// Counts an endless body as closed when the server drops it (the client went away).
 struct EndlessGuard(Arc<State>);
 
@@ -261,6 +287,15 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             })
             .collect();
         s.stats.last_chat_raw = messages.clone();
+        s.stats.last_chat_tools = crate::tools::offered(&req["tools"]);
+    }
+    let offered = crate::tools::offered(&req["tools"]);
+    if !offered.is_empty() && !crate::tools::takes_tools(&model) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": format!("{model} does not support tool use")}})),
+        )
+            .into_response();
     }
     // As real providers do: an image to a model that cannot see is refused.
     let has_image = messages.iter().any(|m| {
@@ -283,7 +318,19 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .unwrap_or_default();
     // Unscripted (the offline demo), a few prompts show how real models end their answers.
     let scenario = if scripted { scenario } else { demo_scenario(&prompt) };
-    let reply = scenario.reply.clone().unwrap_or_else(|| reply_for(&prompt));
+    // Calls only answer the person's words: after tool results the model answers from them.
+    let asks = messages.last().is_some_and(|m| m["role"] == "user");
+    let calls = match (&offered[..], asks) {
+        ([], _) | (_, false) => Vec::new(),
+        _ if !scenario.tool_calls.is_empty() => scenario.tool_calls.clone(),
+        _ => crate::tools::asked(&prompt, &offered),
+    };
+    let reply = match (&scenario.reply, crate::tools::results_reply(&messages)) {
+        (Some(reply), _) => reply.clone(),
+        (None, Some(results)) => results,
+        (None, None) if !calls.is_empty() => "Let me use a tool — 🦀.".into(),
+        (None, None) => reply_for(&prompt),
+    };
     let prompt_chars: usize = messages
         .iter()
         .map(|m| content_text(&m["content"]).chars().count())
@@ -314,6 +361,13 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         });
         return ([("x-completion-request-id", id.as_str())], Json(body)).into_response();
     }
+    if scenario.stall {
+        let head = format!(
+            "data: {}\n\n",
+            json!({"choices": [{"index": 0, "delta": {"content": reply}, "finish_reason": null}]})
+        );
+        return keep_alive_forever(&state, Bytes::from(head));
+    }
     if scenario.endless {
         let head = format!(
             ": keep-alive\n\ndata: {}\n\ndata: ",
@@ -321,13 +375,25 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         );
         return endless(&state, StatusCode::OK, "text/event-stream", Bytes::from(head), b"a");
     }
-    let sse = sse_body(&reply, &scenario, prompt_tokens, completion_tokens, reasoning_tokens);
+    let sse = sse_body(
+        &reply,
+        &calls,
+        &scenario,
+        prompt_tokens,
+        completion_tokens,
+        reasoning_tokens,
+    );
     let pieces = if scenario.whole_events {
-        whole_events(&sse.bytes)
+        crate::framing::whole_events(&sse.bytes)
     } else {
-        cut_anywhere(&sse.bytes)
+        crate::framing::cut_anywhere(&sse.bytes)
     };
     let delay = scenario.piece_delay.unwrap_or(Duration::from_millis(1));
+    {
+        let mut s = state.lock();
+        s.stats.first_content_sent_at = None;
+        s.stats.last_byte_sent_at = None;
+    }
     let guard = StreamGuard {
         state: state.clone(),
         complete: false,
@@ -340,6 +406,7 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
+                guard.sending(&piece);
                 Some((Ok::<_, std::io::Error>(Bytes::from(piece)), (it, guard)))
             }
             None => {
@@ -369,6 +436,27 @@ struct StreamGuard {
     complete: bool,
 }
 
+impl StreamGuard {
+    /// Notes when the answer's first text and its last byte leave, for the latency benchmark.
+    /// The first text is seen when an event carrying it is in one piece (`whole_events`).
+    fn sending(&self, piece: &[u8]) {
+        let now = SystemTime::now();
+        let mut s = self.state.lock();
+        if s.stats.first_content_sent_at.is_none() && carries_text(piece) {
+            s.stats.first_content_sent_at = Some(now);
+        }
+        s.stats.last_byte_sent_at = Some(now);
+    }
+}
+
+/// A chunk event whose `content` is not empty.
+fn carries_text(piece: &[u8]) -> bool {
+    const FIELD: &[u8] = b"\"content\":\"";
+    piece
+        .windows(FIELD.len() + 1)
+        .any(|w| w.starts_with(FIELD) && w[FIELD.len()] != b'"')
+}
+
 impl Drop for StreamGuard {
     fn drop(&mut self) {
         let mut s = self.state.lock();
@@ -386,11 +474,12 @@ struct Sse {
 }
 
 /// The whole SSE body: a role chunk, the reasoning (if scripted), a few characters per chunk,
-/// keep-alive comments, a refusal (if scripted), the finish chunk, the usage chunk (empty
+/// keep-alive comments, a refusal (if scripted), the tool calls (if any), the finish chunk, the usage chunk (empty
 /// `choices`), `[DONE]`. Every chunk carries what OpenAI's do: `usage`, `refusal` and
 /// `logprobs` null, `content` null on the last one, and fields clients do not know.
 fn sse_body(
     reply: &str,
+    calls: &[(String, Value)],
     scenario: &ChatScenario,
     prompt_tokens: u64,
     completion_tokens: u64,
@@ -462,7 +551,12 @@ fn sse_body(
             out.push_str(&event(chunk(json!({"content": null, "refusal": text}), Value::Null)));
         }
     }
-    let finish = scenario.finish_reason.as_deref().unwrap_or("stop");
+    out.push_str(&crate::tools::events(calls));
+    let finish = match &scenario.finish_reason {
+        Some(finish) => finish,
+        None if !calls.is_empty() => "tool_calls",
+        None => "stop",
+    };
     out.push_str(&event(chunk(json!({"content": null}), json!(finish))));
     out.push_str(&event(
         json!({"id": "chunk", "object": "chat.completion.chunk", "choices": [], "usage": {
@@ -476,38 +570,6 @@ fn sse_body(
         bytes: out.into_bytes(),
         truncated: false,
     }
-}
-
-/// Cuts an SSE body after each event's blank line.
-fn whole_events(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    for end in bytes
-        .windows(2)
-        .enumerate()
-        .filter(|(_, w)| w == b"\n\n")
-        .map(|(i, _)| i + 2)
-    {
-        pieces.push(bytes[at..end].to_vec());
-        at = end;
-    }
-    if at < bytes.len() {
-        pieces.push(bytes[at..].to_vec());
-    }
-    pieces
-}
-
-/// Cuts bytes into pieces of 1–40 bytes at random offsets, UTF-8 sequences included.
-fn cut_anywhere(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut rng = rand::thread_rng();
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let len = rng.gen_range(1..=40).min(bytes.len() - at);
-        pieces.push(bytes[at..at + len].to_vec());
-        at += len;
-    }
-    pieces
 }
 
 pub async fn completion_request(

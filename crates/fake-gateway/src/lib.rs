@@ -8,8 +8,10 @@
 //! fake-gateway` serves it for the offline demo.
 
 mod chat;
+mod framing;
 mod oauth;
 mod state;
+mod tools;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

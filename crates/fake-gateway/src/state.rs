@@ -26,6 +26,10 @@ pub struct ChatScenario {
     /// A body that does not end (up to [`ENDLESS_BYTES`]): with `status`, an error body of
     /// plain text; without, the reply's first event, then `data: ` and a line with no end.
     pub endless: bool,
+    /// After the reply's first event, only keep-alive comments, a few milliseconds apart, until
+    /// the client goes away: a stream whose bytes keep coming but which says nothing more.
+    /// Counted like an endless body.
+    pub stall: bool,
     /// Reasoning streamed before the reply, in the given form.
     pub reasoning: Option<String>,
     pub reasoning_form: ReasoningForm,
@@ -33,6 +37,9 @@ pub struct ChatScenario {
     pub finish_reason: Option<String>,
     /// A refusal streamed (in `refusal` deltas) after the reply.
     pub refusal: Option<String>,
+    /// Tool calls to stream (name, arguments) instead of the ones the prompt asks for; only
+    /// when the request offers tools.
+    pub tool_calls: Vec<(String, serde_json::Value)>,
     /// Send each SSE event in one piece, as OpenAI and Glama flush them, instead of cutting the
     /// body at random 1–40-byte offsets (which tests a client's parsing at every cut).
     pub whole_events: bool,
@@ -96,12 +103,18 @@ pub struct Stats {
     pub last_chat_messages: Vec<(String, String)>,
     /// The `messages` of the last chat request as sent (content parts and all).
     pub last_chat_raw: Vec<serde_json::Value>,
+    /// The tool names the last chat request offered.
+    pub last_chat_tools: Vec<String>,
     pub last_exchange_content_type: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,
     /// Bytes produced by endless bodies (what the client let the server send, plus what the
     /// socket buffers held when it went away).
     pub endless_bytes_sent: u64,
+    /// When the last streamed answer's first text, and its last byte, were handed to the
+    /// connection (wall-clock time, to compare with the page's performance marks).
+    pub first_content_sent_at: Option<std::time::SystemTime>,
+    pub last_byte_sent_at: Option<std::time::SystemTime>,
     /// Endless bodies the server has dropped (the client closed the connection).
     pub endless_bodies_closed: u32,
     pub model_list_requests: u32,

@@ -43,6 +43,7 @@ pub async fn ask(
         .ask(&glama, &conversation_id, &model, request, &mut sink)
         .await;
     answer.close();
+    give_back_freed_memory();
     if sink.started {
         state
             .window_events
@@ -53,6 +54,18 @@ pub async fn ask(
         connector.call_failed(&glama.key, cause);
     }
     Ok(answered.status)
+}
+
+/// Returns to the system what an answer's parsing and rendering freed. glibc keeps freed memory
+/// in its arenas (one per thread that allocated), and a long answer's updates left tens of MB
+/// there (BENCHMARKS.md, memory of one long conversation). Off the async thread: a trim walks
+/// the heaps.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tauri::async_runtime::spawn_blocking(|| {
+        // SAFETY: malloc_trim only releases free pages of the allocator's own heaps.
+        unsafe { libc::malloc_trim(0) };
+    });
 }
 
 /// An answer's events on their way to the window that asked; its start is told to every window.

@@ -11,7 +11,8 @@ pub fn get_settings(state: State<'_, AppState>) -> Settings {
     state.settings.get()
 }
 
+/// Takes the window's choices; the recent models are Rust's to keep (`Settings::choose`).
 #[tauri::command]
 pub fn set_settings(state: State<'_, AppState>, settings: Settings) -> Result<Settings, AppError> {
-    Ok(state.settings.update(|s| *s = settings)?)
+    Ok(state.settings.update(|s| s.choose(settings))?)
 }

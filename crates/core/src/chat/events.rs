@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::tools::CallRecord;
 use crate::render::RenderUpdate;
 use crate::store::rows::{Author, ErrorView, MessageStatus, StopReason};
 use crate::usage::Usage;
@@ -55,6 +56,17 @@ pub enum AnswerEvent {
         continuable: bool,
     },
     Usage(Usage),
+    /// The model asked for these tool calls (the ones not allowed already await the person).
+    ToolCalls {
+        calls: Vec<CallRecord>,
+    },
+    /// One call moved on (running, done, failed, denied, interrupted).
+    ToolCall(CallRecord),
+    /// The person allowed a tool for this conversation, or always: for whoever keeps that.
+    ToolAllowed {
+        name: String,
+        always: bool,
+    },
     /// The answer was shown but could not be saved (a full disk, say).
     NotSaved(ErrorView),
 }
@@ -86,8 +98,10 @@ pub trait AnswerSink: Send {
     /// The turn moved on (nothing for the window; for those who watch the turn itself).
     fn phase(&mut self, _phase: Phase) {}
 
-    /// The answer's text and reasoning so far, at most every `AnswerPolicy::save_every` while
-    /// they grow, so a crash loses at most that much.
+    /// What the answer's text and reasoning gained since the last save (the first time, since
+    /// the answer began, or since what a continued answer already held), at most every
+    /// `AnswerPolicy::save_every` while they grow, so a crash loses at most that much. Only what
+    /// is new: a save costs the same however long the answer is.
     fn save(&mut self, _text: &str, _reasoning: &str) {}
 }
 

@@ -1,12 +1,20 @@
 //! A model in this process, for tests of the turn: each request waits until the test answers
 //! it (a failure, or a feed it writes the answer into), so a test can stop a turn in any state.
+//! And tools in this process, that keep what ran.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use tokio_util::sync::CancellationToken;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::model::{Completion, Items, Model};
 use super::prompt::Request;
+use super::tools::{ToolResult, Tools};
+use crate::gateway::tool_calls::ToolCall;
+use crate::gateway::types::{FinishReason, FunctionPiece, ToolCallPiece};
 use crate::gateway::{GatewayError, StreamItem};
 use crate::usage::Usage;
 
@@ -85,6 +93,30 @@ impl Feed {
         self.send(StreamItem::Text(text.into()));
     }
 
+    /// The model writes `text`, then asks for calls `(id, name)`, each with `{"n":1}` in two
+    /// pieces, and ends the answer with `tool_calls`.
+    pub fn call_tools(self, text: &str, calls: &[(&str, &str)]) {
+        self.call_tools_ending(text, calls, FinishReason::ToolCalls);
+    }
+
+    /// [`Feed::call_tools`], the answer ending with `finish`.
+    pub fn call_tools_ending(self, text: &str, calls: &[(&str, &str)], finish: FinishReason) {
+        self.text(text);
+        for (index, (id, name)) in calls.iter().enumerate() {
+            for (head, arguments) in [(true, "{\"n\""), (false, ":1}")] {
+                self.send(StreamItem::ToolCall(ToolCallPiece {
+                    index: Some(index as u64),
+                    id: head.then(|| id.to_string()),
+                    function: FunctionPiece {
+                        name: head.then(|| name.to_string()),
+                        arguments: Some(arguments.into()),
+                    },
+                }));
+            }
+        }
+        self.send(StreamItem::Finish(finish));
+    }
+
     /// The answer fails here (a dropped connection, an error event).
     pub fn fail(self, error: GatewayError) {
         let _ = self.0.send(Err(error));
@@ -121,5 +153,50 @@ impl Model for FakeModel {
 impl Items for FakeItems {
     async fn next(&mut self) -> Option<Result<StreamItem, GatewayError>> {
         self.0.recv().await
+    }
+}
+
+/// Tools that answer at once (or, `slow`, only when cancelled), keeping what ran.
+#[derive(Default, Clone)]
+pub struct FakeTools {
+    pub ran: Arc<Mutex<Vec<ToolCall>>>,
+    pub cancelled: Arc<Mutex<u32>>,
+    pub slow: bool,
+}
+
+impl Tools for FakeTools {
+    fn offered(&self) -> Vec<serde_json::Value> {
+        vec![serde_json::json!({"type": "function", "function": {"name": "echo"}})]
+    }
+
+    fn label(&self, name: &str) -> String {
+        format!("fake · {name}")
+    }
+
+    fn call(&self, call: ToolCall, cancel: CancellationToken) -> BoxFuture<'static, ToolResult> {
+        self.ran.lock().unwrap().push(call.clone());
+        let (slow, cancelled) = (self.slow, self.cancelled.clone());
+        async move {
+            if slow {
+                cancel.cancelled().await;
+                *cancelled.lock().unwrap() += 1;
+                return ToolResult::error("cancelled");
+            }
+            match call.name.as_str() {
+                "fail" => ToolResult::error("it broke"),
+                _ => ToolResult {
+                    text: format!("{} ran with {}", call.name, call.arguments),
+                    is_error: false,
+                },
+            }
+        }
+        .boxed()
+    }
+}
+
+impl FakeTools {
+    /// The ids of the calls that ran, in order.
+    pub fn ran(&self) -> Vec<String> {
+        self.ran.lock().unwrap().iter().map(|c| c.id.clone()).collect()
     }
 }

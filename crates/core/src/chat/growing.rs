@@ -16,6 +16,10 @@ use crate::store::rows::StopReason;
 /// The most reasoning kept for one answer; past it the rest is dropped with a note (a model
 /// that never stops thinking cannot grow memory without bound).
 pub const MAX_REASONING_BYTES: usize = 1024 * 1024;
+/// The most of an answer's text kept: past it the answer stops, its text kept and the reason
+/// said (`turn`), so an answer that never ends cannot grow memory, disk and rendering without
+/// bound.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 /// The most of a refusal kept.
 pub const MAX_REFUSAL_BYTES: usize = 16 * 1024;
 const REASONING_CUT_NOTE: &str = "\n\n*(The rest of the reasoning was not kept: it passed 1 MB.)*";
@@ -32,6 +36,10 @@ pub(super) struct Growing {
     /// Reasoning from an earlier request of this answer: new reasoning starts a new paragraph.
     reasoning_before: bool,
     reasoning_cut: bool,
+    /// The text reached [`MAX_ANSWER_BYTES`]: the rest is not kept.
+    text_full: bool,
+    /// How much of the text and the reasoning is saved (a continued answer's own is).
+    saved: (usize, usize),
     /// Milliseconds reasoned by earlier requests of this answer.
     earlier_ms: Option<u64>,
     /// When this request's reasoning began, and (once the answer began) how long it took.
@@ -52,6 +60,8 @@ impl Growing {
             reasoning_new: false,
             reasoning_before: false,
             reasoning_cut: false,
+            text_full: false,
+            saved: (0, 0),
             earlier_ms: None,
             thinking_since: None,
             thought: None,
@@ -66,6 +76,7 @@ impl Growing {
             g.reasoning_new = !r.reasoning.is_empty();
             g.reasoning_before = !r.reasoning.is_empty();
             g.earlier_ms = r.reasoning_ms;
+            g.saved = (r.text.len(), r.reasoning.len());
         }
         g
     }
@@ -110,7 +121,16 @@ impl Growing {
             }
             Part::Text(t) => {
                 self.stop_thinking(sink);
-                self.text.push(&t);
+                if self.text_full {
+                    return;
+                }
+                let room = MAX_ANSWER_BYTES.saturating_sub(self.text.source().len());
+                if t.len() > room {
+                    self.text.push(cut_at(&t, room));
+                    self.text_full = true;
+                } else {
+                    self.text.push(&t);
+                }
                 self.text_new = true;
             }
         }
@@ -158,8 +178,28 @@ impl Growing {
         }
     }
 
-    pub(super) fn save(&self, sink: &mut dyn AnswerSink) {
-        sink.save(self.text.source(), self.reasoning.source());
+    /// Whether the text reached [`MAX_ANSWER_BYTES`] (the answer must stop).
+    /// The answer's text from byte `at` on (empty past its end).
+    pub(super) fn text_from(&self, at: usize) -> &str {
+        self.text.source().get(at..).unwrap_or("")
+    }
+
+    pub(super) fn text_len(&self) -> usize {
+        self.text.source().len()
+    }
+
+    pub(super) fn full(&self) -> bool {
+        self.text_full
+    }
+
+    /// Saves what the text and the reasoning gained since the last save (both only grow), if
+    /// anything.
+    pub(super) fn save(&mut self, sink: &mut dyn AnswerSink) {
+        let (text, reasoning) = (self.text.source(), self.reasoning.source());
+        if (text.len(), reasoning.len()) != self.saved {
+            sink.save(&text[self.saved.0..], &reasoning[self.saved.1..]);
+            self.saved = (text.len(), reasoning.len());
+        }
     }
 
     /// The stream is over: what the splitter held is sorted, and the page gets the last
@@ -292,6 +332,52 @@ mod tests {
         let out = g.written();
         assert_eq!(out.text, "Before. After.");
         assert_eq!(out.reasoning, "Earlier thoughts.\n\nmore");
+    }
+
+    /// Before the cap, the text grew as long as the stream went on.
+    #[test]
+    fn the_answer_past_its_cap_is_cut_and_full() {
+        let mut sink = Vec::new();
+        let mut g = Growing::new(None);
+        let piece = "ü".repeat(512 * 1024); // 1 MB
+        for _ in 0..7 {
+            g.take(StreamItem::Text(piece.clone()), &mut sink);
+        }
+        assert!(!g.full());
+        g.take(StreamItem::Text(format!("x{piece}")), &mut sink);
+        assert!(g.full());
+        g.take(StreamItem::Text("more".into()), &mut sink);
+        let text = g.written().text;
+        assert_eq!(text.len(), MAX_ANSWER_BYTES - 1, "cut on a character boundary");
+        assert!(text.ends_with('ü'));
+    }
+
+    /// A save hands over what is new, not the whole answer again.
+    #[test]
+    fn each_save_holds_only_what_came_since_the_last() {
+        struct Saves(Vec<(String, String)>);
+        impl AnswerSink for Saves {
+            fn event(&mut self, _: AnswerEvent) {}
+            fn save(&mut self, text: &str, reasoning: &str) {
+                self.0.push((text.into(), reasoning.into()));
+            }
+        }
+        let mut saves = Saves(Vec::new());
+        let mut g = Growing::new(Some(&Resume {
+            text: "Before. ".into(),
+            reasoning: "Earlier.".into(),
+            reasoning_ms: None,
+            usage: None,
+            stop_reason: None,
+        }));
+        g.take(StreamItem::Reasoning("More.".into()), &mut saves);
+        g.save(&mut saves);
+        g.take(StreamItem::Text("After".into()), &mut saves);
+        g.take(StreamItem::Text(" all.".into()), &mut saves);
+        g.save(&mut saves);
+        g.save(&mut saves);
+        let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(saves.0, [s("", "\n\nMore."), s("After all.", "")]);
     }
 
     #[test]

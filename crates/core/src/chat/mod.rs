@@ -14,6 +14,7 @@ pub mod model;
 pub mod prompt;
 pub mod rules;
 pub mod think;
+pub mod tools;
 pub mod turn;
 pub mod view;
 
@@ -31,6 +32,7 @@ pub use begin::Ask;
 pub use events::{AnswerEvent, AnswerSink, Phase};
 pub use model::{Glama, Model};
 pub use pace::Pace;
+pub use tools::{Approvals, Tools};
 pub use turn::{AnswerPolicy, Ending, Turn};
 
 use crate::error_code::ErrorCode;
@@ -38,6 +40,7 @@ use crate::gateway::GatewayError;
 use crate::store::answers::{self, Finish};
 use crate::store::paging::Page;
 use crate::store::rows::{ErrorView, MessageStatus};
+use crate::store::tool_calls;
 use crate::store::{Store, StoreError};
 use view::MessagePage;
 
@@ -139,6 +142,33 @@ impl Chats {
         ask: Ask,
         sink: &mut dyn AnswerSink,
     ) -> Result<Answered, ChatError> {
+        self.answer(model, conversation_id, model_id, ask, None, sink).await
+    }
+
+    /// [`Chats::ask`], with `tools` offered to the model: each call it asks for runs once
+    /// `approvals` says so.
+    pub async fn ask_with_tools(
+        &self,
+        model: &impl Model,
+        conversation_id: &str,
+        model_id: &str,
+        ask: Ask,
+        tools: (&dyn Tools, &mut Approvals),
+        sink: &mut dyn AnswerSink,
+    ) -> Result<Answered, ChatError> {
+        self.answer(model, conversation_id, model_id, ask, Some(tools), sink)
+            .await
+    }
+
+    async fn answer(
+        &self,
+        model: &impl Model,
+        conversation_id: &str,
+        model_id: &str,
+        ask: Ask,
+        tools: Option<(&dyn Tools, &mut Approvals)>,
+        sink: &mut dyn AnswerSink,
+    ) -> Result<Answered, ChatError> {
         if model_id.trim().is_empty() {
             return Err(ChatError::NoModel);
         }
@@ -156,10 +186,13 @@ impl Chats {
             conversation_id,
         };
 
-        let begun = {
+        let mut begun = {
             let (c, m) = (conversation_id.to_string(), model_id.to_string());
             self.store.run(move |db| begin::begin(db, &c, &m, &ask)).await?
         };
+        if let Some((tools, _)) = &tools {
+            begun.request.tools = tools.offered();
+        }
         sink.event(AnswerEvent::Started {
             conversation_id: conversation_id.to_string(),
             question_id: begun.question_id.clone(),
@@ -170,16 +203,18 @@ impl Chats {
             store: &self.store,
             message_id: &begun.message_id,
         };
-        let ending = Turn::new(
+        let mut turn = Turn::new(
             model,
             &begun.request,
             begun.resume.as_ref(),
             &self.policy,
             &cancel,
             &pace,
-        )
-        .run(&mut saving)
-        .await;
+        );
+        if let Some((tools, approvals)) = tools {
+            turn = turn.with_tools(tools, approvals);
+        }
+        let ending = turn.run(&mut saving).await;
 
         let written = &ending.written;
         let error = ending.error.as_ref().map(|e| ErrorView {
@@ -279,6 +314,28 @@ struct Saving<'a> {
 
 impl AnswerSink for Saving<'_> {
     fn event(&mut self, event: AnswerEvent) {
+        // Tool calls are kept as they are asked for and as each moves on: a crash leaves them
+        // there, interrupted.
+        let id = self.message_id.to_string();
+        match &event {
+            AnswerEvent::ToolCalls { calls } => {
+                let calls = calls.clone();
+                self.store.queue(move |db| {
+                    if let Err(e) = tool_calls::insert(db, &id, &calls) {
+                        tracing::warn!(error = %e, "could not save an answer's tool calls");
+                    }
+                });
+            }
+            AnswerEvent::ToolCall(call) => {
+                let call = call.clone();
+                self.store.queue(move |db| {
+                    if let Err(e) = tool_calls::update(db, &id, &call) {
+                        tracing::warn!(error = %e, "could not save a tool call's end");
+                    }
+                });
+            }
+            _ => {}
+        }
         self.sink.event(event);
     }
 

@@ -52,7 +52,7 @@ impl Model for Glama {
     async fn complete(&self, request: &Request) -> Result<Completion<ChatEvents>, GatewayError> {
         let stream = self
             .gateway
-            .chat_stream(&self.key, &request.model, &request.messages)
+            .chat_stream(&self.key, &request.model, &request.messages, &request.tools)
             .await?;
         Ok(Completion {
             request_id: stream.request_id,

@@ -1,6 +1,8 @@
 //! What the model is sent: the conversation as kept, turned into the gateway's wire shape.
 
+use super::tools::{CallRecord, CallStatus, DENIED};
 use crate::attach;
+use crate::gateway::tool_calls::ToolCall;
 use crate::gateway::types::{ChatMessage, Role};
 use crate::store::answers::Said;
 use crate::store::rows::Author;
@@ -10,6 +12,8 @@ use crate::store::rows::Author;
 pub struct Request {
     pub model: String,
     pub messages: Vec<ChatMessage>,
+    /// The tools the model may call (OpenAI's `tools`); none leaves the field out.
+    pub tools: Vec<serde_json::Value>,
 }
 
 /// What the model is asked after the answer so far, to continue it. A user turn rather than
@@ -31,31 +35,63 @@ pub enum Prompt<'a> {
 pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'_>) -> Request {
     let mut messages = Vec::with_capacity(said.len() + 3);
     if !system_prompt.trim().is_empty() {
-        messages.push(ChatMessage {
-            role: Role::System,
-            content: system_prompt.into(),
-        });
+        messages.push(ChatMessage::new(Role::System, system_prompt));
     }
-    messages.extend(said.iter().map(|s| ChatMessage {
-        role: match s.author {
-            Author::User => Role::User,
-            Author::Assistant | Author::Error => Role::Assistant,
-        },
-        content: attach::parts::content(&s.text, &s.attachments),
-    }));
+    for s in said {
+        match s.author {
+            Author::User => messages.push(ChatMessage::new(
+                Role::User,
+                attach::parts::content(&s.text, &s.attachments),
+            )),
+            Author::Assistant | Author::Error => answer_with_calls(&s.text, &s.calls, &mut messages),
+        }
+    }
     if let Prompt::Continue { so_far } = prompt {
-        messages.push(ChatMessage {
-            role: Role::Assistant,
-            content: so_far.into(),
-        });
-        messages.push(ChatMessage {
-            role: Role::User,
-            content: CONTINUE_PROMPT.into(),
-        });
+        messages.push(ChatMessage::new(Role::Assistant, so_far));
+        messages.push(ChatMessage::new(Role::User, CONTINUE_PROMPT));
     }
     Request {
         model: model.to_string(),
         messages,
+        tools: Vec::new(),
+    }
+}
+
+/// An answer as the model wrote it: each tool round's words with its calls, then each call's
+/// result, then the words after the last round.
+fn answer_with_calls(text: &str, calls: &[CallRecord], messages: &mut Vec<ChatMessage>) {
+    let mut at = 0;
+    for round in calls.chunk_by(|a, b| a.round == b.round) {
+        let end = round[0].text_at.clamp(at, text.len());
+        let words = text.get(at..end).unwrap_or("");
+        let asked = round
+            .iter()
+            .map(|c| ToolCall {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                arguments: c.arguments.clone(),
+            })
+            .collect();
+        messages.push(ChatMessage::calls(words, asked));
+        messages.extend(round.iter().map(|c| ChatMessage::result(&c.id, result_for_model(c))));
+        at = end;
+    }
+    let rest = text.get(at..).unwrap_or(text);
+    if calls.is_empty() || !rest.is_empty() {
+        messages.push(ChatMessage::new(Role::Assistant, rest));
+    }
+}
+
+/// What the model is told a call gave, whatever became of it.
+pub(super) fn result_for_model(call: &CallRecord) -> String {
+    let result = call.result.as_deref().unwrap_or("");
+    match call.status {
+        CallStatus::Done => result.to_string(),
+        CallStatus::Failed => format!("Error: {result}"),
+        CallStatus::Denied => DENIED.to_string(),
+        CallStatus::Awaiting | CallStatus::Running | CallStatus::Interrupted => {
+            "The call was interrupted before it returned a result.".to_string()
+        }
     }
 }
 
@@ -68,7 +104,66 @@ mod tests {
             author,
             text: text.into(),
             attachments: vec![],
+            calls: vec![],
         }
+    }
+
+    fn call(id: &str, round: u32, text_at: usize, status: CallStatus, result: &str) -> CallRecord {
+        CallRecord {
+            id: id.into(),
+            name: "echo".into(),
+            label: "fake · echo".into(),
+            arguments: "{}".into(),
+            status,
+            result: Some(result.into()),
+            round,
+            text_at,
+        }
+    }
+
+    #[test]
+    fn an_answer_with_tool_rounds_is_sent_round_by_round() {
+        let answer = Said {
+            calls: vec![
+                call("a", 0, 5, CallStatus::Done, "1"),
+                call("b", 0, 5, CallStatus::Failed, "broke"),
+                call("c", 1, 5, CallStatus::Denied, ""),
+                call("d", 2, 11, CallStatus::Interrupted, ""),
+            ],
+            ..said(Author::Assistant, "Look. Again. Done.")
+        };
+        let r = request("m", "", &[said(Author::User, "q"), answer], Prompt::Answer);
+        let sent: Vec<(Role, &str, usize, Option<&str>)> = r
+            .messages
+            .iter()
+            .map(|m| {
+                (
+                    m.role,
+                    m.content.as_str(),
+                    m.tool_calls.len(),
+                    m.tool_call_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                (Role::User, "q", 0, None),
+                (Role::Assistant, "Look.", 2, None),
+                (Role::Tool, "1", 0, Some("a")),
+                (Role::Tool, "Error: broke", 0, Some("b")),
+                (Role::Assistant, "", 1, None),
+                (Role::Tool, DENIED, 0, Some("c")),
+                (Role::Assistant, " Again", 1, None),
+                (
+                    Role::Tool,
+                    "The call was interrupted before it returned a result.",
+                    0,
+                    Some("d")
+                ),
+                (Role::Assistant, ". Done.", 0, None),
+            ]
+        );
     }
 
     #[test]

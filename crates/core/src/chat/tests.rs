@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use super::*;
-use crate::chat::fake::FakeModel;
+use crate::chat::fake::{self, FakeModel};
 use crate::error_code::ErrorCode;
+use crate::gateway;
 use crate::store::conversations;
 use crate::store::rows::Author;
 use crate::usage::{Usage, UsageSource};
@@ -212,4 +213,108 @@ async fn a_regenerated_answer_follows_the_last_question() {
     assert!(matches!(&events[0], AnswerEvent::Started { question_id: Some(q), .. } if *q == question));
     let texts: Vec<String> = stored(&store, &c).into_iter().map(|m| m.text).collect();
     assert_eq!(texts, ["q", "second"]);
+}
+
+/// The calls of the conversation's answers, as kept.
+fn kept_calls(store: &Store) -> Vec<tools::CallRecord> {
+    store
+        .call(|db| {
+            let nums: Vec<i64> = db
+                .prepare("SELECT num FROM messages ORDER BY seq")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(tool_calls::of_messages(db, &nums)?.into_values().flatten().collect())
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tool_calls_are_kept_as_they_go_and_sent_again_on_the_next_question() {
+    let (chats, store, c) = chats();
+    let (model, mut script) = FakeModel::new();
+    let model = Arc::new(model);
+    let tools = fake::FakeTools::default();
+    let (approvals, decide) = Approvals::new(Default::default());
+    let running = {
+        let (chats, model, c, tools) = (chats.clone(), model.clone(), c.clone(), tools.clone());
+        tokio::spawn(async move {
+            let mut approvals = approvals;
+            let mut events = Vec::new();
+            let ask = send("look it up");
+            let answered = chats
+                .ask_with_tools(&*model, &c, "m", ask, (&tools, &mut approvals), &mut events)
+                .await;
+            (answered, events)
+        })
+    };
+    let asked = script.next().await;
+    assert_eq!(asked.request.tools, tools.offered(), "the tools are offered");
+    asked.stream().call_tools("Looking. ", &[("c1", "echo")]);
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(
+        kept_calls(&store)[0].status,
+        tools::CallStatus::Awaiting,
+        "kept while it waits"
+    );
+    decide.send(("c1".into(), tools::Decision::AllowOnce)).unwrap();
+    script.next().await.stream().text("Found it.");
+    let (answered, _) = running.await.unwrap();
+    assert_eq!(answered.unwrap().status, MessageStatus::Done);
+    let kept = kept_calls(&store);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].status, kept[0].result.as_deref()),
+        (tools::CallStatus::Done, Some("echo ran with {\"n\":1}"))
+    );
+    let shown = &stored(&store, &c)[1];
+    assert_eq!(shown.text, "Looking. Found it.");
+    assert_eq!(shown.tool_calls, kept, "the window gets the calls with the answer");
+
+    // The next question sends the round again, in order, without tools offered.
+    let running = ask(&chats, &model, &c, send("and then?"));
+    let asked = script.next().await;
+    let sent: Vec<(gateway::types::Role, String)> = asked
+        .request
+        .messages
+        .iter()
+        .map(|m| (m.role, m.content.as_str().to_string()))
+        .collect();
+    use gateway::types::Role;
+    assert_eq!(
+        sent,
+        [
+            (Role::User, "look it up".to_string()),
+            (Role::Assistant, "Looking. ".to_string()),
+            (Role::Tool, "echo ran with {\"n\":1}".to_string()),
+            (Role::Assistant, "Found it.".to_string()),
+            (Role::User, "and then?".to_string()),
+        ]
+    );
+    assert!(asked.request.tools.is_empty());
+    asked.stream().text("ok");
+    running.await.unwrap().0.unwrap();
+}
+
+#[tokio::test]
+async fn a_stopped_tool_round_keeps_its_calls_interrupted() {
+    let (chats, store, c) = chats();
+    let (model, mut script) = FakeModel::new();
+    let model = Arc::new(model);
+    let tools = fake::FakeTools::default();
+    let (approvals, _decide) = Approvals::new(Default::default());
+    let running = {
+        let (chats, model, c, tools) = (chats.clone(), model.clone(), c.clone(), tools.clone());
+        tokio::spawn(async move {
+            let mut approvals = approvals;
+            chats
+                .ask_with_tools(&*model, &c, "m", send("go"), (&tools, &mut approvals), &mut Vec::new())
+                .await
+        })
+    };
+    script.next().await.stream().call_tools("", &[("c1", "echo")]);
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    chats.stop(&c);
+    assert_eq!(running.await.unwrap().unwrap().status, MessageStatus::Stopped);
+    assert_eq!(kept_calls(&store)[0].status, tools::CallStatus::Interrupted);
+    assert!(tools.ran().is_empty());
 }

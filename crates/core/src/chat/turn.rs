@@ -3,9 +3,11 @@
 //!
 //! The turn is an explicit state ([`State`]): requesting (with retries, only ever before any
 //! byte of an answer) → streaming → finished; its status is derived from it in one place
-//! ([`State::status`]). Tool calls will add two states between streaming and the next request
-//! (awaiting approval, calling tools). Stop ends the turn from any state but the last; the text
-//! received is kept whatever happens.
+//! ([`State::status`]). When the request offers tools and the model asks for calls, two states
+//! come between streaming and the next request: approving (the person decides each call not
+//! already allowed) and calling (the approved calls run); then the model is asked again with
+//! the results, at most [`super::tools::MAX_ROUNDS`] times. Stop ends the turn from any state but the last;
+//! the text received is kept whatever happens.
 
 use std::time::Duration;
 
@@ -14,10 +16,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::begin::Resume;
 use super::events::{AnswerEvent, AnswerSink, Phase};
-use super::growing::{Growing, Written};
+use super::growing::{Growing, Written, MAX_ANSWER_BYTES};
 use super::model::{Completion, Items, Model};
 use super::pace::Pace;
 use super::prompt::Request;
+use super::tools::{Approvals, CallRecord, Tools};
+use crate::gateway::tool_calls::{ToolCall, ToolCalls};
+use crate::gateway::types::FinishReason;
 use crate::gateway::{GatewayError, StreamItem};
 use crate::store::rows::MessageStatus;
 use crate::usage::{Usage, UsageSource};
@@ -61,6 +66,9 @@ impl Default for AnswerPolicy {
     }
 }
 
+/// How long a stopped tool call may take to pass the stop on to its server.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
 /// Where a turn is.
 enum State<I> {
     /// The request is on its way; the retries it has waited out so far.
@@ -71,6 +79,14 @@ enum State<I> {
     /// The answer arrives.
     Streaming {
         items: I,
+    },
+    /// The model asked for these calls; the person decides the ones not already allowed.
+    Approving {
+        calls: Vec<ToolCall>,
+    },
+    /// The calls run in order, each approved (`true`) or declined.
+    Calling {
+        calls: Vec<(ToolCall, CallRecord, bool)>,
     },
     Finished(How),
 }
@@ -89,7 +105,9 @@ impl<I> State<I> {
     /// The one place the answer's status is made.
     fn status(&self) -> MessageStatus {
         match self {
-            State::Requesting { .. } | State::Streaming { .. } => MessageStatus::Streaming,
+            State::Requesting { .. } | State::Streaming { .. } | State::Approving { .. } | State::Calling { .. } => {
+                MessageStatus::Streaming
+            }
             State::Finished(how) => how.status(),
         }
     }
@@ -115,6 +133,8 @@ pub struct Ending {
     pub request_id: Option<String>,
     /// The usage the stream itself reported, if it did.
     pub stream_usage: Option<Usage>,
+    /// The tool calls the model asked for, in order, as they ended.
+    pub calls: Vec<CallRecord>,
 }
 
 /// One turn, ready to run.
@@ -127,6 +147,15 @@ pub struct Turn<'a, M: Model> {
     answer: Growing,
     request_id: Option<String>,
     stream_usage: Option<Usage>,
+    tools: Option<(&'a dyn Tools, &'a mut Approvals)>,
+    /// The request with the tool rounds so far (after the first round).
+    next_request: Option<Request>,
+    /// The calls of the round streaming now.
+    round_calls: ToolCalls,
+    /// Where this round's text starts in the answer.
+    round_start: usize,
+    rounds: u32,
+    calls: Vec<CallRecord>,
 }
 
 impl<'a, M: Model> Turn<'a, M> {
@@ -150,7 +179,20 @@ impl<'a, M: Model> Turn<'a, M> {
             answer: Growing::new(resume),
             request_id: None,
             stream_usage: None,
+            tools: None,
+            next_request: None,
+            round_calls: ToolCalls::default(),
+            round_start: 0,
+            rounds: 0,
+            calls: Vec::new(),
         }
+    }
+
+    /// Calls the model asks for run through `tools`, each once the person approves it (or
+    /// allowed its tool before); without this, tool calls are not read.
+    pub fn with_tools(mut self, tools: &'a dyn Tools, approvals: &'a mut Approvals) -> Self {
+        self.tools = Some((tools, approvals));
+        self
     }
 
     /// Runs the turn to its end, telling `sink` as it goes; the answer ends with `Finished`
@@ -172,6 +214,8 @@ impl<'a, M: Model> Turn<'a, M> {
                     server_failed,
                 } => self.request(rate_limited, server_failed, sink).await,
                 State::Streaming { items } => self.stream(items, sink).await,
+                State::Approving { calls } => self.approve(calls, sink).await,
+                State::Calling { calls } => self.call(calls, sink).await,
                 State::Finished(how) => {
                     sink.phase(Phase::Finished);
                     return Ending {
@@ -183,6 +227,7 @@ impl<'a, M: Model> Turn<'a, M> {
                         },
                         request_id: self.request_id,
                         stream_usage: self.stream_usage,
+                        calls: self.calls,
                     };
                 }
             };
@@ -195,7 +240,7 @@ impl<'a, M: Model> Turn<'a, M> {
         let started = tokio::select! {
             biased;
             _ = self.cancel.cancelled() => return self.ended_early(How::Stopped, sink),
-            r = self.model.complete(self.request) => r,
+            r = self.model.complete(self.next_request.as_ref().unwrap_or(self.request)) => r,
         };
         let policy = self.policy;
         let (delay, attempt, reason, next) = match started {
@@ -277,8 +322,23 @@ impl<'a, M: Model> Turn<'a, M> {
                     }
                     Some(Ok(StreamItem::Finish(reason))) => self.answer.finish = Some(reason),
                     Some(Ok(StreamItem::Refusal(words))) => self.answer.refuse(&words),
+                    Some(Ok(StreamItem::ToolCall(piece))) => {
+                        // Read only when the request offered tools.
+                        if self.tools.is_some() {
+                            if let Err(e) = self.round_calls.push(piece) {
+                                break How::Failed(GatewayError::BadResponse(e.to_string()));
+                            }
+                        }
+                    }
                     Some(Ok(item)) => {
                         self.answer.take(item, sink);
+                        if self.answer.full() {
+                            // What came is kept and shown; the rest is not read.
+                            break How::Failed(GatewayError::TooLarge {
+                                what: "an answer",
+                                limit: MAX_ANSWER_BYTES,
+                            });
+                        }
                         pending = true;
                         // Checked here too: a stream that never pauses starves the timers below.
                         if unsaved_since.get_or_insert_with(Instant::now).elapsed() >= policy.save_every {
@@ -308,6 +368,25 @@ impl<'a, M: Model> Turn<'a, M> {
             }
         };
         drop(items);
+        // Calls whole: the stream ended as it should, and not at the output limit or a filter,
+        // which cut them. Some providers end a call with `stop`, not `tool_calls`.
+        let asked_for_tools = how == How::Done
+            && !self.round_calls.is_empty()
+            && !matches!(
+                self.answer.finish,
+                Some(FinishReason::Length | FinishReason::ContentFilter)
+            );
+        if asked_for_tools {
+            self.flush(sink);
+            self.answer.save(sink);
+            return match std::mem::take(&mut self.round_calls).finish() {
+                Ok(calls) => State::Approving { calls },
+                Err(e) => {
+                    self.answer.end(sink);
+                    State::Finished(How::Failed(GatewayError::BadResponse(e.to_string())))
+                }
+            };
+        }
         self.answer.end(sink);
         State::Finished(how)
     }
@@ -387,5 +466,9 @@ impl Ending {
     }
 }
 
+mod tool_round;
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tool_tests;

@@ -9,6 +9,7 @@ use crate::render::{render_markdown, RENDER_VERSION};
 use crate::store::attachments::AttachmentView;
 use crate::store::paging::{self, Page};
 use crate::store::rows::{self, Author, ErrorView, MessageRow, MessageStatus, Rendered, StopReason};
+use crate::store::tool_calls::{self, CallRecord};
 use crate::store::Result;
 use crate::usage::Usage;
 
@@ -38,6 +39,9 @@ pub struct Message {
     /// What a question carries (files, images), in the order attached.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<AttachmentView>,
+    /// An answer's tool calls, in order, with what became of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<CallRecord>,
     /// Continue is offered on it, when it is the conversation's last message.
     pub continuable: bool,
 }
@@ -58,14 +62,22 @@ pub const PAGE_SIZE: usize = 40;
 /// interrupted, rendered by an older version) are rendered once here and kept.
 pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) -> Result<MessagePage> {
     let rows = paging::page(db, conversation_id, page, limit)?;
+    let answers: Vec<i64> = rows
+        .rows
+        .iter()
+        .filter(|r| r.role == Author::Assistant)
+        .map(|r| r.num)
+        .collect();
+    let mut calls = tool_calls::of_messages(db, &answers)?;
     let mut fresh = Vec::new();
     let messages = rows
         .rows
         .into_iter()
         .map(|row| {
+            let tool_calls = calls.remove(&row.num).unwrap_or_default();
             let (message, rendered) = message(row);
             fresh.extend(rendered);
-            message
+            Message { tool_calls, ..message }
         })
         .collect();
     rows::cache_html(db, &fresh)?;
@@ -137,6 +149,7 @@ fn message(row: MessageRow) -> (Message, Option<(i64, Rendered)>) {
         request_id: row.request_id,
         created_at: row.created_at,
         attachments: row.attachments,
+        tool_calls: Vec::new(),
         continuable,
     };
     (message, fresh)

@@ -11,6 +11,7 @@
 //! Every body is read with a cap ([`limits`]): a misbehaving server cannot grow memory.
 
 pub mod stream;
+pub mod tool_calls;
 pub mod types;
 
 use std::time::Duration;
@@ -55,6 +56,31 @@ pub enum GatewayError {
     Redirected { status: u16, location: String },
     #[error("Glama sent {what} larger than {} KB, more than this app reads; the rest was not read.", limit / 1024)]
     TooLarge { what: &'static str, limit: usize },
+    /// The stream kept the connection open (keep-alives, blank lines, anything) but gave no
+    /// word of the answer for this long.
+    #[error(
+        "The answer stalled: Glama sent nothing new for {}, though the connection stayed open. \
+         Try again, or choose another model.",
+        duration_words(*.0)
+    )]
+    Stalled(Duration),
+    /// The model kept asking for tools, one round after another.
+    #[error(
+        "The model asked for tools {0} times for one question and was stopped there. \
+         Ask again to let it go on, or turn tools off for this chat."
+    )]
+    ToolRounds(u32),
+}
+
+/// "5 minutes", "90 seconds": a limit in words (at least a second).
+fn duration_words(d: Duration) -> String {
+    let secs = d.as_secs_f64().ceil().max(1.0) as u64;
+    match secs {
+        60 => "a minute".into(),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        1 => "a second".into(),
+        s => format!("{s} seconds"),
+    }
 }
 
 /// How many bytes each kind of body may have.
@@ -69,6 +95,10 @@ pub mod limits {
     pub const USAGE: usize = 1024 * 1024;
     /// One SSE event of a chat stream (a chunk carries a few tokens).
     pub const STREAM_EVENT: usize = 1024 * 1024;
+    /// Tool calls the model may ask for in one answer.
+    pub const TOOL_CALLS: usize = 64;
+    /// One tool call's arguments (JSON text).
+    pub const TOOL_ARGUMENTS: usize = 1024 * 1024;
     /// Characters of a server's message shown to the person.
     pub const MESSAGE_CHARS: usize = 300;
 }
@@ -98,6 +128,9 @@ impl GatewayError {
             GatewayError::StreamError(_) => ErrorCode::StreamError,
             GatewayError::Redirected { .. } => ErrorCode::Redirected,
             GatewayError::TooLarge { .. } => ErrorCode::TooLarge,
+            GatewayError::Stalled(_) => ErrorCode::Stalled,
+            // Over a limit, as a too-large answer is.
+            GatewayError::ToolRounds(_) => ErrorCode::TooLarge,
         }
     }
 
@@ -131,6 +164,10 @@ pub struct Timeouts {
     pub request: Duration,
     /// Silence allowed between bytes of a chat stream (Glama sends keep-alive comments).
     pub stream_idle: Duration,
+    /// How long a chat stream may go without a word of the answer (a delta, its end, its
+    /// usage), however many bytes it sends meanwhile: keep-alives alone keep it open this long.
+    /// Generous, for models that think a long while before they say anything.
+    pub stream_progress: Duration,
 }
 
 impl Default for Timeouts {
@@ -139,6 +176,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             request: Duration::from_secs(30),
             stream_idle: Duration::from_secs(120),
+            stream_progress: Duration::from_secs(300),
         }
     }
 }
@@ -270,12 +308,14 @@ impl Gateway {
         key: &ApiKey,
         model: &str,
         messages: &[ChatMessage],
+        tools: &[serde_json::Value],
     ) -> Result<ChatStream, GatewayError> {
         let body = ChatRequest {
             model,
             messages,
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
+            tools,
         };
         let resp = self
             .http
@@ -292,7 +332,7 @@ impl Gateway {
             .find_map(|h| resp.headers().get(*h)?.to_str().ok().map(str::to_string));
         Ok(ChatStream {
             request_id,
-            events: ChatEvents::new(resp.bytes_stream()),
+            events: ChatEvents::new(resp.bytes_stream()).stalling_after(self.timeouts.stream_progress),
         })
     }
 

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::tool_calls::ToolCall;
+
 /// `null` reads as the type's default (some gateways send `"choices": null`).
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -17,13 +19,76 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// A tool's result, answering one call of the assistant message before it.
+    Tool,
 }
 
 /// One message of the conversation sent to the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: Content,
+    /// An assistant message's tool calls.
+    pub tool_calls: Vec<ToolCall>,
+    /// A tool message's call.
+    pub tool_call_id: Option<String>,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<Content>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+
+    /// An assistant message that asked for tools (its text may be empty).
+    pub fn calls(text: &str, calls: Vec<ToolCall>) -> Self {
+        Self {
+            tool_calls: calls,
+            ..Self::new(Role::Assistant, text)
+        }
+    }
+
+    /// A tool's result for the call `call_id`.
+    pub fn result(call_id: &str, content: impl Into<Content>) -> Self {
+        Self {
+            tool_call_id: Some(call_id.to_string()),
+            ..Self::new(Role::Tool, content)
+        }
+    }
+}
+
+/// OpenAI's shape; an assistant message with calls and no text sends `content: null` (some
+/// providers refuse an empty text).
+impl Serialize for ChatMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("role", &self.role)?;
+        if self.tool_calls.is_empty() || self.content != "" {
+            map.serialize_entry("content", &self.content)?;
+        } else {
+            map.serialize_entry("content", &())?;
+        }
+        if !self.tool_calls.is_empty() {
+            let calls: Vec<_> = self
+                .tool_calls
+                .iter()
+                .map(|c| {
+                    serde_json::json!({"id": c.id, "type": "function",
+                                       "function": {"name": c.name, "arguments": c.arguments}})
+                })
+                .collect();
+            map.serialize_entry("tool_calls", &calls)?;
+        }
+        if let Some(id) = &self.tool_call_id {
+            map.serialize_entry("tool_call_id", id)?;
+        }
+        map.end()
+    }
 }
 
 /// A message's content: a plain string, or OpenAI's content parts when the message carries
@@ -91,6 +156,9 @@ pub struct ChatRequest<'a> {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
+    /// The tools the model may call, in OpenAI's `{"type": "function", …}` shape.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tools: &'a [serde_json::Value],
 }
 
 #[derive(Debug, Serialize)]
@@ -151,6 +219,60 @@ pub struct Delta {
     /// OpenAI's refusal: the model declined, in its own words.
     #[serde(deserialize_with = "lenient_text")]
     pub refusal: Option<String>,
+    /// Pieces of tool calls (put together by [`super::tool_calls::ToolCalls`]).
+    #[serde(deserialize_with = "lenient_pieces")]
+    pub tool_calls: Vec<ToolCallPiece>,
+}
+
+/// A list of tool-call pieces: anything but a list reads as none, and a piece of another
+/// shape is left out, so an odd extra never breaks the stream.
+fn lenient_pieces<'de, D>(d: D) -> Result<Vec<ToolCallPiece>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(pieces) => pieces
+            .into_iter()
+            .filter_map(|p| serde_json::from_value(p).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// One piece of a streamed tool call: the id and name come in a call's first piece, its
+/// arguments' JSON text in any number of pieces after it.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ToolCallPiece {
+    /// Which call the piece belongs to (several may interleave); absent from some providers.
+    #[serde(deserialize_with = "lenient_count")]
+    pub index: Option<u64>,
+    #[serde(deserialize_with = "lenient_text")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub function: FunctionPiece,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct FunctionPiece {
+    #[serde(deserialize_with = "lenient_text")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "arguments_text")]
+    pub arguments: Option<String>,
+}
+
+/// Arguments are JSON text in a string; a provider that sends the object itself is read as
+/// that object's text.
+fn arguments_text<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        object @ serde_json::Value::Object(_) => Some(object.to_string()),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -180,6 +302,8 @@ pub enum FinishReason {
     Length,
     /// The provider's safety filter stopped or blocked the answer.
     ContentFilter,
+    /// The model asked for tools to be called and waits for their results.
+    ToolCalls,
     Other(String),
 }
 
@@ -190,6 +314,7 @@ impl FinishReason {
             "stop" | "end_turn" | "stop_sequence" | "STOP" => FinishReason::Stop,
             "length" | "max_tokens" | "MAX_TOKENS" => FinishReason::Length,
             "content_filter" | "SAFETY" | "safety" => FinishReason::ContentFilter,
+            "tool_calls" | "tool_use" | "function_call" => FinishReason::ToolCalls,
             other => FinishReason::Other(other.chars().take(40).collect()),
         }
     }
@@ -360,10 +485,9 @@ mod tests {
         assert_eq!(FinishReason::parse("length"), FinishReason::Length);
         assert_eq!(FinishReason::parse("max_tokens"), FinishReason::Length);
         assert_eq!(FinishReason::parse("content_filter"), FinishReason::ContentFilter);
-        assert_eq!(
-            FinishReason::parse("tool_calls"),
-            FinishReason::Other("tool_calls".into())
-        );
+        assert_eq!(FinishReason::parse("tool_calls"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("tool_use"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::parse("end"), FinishReason::Other("end".into()));
     }
 
     #[test]

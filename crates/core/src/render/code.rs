@@ -34,6 +34,11 @@ pub(super) fn warm_up() {
 /// Lines per part of a code block (see the module's comment).
 pub(super) const LINES_PER_PART: usize = 64;
 
+/// A line longer than this (bytes, without its newline) is shown plain: highlighting it would
+/// cost its length again at every update while it grows, and says little (minified data, an
+/// encoded blob). The scopes after it are those before it.
+pub(super) const LONG_LINE: usize = 4096;
+
 /// The HTML of a code block around its lines' HTML (from [`Highlighter::line`], in parts as
 /// [`Parts`] gives them); the UI adds its Copy button.
 pub(super) fn code_block(lang: &str, lines: &[String]) -> String {
@@ -63,11 +68,7 @@ pub(super) struct Parts {
 impl Parts {
     /// The next line's HTML as its part holds it, and whether it starts a new part.
     pub fn next(&mut self, mut html: String) -> (bool, String) {
-        let new_part = self.full();
-        if new_part {
-            self.in_part = 0;
-        }
-        self.in_part += 1;
+        let new_part = self.begin();
         if self.full() {
             // The one newline in a line's HTML is the line's own (text never holds another).
             if let Some(nl) = html.rfind('\n') {
@@ -75,6 +76,17 @@ impl Parts {
             }
         }
         (new_part, html)
+    }
+
+    /// Counts in a line whose HTML comes later (a long line, sent as it grows): whether it
+    /// starts a new part.
+    pub fn begin(&mut self) -> bool {
+        let new_part = self.full();
+        if new_part {
+            self.in_part = 0;
+        }
+        self.in_part += 1;
+        new_part
     }
 
     /// The last part holds all its lines: the next line starts a new one.
@@ -194,6 +206,9 @@ impl Highlighter {
 
     /// Balanced HTML for the next line (`line` ends with its newline, unless it is the last).
     pub fn line(&mut self, line: &str) -> String {
+        if line.strip_suffix('\n').unwrap_or(line).len() > LONG_LINE {
+            return escape_html(line);
+        }
         let before = self.stack.clone();
         match self.spans(line) {
             Some(html) => html,

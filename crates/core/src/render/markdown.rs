@@ -68,12 +68,17 @@ pub(super) fn render_chunk(md: &str, lookup: &dyn Fn(&Label) -> Option<Def>) -> 
         if let Some((highlighter, lines)) = code.as_mut() {
             match event {
                 Event::Text(t) => {
-                    // Highlight whole lines, whatever the text events' sizes.
+                    // Highlight whole lines, whatever the text events' sizes (one event may
+                    // hold a whole block: the lines are taken out once, not one at a time).
+                    let mut start = partial.len();
                     partial.push_str(&t);
-                    while let Some(nl) = partial.find('\n') {
-                        lines.push(highlighter.line(&partial[..=nl]));
-                        partial.drain(..=nl);
+                    let mut done = 0;
+                    while let Some(nl) = partial[start..].find('\n') {
+                        let end = start + nl + 1;
+                        lines.push(highlighter.line(&partial[done..end]));
+                        (start, done) = (end, end);
                     }
+                    partial.drain(..done);
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     let (mut highlighter, mut lines) = code.take().expect("open code block");

@@ -1,7 +1,7 @@
 //! Model markdown to safe HTML, incrementally while the answer streams.
 //!
 //! Model output is hostile input. Raw HTML in it is shown as text, never parsed as markup;
-//! images become links (nothing is fetched); only http(s) links survive (what `open_link` opens on click); and every
+//! images become links (nothing is fetched); only http(s) links survive (what the shell opens on a click); and every
 //! piece of HTML goes through `ammonia` anyway, so a renderer bug cannot smuggle markup through.
 //!
 //! A message is rendered one top-level block at a time (`blocks`), and link reference
@@ -29,6 +29,11 @@ mod table;
 #[path = "../../benches/common/shapes.rs"]
 mod shapes;
 
+/// Code in the languages answers hold most, shared with the render benchmark.
+#[cfg(test)]
+#[path = "../../benches/common/languages.rs"]
+mod languages;
+
 pub use replica::Replica;
 pub use sanitize::escape_html;
 pub use stream::{IncrementalRenderer, Op, RenderUpdate};
@@ -39,7 +44,7 @@ use refs::Defs;
 
 /// Bump when [`render_markdown`]'s output changes: HTML cached in the store by an older
 /// version is then rendered again.
-pub const RENDER_VERSION: u32 = 4;
+pub const RENDER_VERSION: u32 = 5;
 
 /// Renders a whole message.
 pub fn render_markdown(src: &str) -> String {
@@ -68,7 +73,7 @@ pub fn warm_up() {
 mod tests {
     use super::*;
 
-    /// Render and click agree: `open_link` opens http(s) only, so nothing else is a link.
+    /// Render and click agree: the shell opens http(s) only, so nothing else is a link.
     /// Before, `mailto:` rendered as a link that was refused on click.
     #[test]
     fn only_links_that_open_are_links() {
@@ -221,6 +226,40 @@ mod tests {
         }
     }
 
+    #[test]
+    fn incremental_equals_full_in_every_language() {
+        for (name, info, code) in super::languages::languages() {
+            let src = super::languages::open_block(info, code, 3000);
+            let full = render_markdown(&src);
+            for sizes in [vec![4], vec![1, 7, 2, 13]] {
+                assert_eq!(stream(&src, &sizes), full, "{name}, sizes {sizes:?}");
+            }
+        }
+    }
+
+    /// Before, the unfinished line was highlighted again at every update: 46–268 µs a token by
+    /// language. It shows plain, and its colours come with its end.
+    #[test]
+    fn an_unfinished_code_line_is_plain_until_it_ends() {
+        for (name, info, code) in super::languages::languages() {
+            let mut r = IncrementalRenderer::new();
+            r.push(&format!("```{info}\n"));
+            r.update();
+            let line = code[0].lines().next().unwrap();
+            r.push(line);
+            let u = r.update();
+            assert!(u.ops.is_empty() && !u.tail.contains("<span"), "{name}: {u:?}");
+            r.push("\n");
+            let u = r.update();
+            assert_eq!(u.tail, "", "{name}");
+            let [Op::Add { html }] = &u.ops[..] else {
+                panic!("{name}: {:?}", u.ops);
+            };
+            let highlighted = render_markdown(&format!("```{info}\n{line}\n```"));
+            assert!(highlighted.contains(html.as_str()), "{name}: {html} in {highlighted}");
+        }
+    }
+
     /// A code block of `n` lines.
     fn code_lines(n: usize) -> String {
         let body: String = (1..=n).map(|i| format!("let x{i} = \"s\"; // {i}\n")).collect();
@@ -311,6 +350,80 @@ mod tests {
             assert!(html.len() < 1000, "{html}");
             assert_eq!(u.tail, "");
         }
+    }
+
+    /// The size of what an update sends the page.
+    fn sent(u: &RenderUpdate) -> usize {
+        let ops: usize = u
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Block { html } | Op::Replace { html, .. } | Op::Add { html } => html.len(),
+                Op::Open { head, foot, .. } => head.len() + foot.len(),
+                Op::Split | Op::Close => 0,
+            })
+            .sum();
+        ops + u.tail.len() + u.after.len()
+    }
+
+    /// One line of minified JSON that does not end: before, every update rendered (and
+    /// highlighted) the whole line again and sent it as the tail.
+    #[test]
+    fn an_update_of_a_long_unfinished_line_sends_what_arrived() {
+        let mut r = IncrementalRenderer::new();
+        r.push("```json\n[");
+        r.update();
+        let piece = "{\"id\":1,\"name\":\"x & <y>\"},";
+        let mut largest = 0;
+        for i in 0..4000 {
+            r.push(piece);
+            let u = r.update();
+            if i * piece.len() > 2 * code::LONG_LINE {
+                largest = largest.max(sent(&u));
+                assert_eq!(u.tail, "", "nothing provisional");
+            }
+        }
+        assert!(largest < 200, "an update sent {largest} bytes");
+    }
+
+    /// Lines past the length shown plain, streamed in pieces of every size, with every line
+    /// end, indented, at a part's end, and lines that may close the block until they do not.
+    #[test]
+    fn long_lines_stream_as_a_whole_render_shows_them() {
+        use code::{LINES_PER_PART as N, LONG_LINE};
+        let long = |c: &str| c.repeat(LONG_LINE / c.len() + 3);
+        let json = long("{\"k\":\"v & <w> ü 🦀\"},");
+        let short_lines: String = (0..N - 1).map(|i| format!("let x{i} = {i};\n")).collect();
+        for src in [
+            format!("```json\n{json}\n```\n\nafter"),
+            format!("```json\n{json}"),
+            format!("```json\n{json}\r\nnext line\n```\n"),
+            format!("  ```js\n    {json}\n  \t{json}\n  ```\n"),
+            format!("```rust\n{short_lines}{json}\nlet after = \"highlighted\";\n{json}\n```\n"),
+            format!("```rust\nlet s = \"a string that opens\n{json}\nand closes\";\n```\n"),
+            format!("```\n{}\n```\n\nafter", "`".repeat(LONG_LINE + 10)),
+            format!("```\n{} \n\nafter", "`".repeat(LONG_LINE + 10)),
+            format!("```\n{}x\n```\n", "`".repeat(LONG_LINE + 10)),
+            format!("````\n   {} x\n````\n", "`".repeat(LONG_LINE + 10)),
+        ] {
+            let full = render_markdown(&src);
+            if src.contains('{') {
+                assert!(full.contains("{&quot;k&quot;:") || full.contains("{\"k\":"), "{full}");
+            }
+            for sizes in [vec![13], vec![7, 1, 300], vec![LONG_LINE + 1], vec![100_000]] {
+                assert_eq!(
+                    stream(&src, &sizes),
+                    full,
+                    "sizes {sizes:?} of {:?}",
+                    &src[..40.min(src.len())]
+                );
+            }
+        }
+        // Plain: no span of a colour inside it, and the line after it is highlighted again.
+        let html = render_markdown(&format!("```rust\n{json}\nlet x = 1;\n```"));
+        let (first, second) = html.split_once('\n').unwrap();
+        assert!(!first.contains("hl-"), "{}", &first[..200]);
+        assert!(second.contains("hl-"), "{second}");
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub(super) fn sanitizer() -> &'static ammonia::Builder<'static> {
         .collect();
         let mut b = ammonia::Builder::empty();
         b.tags(tags)
-            // The same rule `open_link` applies on click: a `mailto:` link would hand text the
+            // The same rule the shell applies on click (`src-tauri/src/links.rs`): a `mailto:` link would hand text the
             // model chose to another app, so it is shown as text, not as a link that does nothing.
             .url_schemes(["http", "https"].into_iter().collect())
             // A relative link would resolve against the app's own origin: drop it.

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::blocks::{chunk_starts, is_final, line_start, opening_complete, top_level_blocks, Kind};
 use super::container::{ContainerStream, Fed, Shape};
-use super::fence::CodeStream;
+use super::fence::{CodeStream, Line};
 use super::markdown::{render_chunk, Rendered};
 use super::refs::{Def, Defs, Label, Uses};
 use super::table::TableStream;
@@ -86,6 +86,19 @@ enum Growing {
     Table(TableStream, Uses),
     /// Its labels are noted as its children are sent.
     Container(ContainerStream),
+}
+
+/// Adds a code line's HTML to what the update appends, after a split when it starts a new part.
+fn add_line(line: Line, add: &mut String, ops: &mut Vec<Op>) {
+    if line.new_part {
+        if !add.is_empty() {
+            ops.push(Op::Add {
+                html: std::mem::take(add),
+            });
+        }
+        ops.push(Op::Split);
+    }
+    add.push_str(&line.html);
 }
 
 /// What feeding the open block came to.
@@ -184,7 +197,7 @@ impl IncrementalRenderer {
         let index = self.blocks.len() - 1;
         let grown = match &mut open {
             Growing::Container(container) => self.grow_container(container, index, ops, defined, last, fresh),
-            _ => self.grow_lines(&mut open, ops, last),
+            _ => self.grow_lines(&mut open, ops, last, fresh),
         };
         match grown {
             Grown::Open(provisional) => {
@@ -201,13 +214,14 @@ impl IncrementalRenderer {
         }
     }
 
-    /// A code block or a table: one line at a time.
-    fn grow_lines(&mut self, open: &mut Growing, ops: &mut Vec<Op>, last: bool) -> Grown {
+    /// A code block or a table: one line at a time. Without a new line end (`fresh`), no line
+    /// can have completed: the unfinished one is not searched again.
+    fn grow_lines(&mut self, open: &mut Growing, ops: &mut Vec<Op>, last: bool, fresh: bool) -> Grown {
         let defs = &self.defs;
         let lookup = |label: &Label| defs.get(label).cloned();
         let mut add = String::new();
         let mut closed_at = None;
-        while self.done < self.src.len() {
+        while fresh && self.done < self.src.len() {
             let end = match self.src[self.done..].find('\n') {
                 Some(nl) => self.done + nl + 1,
                 None if last => self.src.len(),
@@ -221,15 +235,7 @@ impl IncrementalRenderer {
                 }
                 Growing::Code(code) => {
                     if let Some(line) = code.line(line) {
-                        if line.new_part {
-                            if !add.is_empty() {
-                                ops.push(Op::Add {
-                                    html: std::mem::take(&mut add),
-                                });
-                            }
-                            ops.push(Op::Split);
-                        }
-                        add.push_str(&line.html);
+                        add_line(line, &mut add, ops);
                     }
                 }
                 Growing::Table(table, uses) => match table.row(line, &lookup) {
@@ -246,6 +252,17 @@ impl IncrementalRenderer {
             }
             self.done = end;
         }
+        let partial = &self.src[self.done..];
+        let code_partial = match open {
+            Growing::Code(code) if closed_at.is_none() => {
+                let partial = code.partial(partial);
+                if let Some(line) = partial.add {
+                    add_line(line, &mut add, ops);
+                }
+                Some(partial.tail)
+            }
+            _ => None,
+        };
         if !add.is_empty() {
             ops.push(Op::Add { html: add });
         }
@@ -256,10 +273,9 @@ impl IncrementalRenderer {
             };
             return Grown::Closed(at, uses);
         }
-        let partial = &self.src[self.done..];
         Grown::Open(match open {
-            Growing::Code(code) => Provisional {
-                tail: code.partial(partial),
+            Growing::Code(_) => Provisional {
+                tail: code_partial.unwrap_or_default(),
                 ..Provisional::default()
             },
             Growing::Table(table, _) => match table.row(partial, &lookup) {

@@ -22,6 +22,7 @@ mod jobs;
 pub mod paging;
 pub mod rows;
 pub mod search;
+pub mod tool_calls;
 
 mod schema;
 
@@ -269,7 +270,8 @@ impl Store {
 }
 
 /// Opens the file, sets it up and brings its schema up to date; then repairs what a crash
-/// left (answers cut mid-stream become `interrupted`) and purges deleted chats.
+/// left (answers cut mid-stream and their waiting or running tool calls become `interrupted`)
+/// and purges deleted chats.
 fn open_file(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     // Short while starting: a file held by another program should not freeze the window.
@@ -277,6 +279,7 @@ fn open_file(path: &Path) -> Result<Connection> {
     configure(&conn)?;
     schema::migrate(&mut conn)?;
     answers::mark_interrupted(&conn)?;
+    tool_calls::mark_interrupted(&conn)?;
     conversations::purge_deleted(&conn, now_ms())?;
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)

@@ -110,9 +110,16 @@ pub struct Rendered {
     pub version: i64,
 }
 
-pub(crate) const COLUMNS: &str = "num, id, seq, role, content, status, error_kind, error_text, model, tokens_in, \
-                                  tokens_out, cost_usd, usage_source, request_id, created_at, html, html_version, \
-                                  reasoning, reasoning_html, reasoning_ms, tokens_reasoning, stop_reason, refusal";
+/// A row's columns as [`from_row`] reads them. A streaming answer's text and reasoning are what
+/// its row holds followed by what was saved as it grew (`answers::save_partial`).
+pub(crate) const COLUMNS: &str = "num, id, seq, role, \
+    CASE WHEN status = 'streaming' THEN content || coalesce((SELECT group_concat(g.text, '' ORDER BY g.num) \
+        FROM answer_growth AS g WHERE g.message_num = messages.num), '') ELSE content END, \
+    status, error_kind, error_text, model, tokens_in, tokens_out, cost_usd, usage_source, request_id, created_at, \
+    html, html_version, \
+    CASE WHEN status = 'streaming' THEN reasoning || coalesce((SELECT group_concat(g.reasoning, '' ORDER BY g.num) \
+        FROM answer_growth AS g WHERE g.message_num = messages.num), '') ELSE reasoning END, \
+    reasoning_html, reasoning_ms, tokens_reasoning, stop_reason, refusal";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let role = Author::parse(&r.get::<_, String>(3)?)?;

@@ -12,6 +12,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_search.sql"),
     include_str!("migrations/0003_reasoning.sql"),
     include_str!("migrations/0004_attachments.sql"),
+    include_str!("migrations/0005_answer_growth.sql"),
+    include_str!("migrations/0006_tool_calls.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {

@@ -45,14 +45,8 @@ fn a_question_is_saved_before_the_request_and_names_the_chat() {
             assert_eq!(
                 begun.request.messages,
                 [
-                    ChatMessage {
-                        role: Role::System,
-                        content: "Be brief.".into()
-                    },
-                    ChatMessage {
-                        role: Role::User,
-                        content: "What is 2+2?".into()
-                    },
+                    ChatMessage::new(Role::System, "Be brief."),
+                    ChatMessage::new(Role::User, "What is 2+2?"),
                 ]
             );
             assert_eq!(begun.request.model, "model-x");

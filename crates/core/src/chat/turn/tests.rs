@@ -60,6 +60,7 @@ fn request() -> Request {
     Request {
         model: "m".into(),
         messages: vec![],
+        tools: Vec::new(),
     }
 }
 
@@ -273,5 +274,43 @@ async fn usage_is_the_providers_once_settled_else_the_streams() {
         settled.reasoning_tokens,
         Some(1),
         "the stream's reasoning count is kept"
+    );
+}
+
+/// Before the cap, an answer grew for as long as the stream went on.
+#[tokio::test]
+async fn an_answer_past_its_cap_ends_kept_and_said_and_lets_go_of_the_stream() {
+    let piece = format!("{}\n", "x".repeat(1023)).repeat(1024); // 1 MB of code lines
+    let (ending, watch) = turn(None, |mut script, _| async move {
+        let feed = script.next().await.stream();
+        feed.text("```\n");
+        for _ in 0..9 {
+            feed.text(&piece);
+        }
+        for _ in 0..1000 {
+            if feed.is_closed() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(feed.is_closed(), "the turn let go of the stream");
+    })
+    .await;
+    assert_eq!(ending.status, MessageStatus::Error);
+    assert_eq!(
+        ending.error,
+        Some(GatewayError::TooLarge {
+            what: "an answer",
+            limit: MAX_ANSWER_BYTES
+        })
+    );
+    assert_eq!(
+        ending.error.unwrap().to_string(),
+        "Glama sent an answer larger than 8192 KB, more than this app reads; the rest was not read."
+    );
+    assert_eq!(ending.written.text.len(), MAX_ANSWER_BYTES);
+    assert!(
+        watch.shown().ends_with("</code></pre>\n"),
+        "shown whole, as far as it went"
     );
 }

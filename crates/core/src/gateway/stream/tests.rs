@@ -90,6 +90,78 @@ async fn items_of(raw: &str) -> Vec<StreamItem> {
     items
 }
 
+/// Two calls interleaved as OpenAI streams them, the arguments cut mid-string and mid-word,
+/// with multi-byte text: cut at every byte offset too, they come out whole.
+#[tokio::test]
+async fn tool_calls_interleaved_and_cut_anywhere() {
+    let piece = |index: u64, head: Option<(&str, &str)>, arguments: &str| {
+        let mut call = serde_json::json!({"index": index, "function": {"arguments": arguments}});
+        if let Some((id, name)) = head {
+            call["id"] = id.into();
+            call["type"] = "function".into();
+            call["function"]["name"] = name.into();
+        }
+        format!(
+            "data: {}\n\n",
+            serde_json::json!({"choices": [{"index": 0, "delta": {"content": null, "tool_calls": [call]}, "finish_reason": null}]})
+        )
+    };
+    let raw = [
+        "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"Let me look.\"}}]}\n\n".to_string(),
+        piece(0, Some(("call_a", "files__read")), ""),
+        piece(0, None, "{\"path\": \"/tmp/ünï"),
+        piece(1, Some(("call_b", "math__add")), "{\"a\""),
+        piece(0, None, "cödé 你好.txt\"}"),
+        piece(1, None, ": 1, \"b\": 2}"),
+        "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n".to_string(),
+        "data: [DONE]\n\n".to_string(),
+    ]
+    .concat();
+    let raw = raw.as_bytes();
+    for cut in 0..=raw.len() {
+        let (text, error, items) = run(raw, &[cut]).await;
+        assert_eq!(text, "Let me look.");
+        assert!(error.is_none(), "cut={cut}: {error:?}");
+        let mut calls = crate::gateway::tool_calls::ToolCalls::default();
+        for item in &items {
+            if let StreamItem::ToolCall(piece) = item {
+                calls.push(piece.clone()).unwrap();
+            }
+        }
+        assert_eq!(items.last(), Some(&StreamItem::Finish(FinishReason::ToolCalls)));
+        let calls = calls.finish().unwrap();
+        assert_eq!(calls.len(), 2, "cut={cut}");
+        assert_eq!(
+            (
+                calls[0].id.as_str(),
+                calls[0].name.as_str(),
+                calls[0].arguments.as_str()
+            ),
+            ("call_a", "files__read", "{\"path\": \"/tmp/ünïcödé 你好.txt\"}")
+        );
+        assert_eq!(calls[1].arguments_object().unwrap()["b"], 2);
+    }
+}
+
+/// Tool-call shapes that are not OpenAI's never break the stream: an object for a list, a
+/// piece of another shape, arguments sent as an object.
+#[tokio::test]
+async fn odd_tool_call_shapes_are_read_or_left_out() {
+    let raw = concat!(
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":{\"x\":1}}}]}\n\n",
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[7,{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"t\",\"arguments\":{\"k\":\"v\"}}}]}}]}\n\n",
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":null},\"finish_reason\":\"tool_use\"}]}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let items = items_of(raw).await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    let StreamItem::ToolCall(piece) = &items[0] else {
+        panic!("{items:?}")
+    };
+    assert_eq!(piece.function.arguments.as_deref(), Some("{\"k\":\"v\"}"));
+    assert_eq!(items[1], StreamItem::Finish(FinishReason::ToolCalls));
+}
+
 #[tokio::test]
 async fn reasoning_in_either_field_comes_before_the_text() {
     let raw = concat!(
@@ -309,8 +381,8 @@ async fn many_lines_count_as_one_event_and_blank_lines_reset() {
         for _ in 0..1500 {
             raw.push_str(&format!(": {}{eol}{eol}", "x".repeat(1000)));
         }
-        // (With lone `\r` line ends `eventsource-stream` cannot see the last event end
-        // until more bytes come, so the answer is made whole by its finish_reason.)
+        // (With lone `\r` line ends, the answer is whole by its finish_reason even if the
+        // last line end were not seen.)
         raw.push_str(&format!(
             "data: {}{eol}{eol}data: {{\"choices\":[{{\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}{eol}{eol}data: [DONE]{eol}{eol}",
             chunk("ok")
@@ -319,6 +391,31 @@ async fn many_lines_count_as_one_event_and_blank_lines_reset() {
         assert_eq!(text, "ok", "eol={eol:?}");
         assert!(error.is_none(), "eol={eol:?}: {error:?}");
     }
+}
+
+/// A source whose bytes are always there (never a wait, so no timer can fire) and say
+/// nothing: the clock is looked at as pieces are read.
+#[tokio::test]
+async fn a_flood_that_says_nothing_ends_as_stalled_keeping_the_text() {
+    let head = futures_util::stream::iter([Ok::<_, String>(Bytes::from(format!("data: {}\n\n", chunk("kept"))))]);
+    let flood = futures_util::stream::repeat(Ok(Bytes::from_static(b": x\n\n\n\n"))).take(10_000_000);
+    let limit = std::time::Duration::from_millis(20);
+    let mut events = ChatEvents::new(head.chain(flood)).stalling_after(limit);
+    assert_eq!(events.next().await.unwrap().unwrap(), StreamItem::Text("kept".into()));
+    assert_eq!(events.next().await.unwrap().unwrap_err(), GatewayError::Stalled(limit));
+    assert!(events.next().await.is_none());
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_are_a_bad_response() {
+    let mut raw = format!("data: {}\n\ndata: ", chunk("so far")).into_bytes();
+    raw.extend_from_slice(b"\xff\n\n");
+    let (text, error, _) = run(&raw, &[]).await;
+    assert_eq!(text, "so far");
+    assert!(
+        matches!(&error, Some(GatewayError::BadResponse(m)) if m.contains("UTF-8")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 use super::{markdown, ArchivedAttachment, ArchivedMessage, ArchivedUsage, FORMAT, VERSION};
 use crate::store::conversations::{self, Conversation};
 use crate::store::rows::{self, COLUMNS};
-use crate::store::{attachments, now_ms, Result, StoreError};
+use crate::store::{attachments, now_ms, tool_calls, Result, StoreError};
 
 /// Calls `each` with every message of the conversation, oldest first, read through a cursor;
 /// with their files' bytes when `with_files`.
@@ -61,6 +61,9 @@ pub(super) fn for_each_message(
             request_id: m.request_id,
             created_at: m.created_at,
             attachments: files,
+            tool_calls: tool_calls::of_messages(db, &[m.num])?
+                .remove(&m.num)
+                .unwrap_or_default(),
         })?;
     }
     Ok(())

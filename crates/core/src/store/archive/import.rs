@@ -18,6 +18,7 @@ use serde::Deserializer as _;
 use super::{check_id, ArchivedAttachment, ArchivedMessage, ImportReport, FORMAT, VERSION};
 use crate::attach::{self, Prepared, MAX_PER_MESSAGE};
 use crate::store::rows::{self, MessageStatus, NewRow, StopReason};
+use crate::store::tool_calls::{self, CallRecord, CallStatus};
 use crate::store::{answers, attachments, Result, StoreError};
 use crate::usage::{stored_count, Usage, UsageSource};
 
@@ -201,6 +202,26 @@ impl Importer<'_> {
             attachments::keep(tx, &file)?;
             attachments::link(tx, &m.id, &file.hash, &name)?;
         }
+        if m.tool_calls.len() > tool_calls::MAX_PER_ANSWER {
+            return Err(StoreError::BadArchive(format!(
+                "a message carries {} tool calls; an answer makes at most {}",
+                m.tool_calls.len(),
+                tool_calls::MAX_PER_ANSWER
+            )));
+        }
+        // Calls that waited or ran in the exporting app were cut there, as the answer was.
+        let calls: Vec<CallRecord> = m
+            .tool_calls
+            .into_iter()
+            .map(|c| match c.status {
+                CallStatus::Awaiting | CallStatus::Running => CallRecord {
+                    status: CallStatus::Interrupted,
+                    ..c
+                },
+                _ => c,
+            })
+            .collect();
+        tool_calls::insert(tx, &m.id, &calls)?;
         if let Some(u) = &m.usage {
             answers::set_usage(
                 tx,

@@ -3,6 +3,7 @@
 
 use super::ArchivedMessage;
 use crate::store::rows::{Author, MessageStatus, StopReason};
+use crate::store::tool_calls::{CallRecord, CallStatus};
 
 /// A conversation's heading: its title, model and system prompt.
 pub fn head(title: &str, model: &str, system_prompt: &str) -> String {
@@ -48,6 +49,9 @@ pub fn message(m: &ArchivedMessage) -> String {
         out.push_str(body);
         out.push_str("\n\n");
     }
+    for c in &m.tool_calls {
+        out.push_str(&tool_call(c));
+    }
     for a in &m.attachments {
         // Named, not embedded: the JSON export carries the files themselves.
         out.push_str(&format!("_(attached: {})_\n\n", a.name));
@@ -70,6 +74,40 @@ pub fn message(m: &ArchivedMessage) -> String {
         out.push_str(&format!("_({note})_\n\n"));
     }
     out
+}
+
+/// A tool call as a quote: the tool, its arguments and what it gave, in code spans and blocks
+/// so nothing in them reads as Markdown. (The words of the answer are written whole above.)
+fn tool_call(c: &CallRecord) -> String {
+    let status = match c.status {
+        CallStatus::Done => "done",
+        CallStatus::Failed => "failed",
+        CallStatus::Denied => "declined",
+        CallStatus::Awaiting | CallStatus::Running | CallStatus::Interrupted => "interrupted",
+    };
+    let mut out = format!("> _Tool call ({status}):_ `{}`\n>\n", c.label.replace('`', "'"));
+    let block = |text: &str| {
+        let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
+        let mut quoted = format!("> {fence}\n");
+        for line in text.trim_end().lines() {
+            quoted.push_str("> ");
+            quoted.push_str(line);
+            quoted.push('\n');
+        }
+        quoted.push_str(&format!("> {fence}\n"));
+        quoted
+    };
+    out.push_str(&block(&c.arguments));
+    if let Some(result) = c.result.as_deref().filter(|r| !r.trim().is_empty()) {
+        out.push_str(">\n");
+        out.push_str(&block(result));
+    }
+    out.push('\n');
+    out
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 /// `42 s`, `3 min 5 s`: how long a model thought, as the window says it.

@@ -19,6 +19,7 @@ mod import;
 mod markdown;
 
 use super::rows::{Author, ErrorView, MessageStatus, StopReason};
+use super::tool_calls::CallRecord;
 use super::{Result, StoreError};
 use crate::attach::{MAX_INPUT_BYTES, MAX_PER_MESSAGE};
 
@@ -26,8 +27,8 @@ use crate::attach::{MAX_INPUT_BYTES, MAX_PER_MESSAGE};
 pub const FORMAT: &str = "glama-chat";
 /// The newest version this code writes and reads. Version 2 added an answer's reasoning, its
 /// stop reason and refusal, and reasoning tokens; version 3 the attachments of questions (all
-/// optional: older files read as they are).
-pub const VERSION: u32 = 3;
+/// optional: older files read as they are); version 4 an answer's tool calls.
+pub const VERSION: u32 = 4;
 /// The most bytes one message may take in an export, its files included: export refuses to
 /// write a larger one and import to read it, so what import holds at once is bounded. A
 /// message of the app holds at most ten files of 20 MB (a third larger in base64) and its
@@ -95,6 +96,9 @@ pub struct ArchivedMessage {
     /// A question's files and images, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<ArchivedAttachment>,
+    /// An answer's tool calls, in order, with what became of each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<CallRecord>,
 }
 
 /// An attachment with its bytes, as it was sent.

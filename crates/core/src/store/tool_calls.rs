@@ -1,0 +1,237 @@
+//! An answer's tool calls on disk: written when the model asks for them, updated as each one
+//! moves on, read back to show them and to send them to the model again.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+use super::Result;
+
+/// The most calls one answer can hold: the gateway's limit per round times the turn's rounds
+/// (an import holding more is not ours).
+pub const MAX_PER_ANSWER: usize = 64 * 25;
+
+/// Where one call is, as its card shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallStatus {
+    Awaiting,
+    Running,
+    Done,
+    Denied,
+    Failed,
+    /// Waiting or running when it was stopped, or when the app ended: never run again by itself.
+    Interrupted,
+}
+
+impl CallStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Awaiting => "awaiting",
+            CallStatus::Running => "running",
+            CallStatus::Done => "done",
+            CallStatus::Denied => "denied",
+            CallStatus::Failed => "failed",
+            CallStatus::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> CallStatus {
+        match s {
+            "awaiting" => CallStatus::Awaiting,
+            "running" => CallStatus::Running,
+            "done" => CallStatus::Done,
+            "denied" => CallStatus::Denied,
+            "failed" => CallStatus::Failed,
+            // The table's CHECK allows nothing else.
+            _ => CallStatus::Interrupted,
+        }
+    }
+}
+
+/// One call and what became of it: kept, and shown as the call's card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    pub id: String,
+    /// The tool as the request offered it.
+    pub name: String,
+    /// The tool as the window names it (server and tool).
+    pub label: String,
+    /// The arguments as the model wrote them; the window shows them pretty-printed, as text.
+    pub arguments: String,
+    pub status: CallStatus,
+    pub result: Option<String>,
+    /// The tool round (0 first) the call was asked in.
+    pub round: u32,
+    /// The answer's text length (bytes) when the round's calls came.
+    pub text_at: usize,
+}
+
+/// Keeps a round's calls as the model asked for them.
+pub fn insert(db: &Connection, message_id: &str, calls: &[CallRecord]) -> Result<()> {
+    let mut st = db.prepare_cached(
+        "INSERT OR REPLACE INTO tool_calls
+             (message_num, round, text_at, call_id, name, label, arguments, status, result)
+         SELECT num, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM messages WHERE id = ?1",
+    )?;
+    for c in calls {
+        st.execute(params![
+            message_id,
+            c.round,
+            c.text_at as i64,
+            c.id,
+            c.name,
+            c.label,
+            c.arguments,
+            c.status.as_str(),
+            c.result
+        ])?;
+    }
+    Ok(())
+}
+
+/// A call moved on.
+pub fn update(db: &Connection, message_id: &str, call: &CallRecord) -> Result<()> {
+    db.prepare_cached(
+        "UPDATE tool_calls SET status = ?3, result = ?4
+         WHERE call_id = ?2 AND message_num = (SELECT num FROM messages WHERE id = ?1)",
+    )?
+    .execute(params![message_id, call.id, call.status.as_str(), call.result])?;
+    Ok(())
+}
+
+/// The calls of the messages numbered `nums`, by message, in order.
+pub fn of_messages(db: &Connection, nums: &[i64]) -> Result<HashMap<i64, Vec<CallRecord>>> {
+    let mut out: HashMap<i64, Vec<CallRecord>> = HashMap::new();
+    if nums.is_empty() {
+        return Ok(out);
+    }
+    let mut st = db.prepare_cached(
+        "SELECT message_num, call_id, name, label, arguments, status, result, round, text_at
+         FROM tool_calls WHERE message_num IN (SELECT value FROM json_each(?1)) ORDER BY num",
+    )?;
+    let nums = serde_json::to_string(nums).expect("numbers serialize");
+    let rows = st.query_map([nums], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            CallRecord {
+                id: r.get(1)?,
+                name: r.get(2)?,
+                label: r.get(3)?,
+                arguments: r.get(4)?,
+                status: CallStatus::parse(&r.get::<_, String>(5)?),
+                result: r.get(6)?,
+                round: u32::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
+                text_at: usize::try_from(r.get::<_, i64>(8)?).unwrap_or(0),
+            },
+        ))
+    })?;
+    for row in rows {
+        let (num, call) = row?;
+        out.entry(num).or_default().push(call);
+    }
+    Ok(out)
+}
+
+/// At start: calls that waited or ran when the app ended are interrupted, never run again.
+pub fn mark_interrupted(db: &Connection) -> Result<usize> {
+    Ok(db.execute(
+        "UPDATE tool_calls SET status = 'interrupted' WHERE status IN ('awaiting', 'running')",
+        [],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::answers::tests::{answered, plain};
+    use crate::store::archive::{self, tests::exported, tests::import};
+    use crate::store::conversations;
+    use crate::store::rows::MessageStatus;
+    use crate::store::Store;
+
+    fn call(id: &str, status: CallStatus) -> CallRecord {
+        CallRecord {
+            id: id.into(),
+            name: "files__read".into(),
+            label: "files · read".into(),
+            arguments: "{\"path\":\"/tmp/ü\"}".into(),
+            status,
+            result: None,
+            round: 0,
+            text_at: 7,
+        }
+    }
+
+    fn num_of(db: &Connection, id: &str) -> i64 {
+        db.query_row("SELECT num FROM messages WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn calls_are_kept_updated_and_read_in_order() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                let a = answered(db, &c, "m", "q", &plain("Let me.", MessageStatus::Done));
+                insert(
+                    db,
+                    &a,
+                    &[call("c1", CallStatus::Awaiting), call("c2", CallStatus::Awaiting)],
+                )?;
+                let mut done = call("c2", CallStatus::Done);
+                done.result = Some("5".into());
+                update(db, &a, &done)?;
+                let num = num_of(db, &a);
+                let calls = of_messages(db, &[num])?.remove(&num).unwrap();
+                assert_eq!(calls, [call("c1", CallStatus::Awaiting), done]);
+                assert_eq!(mark_interrupted(db)?, 1);
+                let calls = of_messages(db, &[num])?.remove(&num).unwrap();
+                assert_eq!(calls[0].status, CallStatus::Interrupted);
+                assert_eq!(calls[1].status, CallStatus::Done);
+                // Deleting the conversation deletes its calls.
+                conversations::delete(db, &c)?;
+                conversations::purge_deleted(db, i64::MAX)?;
+                assert!(of_messages(db, &[num])?.is_empty());
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// Calls travel through export and import (waiting ones arrive interrupted), and the
+    /// Markdown export shows them as text.
+    #[test]
+    fn calls_travel_through_export_and_import() {
+        let from = Store::in_memory();
+        from.call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            let a = answered(db, &c, "m", "q", &plain("Looked.", MessageStatus::Done));
+            let mut done = call("c1", CallStatus::Done);
+            done.result = Some("```\n<b>5</b>".into());
+            insert(db, &a, &[done, call("c2", CallStatus::Running)])
+        })
+        .unwrap();
+        let archive = from.call(|db| exported(db)).unwrap();
+        assert_eq!(archive.version, 4);
+        assert_eq!(archive.conversations[0].messages[1].tool_calls.len(), 2);
+        let to = Store::in_memory();
+        import(&to, &serde_json::to_vec(&archive).unwrap()).unwrap();
+        let again = to.call(|db| exported(db)).unwrap();
+        let calls = &again.conversations[0].messages[1].tool_calls;
+        assert_eq!(calls[0], archive.conversations[0].messages[1].tool_calls[0]);
+        assert_eq!(calls[1].status, CallStatus::Interrupted);
+
+        let id = archive.conversations[0].id.clone();
+        let md = from
+            .call(move |db| {
+                let mut out = Vec::new();
+                archive::write_markdown(db, &id, &mut out)?;
+                Ok(String::from_utf8(out).unwrap())
+            })
+            .unwrap();
+        assert!(md.contains("> _Tool call (done):_ `files · read`\n>\n> ```\n> {\"path\":\"/tmp/ü\"}\n> ```\n>\n> ````\n> ```\n> <b>5</b>\n> ````"), "{md}");
+        assert!(md.contains("> _Tool call (interrupted):_"), "{md}");
+    }
+}
