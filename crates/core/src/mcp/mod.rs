@@ -24,6 +24,7 @@ pub mod secrets;
 pub mod server;
 pub mod snippet;
 pub mod stdio;
+mod tools;
 
 pub use call::{ToolImage, ToolResult};
 pub use config::ServerDraft;
