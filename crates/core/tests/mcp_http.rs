@@ -158,12 +158,7 @@ async fn server_everything_from_npm_echoes_adds_draws_and_is_stopped_mid_operati
     assert_eq!(image.images.len(), 1, "{image:?}");
     assert_eq!(image.images[0].mime, "image/png");
 
-    let cancel = CancellationToken::new();
-    let stopper = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        stopper.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(500));
     let started = Instant::now();
     let result = manager
         .call(

@@ -221,12 +221,7 @@ async fn a_call_past_its_time_limit_is_stopped_and_the_server_goes_on() {
 async fn stop_cancels_a_running_call() {
     let (_dir, manager) = start(json!({"test": test_server_entry(&[])}));
     ready(&manager, "test").await;
-    let cancel = CancellationToken::new();
-    let stopper = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        stopper.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(300));
     let started = Instant::now();
     let result = manager.call("test__slow", json!({"seconds": 20}), &cancel).await;
     assert_eq!(result, Err(McpError::Cancelled));

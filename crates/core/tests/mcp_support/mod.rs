@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use glama_core::mcp::{McpManager, ServerView};
 use glama_core::vault::Vault;
+use tokio_util::sync::CancellationToken;
 
 fn tools_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools")
@@ -109,4 +110,15 @@ pub async fn wait_gone(pid: u32, within: Duration) {
         assert!(Instant::now() < deadline, "process {pid} is still running");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A token cancelled `after` from now (a person pressing Stop).
+pub fn cancelled_after(after: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        stopper.cancel();
+    });
+    cancel
 }
