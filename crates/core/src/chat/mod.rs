@@ -193,6 +193,9 @@ impl Chats {
         if let Some((tools, _)) = &tools {
             begun.request.tools = tools.offered();
         }
+        if begun.request.tools.is_empty() {
+            begun.request.messages = prompt::calls_as_words(std::mem::take(&mut begun.request.messages));
+        }
         sink.event(AnswerEvent::Started {
             conversation_id: conversation_id.to_string(),
             question_id: begun.question_id.clone(),

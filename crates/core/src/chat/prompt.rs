@@ -82,6 +82,49 @@ fn answer_with_calls(text: &str, calls: &[CallRecord], messages: &mut Vec<ChatMe
     }
 }
 
+/// Earlier tool rounds as words, for a request that offers no tools: some providers refuse a
+/// conversation holding calls and results when the request defines no tools. Each round's
+/// calls and results join the answer's own words.
+pub fn calls_as_words(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
+    let mut out: Vec<ChatMessage> = Vec::with_capacity(messages.len());
+    // Whether the last message is an answer whose round is being written out.
+    let mut in_round = false;
+    for m in messages {
+        let words = match m.role {
+            Role::Assistant if !m.tool_calls.is_empty() => {
+                let said = m.content.as_str().trim();
+                let mut words: Vec<String> = (!said.is_empty()).then(|| said.to_string()).into_iter().collect();
+                for c in &m.tool_calls {
+                    words.push(format!("[Called the tool {} with {}]", c.name, c.arguments));
+                }
+                words.join("\n\n")
+            }
+            Role::Tool => format!("[The tool answered: {}]", m.content.as_str()),
+            Role::Assistant if in_round => m.content.as_str().to_string(),
+            _ => {
+                in_round = false;
+                out.push(m);
+                continue;
+            }
+        };
+        match out.last_mut() {
+            Some(last) if in_round => {
+                let (before, after) = (last.content.as_str().trim_end(), words.trim());
+                let joined = match (before.is_empty(), after.is_empty()) {
+                    (_, true) => before.to_string(),
+                    (true, false) => after.to_string(),
+                    (false, false) => format!("{before}\n\n{after}"),
+                };
+                *last = ChatMessage::new(Role::Assistant, joined);
+            }
+            _ => out.push(ChatMessage::new(Role::Assistant, words.trim_start().to_string())),
+        }
+        // An answer's last words end its round.
+        in_round = m.role != Role::Assistant || !m.tool_calls.is_empty();
+    }
+    out
+}
+
 /// What the model is told a call gave, whatever became of it.
 pub(super) fn result_for_model(call: &CallRecord) -> String {
     let result = call.result.as_deref().unwrap_or("");
@@ -119,6 +162,32 @@ mod tests {
             round,
             text_at,
         }
+    }
+
+    #[test]
+    fn without_tools_the_rounds_are_sent_as_words() {
+        let answer = Said {
+            calls: vec![call("a", 0, 5, CallStatus::Done, "1")],
+            ..said(Author::Assistant, "Look. Done.")
+        };
+        let history = [said(Author::User, "q"), answer, said(Author::User, "q2")];
+        let r = request("m", "", &history, Prompt::Answer);
+        let sent: Vec<(Role, String, usize)> = calls_as_words(r.messages)
+            .iter()
+            .map(|m| (m.role, m.content.as_str().to_string(), m.tool_calls.len()))
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                (Role::User, "q".into(), 0),
+                (
+                    Role::Assistant,
+                    "Look.\n\n[Called the tool echo with {}]\n\n[The tool answered: 1]\n\nDone.".into(),
+                    0
+                ),
+                (Role::User, "q2".into(), 0),
+            ]
+        );
     }
 
     #[test]

@@ -270,7 +270,8 @@ async fn tool_calls_are_kept_as_they_go_and_sent_again_on_the_next_question() {
     assert_eq!(shown.text, "Looking. Found it.");
     assert_eq!(shown.tool_calls, kept, "the window gets the calls with the answer");
 
-    // The next question sends the round again, in order, without tools offered.
+    // The next question, asked without tools, sends the round as words (a request that defines
+    // no tools may not hold calls); with tools, the round goes again as calls and results.
     let running = ask(&chats, &model, &c, send("and then?"));
     let asked = script.next().await;
     let sent: Vec<(gateway::types::Role, String)> = asked
@@ -284,9 +285,11 @@ async fn tool_calls_are_kept_as_they_go_and_sent_again_on_the_next_question() {
         sent,
         [
             (Role::User, "look it up".to_string()),
-            (Role::Assistant, "Looking. ".to_string()),
-            (Role::Tool, "echo ran with {\"n\":1}".to_string()),
-            (Role::Assistant, "Found it.".to_string()),
+            (
+                Role::Assistant,
+                "Looking.\n\n[Called the tool echo with {\"n\":1}]\n\n[The tool answered: echo ran with {\"n\":1}]\n\nFound it."
+                    .to_string()
+            ),
             (Role::User, "and then?".to_string()),
         ]
     );
