@@ -6,12 +6,14 @@
 # Convention: every bench program prints one row per figure on stdout,
 #   BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss
 # and this script collects the rows. Every bench of glama-core runs (render, sse, saves, store,
-# stream, attach).
+# stream, attach, tool_round).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_rust
 install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES curl
 install_tauri_driver
 cd "$ROOT"
+# The MCP servers the tool-round and start-up rows run.
+install_mcp_test_servers
 
 rows="$(mktemp)"
 trap 'rm -f "$rows"' EXIT

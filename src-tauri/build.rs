@@ -41,6 +41,18 @@ fn main() {
             "remove_attachment",
             "about",
             "delete_all_data",
+            "set_chat_tools",
+            "tools_state",
+            "add_mcp_servers",
+            "add_mcp_server",
+            "mcp_server_draft",
+            "update_mcp_server",
+            "remove_mcp_server",
+            "set_mcp_server_enabled",
+            "set_mcp_tool_enabled",
+            "set_mcp_tool_always",
+            "retry_mcp_server",
+            "decide_tool_call",
         ]));
     tauri_build::try_build(attributes).expect("tauri build step");
 }

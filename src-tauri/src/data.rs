@@ -3,8 +3,10 @@
 //!
 //! What the app keeps, and where (Linux paths; the folders are named by the app identifier):
 //! - conversations: the app's data folder (`~/.local/share/ai.glama.chat`);
-//! - settings: `settings.json` in the app's config folder (`~/.config/ai.glama.chat`);
-//! - the API key and a sign-in in progress: the system keyring (service `ai.glama.chat`).
+//! - settings and tool servers: `settings.json` and `mcp.json` in the app's config folder
+//!   (`~/.config/ai.glama.chat`);
+//! - the API key, a sign-in in progress and the tool servers' secrets: the system keyring
+//!   (service `ai.glama.chat`).
 
 use std::path::PathBuf;
 
@@ -41,8 +43,9 @@ pub fn about(app: AppHandle, state: State<'_, AppState>) -> About {
     }
 }
 
-/// Deletes everything the app keeps: the keyring entries (the key and any sign-in in progress),
-/// the conversations, the settings and the app's folders. Everything that can be deleted is,
+/// Deletes everything the app keeps: the keyring entries (the key, any sign-in in progress, the
+/// tool servers' secrets), the conversations, the settings and tools (`mcp.json`) and the app's
+/// folders; the tool servers stop first. Everything that can be deleted is,
 /// even when one part fails; the first failure is then returned. Every window is told that
 /// every conversation changed.
 #[tauri::command]
@@ -55,6 +58,9 @@ pub async fn delete_all_data(
     // The keyring first: the key matters most (a sign-in in progress ends, and its entry and
     // the key's are deleted).
     let keyring = state.connector.forget_all().await;
+    // The tool servers stop (their processes gone) and their secrets leave the keyring before
+    // their file goes with the folders.
+    let tools = state.tools.mcp.forget_all().await;
     let handle = app.clone();
     let folders = tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
@@ -68,14 +74,20 @@ pub async fn delete_all_data(
         path: "the app's folders".into(),
         message: e.to_string(),
     })?;
+    // No file now: no servers, and edits work again.
+    state.tools.mcp.reload().await;
     state.window_events.conversation_changed(None, Some(window.label()));
     if let Err(e) = &keyring {
         tracing::warn!(error = %e, "Delete all data: the keyring");
+    }
+    if let Err(e) = &tools {
+        tracing::warn!(error = %e, "Delete all data: the tool servers' secrets");
     }
     if let Err(e) = &folders {
         tracing::warn!(error = %e, "Delete all data: the folders");
     }
     keyring?;
+    tools?;
     folders?;
     Ok(state.connector.status())
 }

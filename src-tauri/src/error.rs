@@ -5,6 +5,7 @@ use glama_core::chat::ChatError;
 use glama_core::connect::ConnectError;
 use glama_core::error_code::ErrorCode;
 use glama_core::gateway::GatewayError;
+use glama_core::mcp::McpError;
 use glama_core::settings::SettingsError;
 use glama_core::store::StoreError;
 use serde::ser::SerializeStruct;
@@ -23,6 +24,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Attach(#[from] AttachError),
+    #[error(transparent)]
+    Mcp(#[from] McpError),
     #[error("The file did not reach Glama Chat whole; attach it again.")]
     NotRaw,
     #[error("Markdown export is for one chat; export all chats as JSON.")]
@@ -43,6 +46,7 @@ impl AppError {
             AppError::Settings(_) => ErrorCode::Settings,
             AppError::Store(e) => e.kind(),
             AppError::Attach(e) => e.kind(),
+            AppError::Mcp(e) => e.kind(),
             AppError::NotRaw => ErrorCode::AttachmentNotReceived,
             AppError::MarkdownNeedsOneChat => ErrorCode::MarkdownNeedsOneChat,
             AppError::File(..) => ErrorCode::File,

@@ -1,4 +1,4 @@
-//! What Rust tells the windows: connection status, notices and changes to conversations, and
+//! What Rust tells the windows: connection status, notices, changes to conversations and tools, and
 //! each answer's events, each kept in a [`Mailbox`] a page takes from (`window_events`,
 //! `answer_events`).
 //!
@@ -37,6 +37,8 @@ pub enum WindowEvent {
         conversation_id: Option<String>,
         by: Option<String>,
     },
+    /// A tool server's status or tools, or `mcp.json`, changed: the Tools panel reads them again.
+    ToolsChanged,
 }
 
 /// What every window is told: status changes, notices and changes to conversations.
@@ -101,6 +103,10 @@ impl WindowEvents {
 
     pub fn notice(&self, notice: Notice) {
         self.tell_all(WindowEvent::Notice(notice));
+    }
+
+    pub fn tools_changed(&self) {
+        self.tell_all(WindowEvent::ToolsChanged);
     }
 
     /// Conversation `conversation_id` (`None`: many or all) changed by an action of window

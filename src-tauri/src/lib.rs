@@ -14,6 +14,7 @@ mod logging;
 mod mailbox;
 mod rendering;
 mod state;
+mod tools;
 mod window;
 
 use glama_core::store::attachments::THUMBNAIL_SCHEME;
@@ -42,10 +43,24 @@ fn use_one_async_thread() {
 /// Start-up work that can wait for the page: it would compete with the window's first frame
 /// for the CPU. Warming the renderer (syntect's definitions) and registering the link scheme
 /// (`xdg-mime`, several programs) take a few hundred milliseconds of CPU; Connect waits for
-/// the registration, and the first answer for the renderer, either way.
+/// the registration, and the first answer for the renderer, either way. The tool servers are
+/// programs of their own (often Node.js or Python starting up).
 fn after_first_load(app: &tauri::AppHandle) {
     std::thread::spawn(glama_core::render::warm_up);
     callbacks::register_in_background(app);
+    if let Some(state) = app.try_state::<state::AppState>() {
+        state.tools.start(state.window_events.clone());
+    }
+}
+
+/// Quitting stops the tool servers and waits (a moment) until their processes are gone.
+fn on_exit(app: &tauri::AppHandle) {
+    if let Some(state) = app.try_state::<state::AppState>() {
+        let mcp = state.tools.mcp.clone();
+        tauri::async_runtime::block_on(async move {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), mcp.stop_all()).await;
+        });
+    }
 }
 
 /// Starts Glama Chat. A `GLAMA_GATEWAY_URL` that cannot be used stops it before any window,
@@ -125,6 +140,7 @@ pub fn run() {
             commands::chats::undo_delete_chat,
             commands::chats::set_chat_model,
             commands::chats::set_system_prompt,
+            commands::chats::set_chat_tools,
             commands::chats::save_draft,
             commands::chats::search_chats,
             commands::archive::export_chats,
@@ -132,6 +148,17 @@ pub fn run() {
             commands::answers::ask,
             commands::answers::stop_answer,
             commands::answers::answer_events,
+            commands::tools::tools_state,
+            commands::tools::add_mcp_servers,
+            commands::tools::add_mcp_server,
+            commands::tools::mcp_server_draft,
+            commands::tools::update_mcp_server,
+            commands::tools::remove_mcp_server,
+            commands::tools::set_mcp_server_enabled,
+            commands::tools::set_mcp_tool_enabled,
+            commands::tools::set_mcp_tool_always,
+            commands::tools::retry_mcp_server,
+            commands::tools::decide_tool_call,
             attachments::attachment_fits,
             attachments::attach_bytes,
             attachments::attach_files,
@@ -140,6 +167,11 @@ pub fn run() {
             data::about,
             data::delete_all_data,
         ])
-        .run(tauri::generate_context!())
-        .expect("Glama Chat failed to start");
+        .build(tauri::generate_context!())
+        .expect("Glama Chat failed to start")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                on_exit(app);
+            }
+        });
 }

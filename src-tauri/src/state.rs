@@ -1,5 +1,5 @@
 //! The app's state: the connector (key and sign-in), the chats and their store, the settings,
-//! and what waits for the window.
+//! the tools, and what waits for the window.
 
 use std::sync::Arc;
 
@@ -15,12 +15,14 @@ use tokio::sync::watch;
 use url::Url;
 
 use crate::events::{AnswerEvents, WindowEvents};
+use crate::tools::ToolState;
 
 pub struct AppState {
     pub connector: Arc<Connector>,
     pub chats: Chats,
     pub store: Arc<Store>,
     pub settings: SettingsFile,
+    pub tools: ToolState,
     pub window_events: Arc<WindowEvents>,
     pub answer_events: AnswerEvents,
     /// Becomes `true` once the stored key and any saved sign-in are loaded; callbacks wait for it.
@@ -37,6 +39,9 @@ impl AppState {
         // Keys are kept per gateway origin (scheme included): a key for https://glama.ai is
         // never sent to a plain-http or local gateway.
         let vault = Vault::new(app.config().identifier.clone(), base.origin().ascii_serialization());
+        // Started with the page (`ToolState::start`); servers' secrets are named entries, the
+        // same for every gateway.
+        let tools = ToolState::new(app.path().app_config_dir()?.join("mcp.json"), vault.clone());
         let window_events = Arc::new(WindowEvents::new());
         let told = window_events.clone();
         let connector = Connector::new(gateway, vault, move |event| match event {
@@ -66,6 +71,7 @@ impl AppState {
             chats: Chats::new(store.clone(), AnswerPolicy::default()),
             store,
             settings,
+            tools,
             window_events,
             answer_events: AnswerEvents::default(),
             ready,
@@ -83,6 +89,7 @@ impl AppState {
     /// opens a new, empty one.
     pub fn with_conversations_closed<T: Send + 'static>(&self, remove: impl FnOnce() -> T + Send + 'static) -> T {
         self.chats.stop_all();
+        self.tools.forget_allowances();
         self.store.with_file_closed(remove)
     }
 }

@@ -85,6 +85,7 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
         model: "openai/gpt-4o".into(),
         system_prompt: String::new(),
         draft: String::new(),
+        tools: true,
         created_at: 1,
         updated_at: 1 + id as i64,
         messages: (0..messages)

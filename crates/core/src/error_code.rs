@@ -57,6 +57,8 @@ error_codes! {
     TooLarge = "too_large",
     /// The stream stayed open but said nothing new for too long.
     Stalled = "stalled",
+    /// The model or its provider takes no tools: the window offers to send without them.
+    ToolsRefused = "tools_refused",
 
     // Asking.
     NotConnected = "not_connected",
@@ -122,6 +124,12 @@ error_codes! {
     /// Only web links are opened.
     UnsafeLink = "unsafe_link",
     Browser = "browser",
+
+    // Tools.
+    /// A tool server, its configuration or a call (the message says which, in words).
+    Mcp = "mcp",
+    /// Running a server's command was not confirmed in the native dialog.
+    McpNotConfirmed = "mcp_not_confirmed",
 
     /// A code this version does not know.
     Unknown = "unknown",

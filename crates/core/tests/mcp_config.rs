@@ -38,9 +38,9 @@ async fn add_switch_and_remove_apply_at_once() {
     ready(&manager, "first").await;
     let first_pid = pid_of(&manager, "first").await;
 
-    manager.add(stdio_draft("second")).await.unwrap();
+    manager.add(stdio_draft("second"), &Confirmer::yes()).await.unwrap();
     assert!(matches!(
-        manager.add(stdio_draft("second")).await,
+        manager.add(stdio_draft("second"), &Confirmer::yes()).await,
         Err(McpError::ServerExists(_))
     ));
     ready(&manager, "second").await;
@@ -75,7 +75,10 @@ async fn add_switch_and_remove_apply_at_once() {
     ready(&manager, "second").await;
 
     // An edit restarts only the server it changes, under its new name.
-    manager.update("second", stdio_draft("renamed")).await.unwrap();
+    manager
+        .update("second", stdio_draft("renamed"), &Confirmer::yes())
+        .await
+        .unwrap();
     ready(&manager, "renamed").await;
     let names: Vec<String> = manager.snapshot().servers.into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["first", "renamed"]);
@@ -92,7 +95,7 @@ async fn add_switch_and_remove_apply_at_once() {
     manager.stop_all().await;
     wait_gone(first_pid, Duration::from_secs(5)).await;
     assert!(matches!(
-        manager.add(stdio_draft("third")).await,
+        manager.add(stdio_draft("third"), &Confirmer::yes()).await,
         Err(McpError::Stopped)
     ));
     manager.reload().await;
@@ -117,7 +120,7 @@ async fn a_malformed_file_is_told_left_untouched_and_read_again_when_fixed() {
     assert!(snapshot.servers.is_empty());
     assert!(manager.openai_tools().is_empty());
     assert!(matches!(
-        manager.add(stdio_draft("x")).await,
+        manager.add(stdio_draft("x"), &Confirmer::yes()).await,
         Err(McpError::FileUnreadable(_))
     ));
     assert_eq!(std::fs::read(&path).unwrap(), broken);
@@ -130,5 +133,77 @@ async fn a_malformed_file_is_told_left_untouched_and_read_again_when_fixed() {
     manager.reload().await;
     assert_eq!(manager.snapshot().file_error, None);
     ready(&manager, "fixed").await;
+    manager.stop_all().await;
+}
+
+#[tokio::test]
+async fn running_a_program_needs_the_persons_confirmation_of_its_command_line() {
+    let (dir, manager) = start(json!({}));
+    let before = std::fs::read(dir.path().join("mcp.json")).unwrap();
+    let declined = Confirmer::answering(false);
+    assert!(matches!(
+        manager.add(stdio_draft("local"), &declined).await,
+        Err(McpError::NotConfirmed(_))
+    ));
+    assert_eq!(declined.shown(), [format!("{} {}", python(), test_server())]);
+    assert_eq!(
+        std::fs::read(dir.path().join("mcp.json")).unwrap(),
+        before,
+        "nothing written"
+    );
+    assert!(manager.snapshot().servers.is_empty());
+
+    let confirmer = Confirmer::yes();
+    manager.add(stdio_draft("local"), &confirmer).await.unwrap();
+    ready(&manager, "local").await;
+    // A rename, or a new time limit, runs the same program: no question. New arguments do.
+    manager
+        .update("local", stdio_draft("renamed"), &confirmer)
+        .await
+        .unwrap();
+    assert_eq!(confirmer.shown().len(), 1);
+    let mut changed = stdio_draft("renamed");
+    if let glama_core::mcp::config::DraftLaunch::Stdio { args, .. } = &mut changed.launch {
+        args.push("--flag".into());
+    }
+    assert!(matches!(
+        manager.update("renamed", changed.clone(), &declined).await,
+        Err(McpError::NotConfirmed(_))
+    ));
+    assert_eq!(file(&dir)["mcpServers"]["renamed"]["args"], json!([test_server()]));
+    manager.stop_all().await;
+}
+
+#[tokio::test]
+async fn a_tool_allowed_always_is_kept_in_the_file_until_revoked_and_never_comes_from_a_snippet() {
+    let (dir, manager) = start(json!({"first": test_server_entry(&[])}));
+    ready(&manager, "first").await;
+    assert!(manager.always_allowed().is_empty());
+    manager.set_tool_always("first", "echo", true).await.unwrap();
+    assert_eq!(file(&dir)["mcpServers"]["first"]["alwaysAllow"], json!(["echo"]));
+    assert!(manager.always_allowed().contains("first__echo"));
+    let view = manager.snapshot().servers.remove(0);
+    assert!(view.tools.iter().find(|t| t.name == "echo").unwrap().always);
+
+    // Read again from the file at the next start.
+    manager.stop_all().await;
+    manager.reload().await;
+    ready(&manager, "first").await;
+    assert!(manager.always_allowed().contains("first__echo"));
+    manager.set_tool_always("first", "echo", false).await.unwrap();
+    assert!(manager.always_allowed().is_empty());
+
+    // A snippet that says its tools need no approval adds a server whose tools all ask.
+    let snippet = format!(
+        r#"{{"mcpServers": {{"pasted": {{"command": {:?}, "args": [{:?}], "alwaysAllow": ["echo"], "autoApprove": ["echo"]}}}}}}"#,
+        python(),
+        test_server()
+    );
+    for draft in glama_core::mcp::snippet::parse_snippet(&snippet).unwrap() {
+        manager.add(draft, &Confirmer::yes()).await.unwrap();
+    }
+    ready(&manager, "pasted").await;
+    assert!(manager.always_allowed().is_empty());
+    assert!(file(&dir)["mcpServers"]["pasted"].get("alwaysAllow").is_none());
     manager.stop_all().await;
 }

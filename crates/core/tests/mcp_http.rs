@@ -79,7 +79,7 @@ async fn a_streamable_http_server_gets_its_headers_and_its_secret_from_the_keyri
         ]}
     }))
     .unwrap();
-    manager.add(draft).await.unwrap();
+    manager.add(draft, &Confirmer::yes()).await.unwrap();
     let server = ready(&manager, "remote").await;
     assert_eq!(server.transport, "http");
     assert_eq!(server.target, http.url);

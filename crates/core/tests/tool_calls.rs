@@ -115,4 +115,27 @@ async fn a_model_that_refuses_tools_says_so() {
     .await
     .unwrap_err();
     assert!(error.contains("does not support tool use"), "{error}");
+    assert!(error.contains("Send without tools"), "{error}");
+
+    // Typed, so the window can offer to send without them; without tools the model answers.
+    let refused = gateway
+        .chat_stream(
+            &key,
+            "mistral/ministral-8b",
+            &[ChatMessage::new(Role::User, "echo")],
+            tools().as_array().unwrap(),
+        )
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.kind(), glama_core::error_code::ErrorCode::ToolsRefused);
+    assert!(gateway
+        .chat_stream(
+            &key,
+            "mistral/ministral-8b",
+            &[ChatMessage::new(Role::User, "echo")],
+            &[]
+        )
+        .await
+        .is_ok());
 }

@@ -8,7 +8,7 @@
 //! - latency: the gateway's first text at a model's pace → that text on screen, and the last
 //!   byte of a 200 KB answer at full speed → the answer complete on screen;
 //! - cold start: launch → connection status on screen, beside a blank Tauri 2 window built
-//!   the same way (`blank-window`);
+//!   the same way (`blank-window`), and with five local tool servers configured against none;
 //! - memory: PSS of the app and its WebKit processes, idle with a 200-message conversation
 //!   open, against the blank window's (each measured alone), and after streaming twenty
 //!   100 KB answers while switching conversations; and one conversation of ten 170 KB answers,
@@ -69,6 +69,9 @@ async fn main() {
     }
     if run("start") {
         cold_start(&blank).await;
+    }
+    if run("tools") {
+        start_with_tools().await;
     }
     if run("memory") {
         memory(&blank).await;
@@ -370,6 +373,47 @@ async fn cold_start(blank: &std::path::Path) {
         theirs.push(launch_times(&first_blank).await);
     }
     start_rows("first start, new profile", &ours, &theirs);
+}
+
+/// Cold start with five local tool servers configured (the Python MCP test server, which
+/// `install_mcp_test_servers` puts in `.tools/`), against the same profile with none: the
+/// servers start once the page has loaded, so the start must not be slower (budget 1.05×).
+async fn start_with_tools() {
+    const RUNS: usize = 10;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".tools/python/bin/python");
+    assert!(
+        python.exists(),
+        "run `source scripts/lib.sh; install_mcp_test_servers` first"
+    );
+    let server = root.join("crates/core/tests/mcp_servers/test_server.py");
+    let (session, app) = Session::connected().await;
+    app.quit().await;
+    let servers: serde_json::Map<String, serde_json::Value> = (1..=5)
+        .map(|i| {
+            let entry = serde_json::json!({"command": python, "args": [server]});
+            (format!("local{i}"), entry)
+        })
+        .collect();
+    let config = serde_json::to_vec(&serde_json::json!({ "mcpServers": servers })).unwrap();
+    let mcp_json = session.config_dir().join("mcp.json");
+    let (mut without, mut with) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let _ = std::fs::remove_file(&mcp_json);
+        without.push(launch_times(&session).await);
+        std::fs::write(&mcp_json, &config).unwrap();
+        with.push(launch_times(&session).await);
+    }
+    let _ = std::fs::remove_file(&mcp_json);
+    let mark = |v: &[Launch]| median(v.iter().map(|l| l.mark).collect());
+    let (without, with) = (mark(&without), mark(&with));
+    let ratio = with / without;
+    row(
+        "cold start with five local tool servers, launch → status shown (page mark)",
+        format!("{with:.0} ms, {ratio:.2}× none ({without:.0} ms); median of {RUNS}, alternating"),
+        "≤ 1.05× none",
+        ratio <= 1.05,
+    );
 }
 
 /// The rows of one kind of start: by the in-page mark, from outside, and where the time went.

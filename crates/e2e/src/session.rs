@@ -240,6 +240,11 @@ impl Session {
         assert!(status.success(), "the second launch failed: {status}");
     }
 
+    /// The app's config folder (settings.json, mcp.json).
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.join("config").join(APP_ID)
+    }
+
     /// The app's data folder (where the chat history lives).
     pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data").join(APP_ID)

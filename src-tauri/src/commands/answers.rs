@@ -1,6 +1,6 @@
 //! Answers: the models to answer with, asking for one, taking its events as it streams, Stop.
 
-use glama_core::chat::{AnswerEvent, AnswerSink, Ask, ChatError, Glama};
+use glama_core::chat::{AnswerEvent, AnswerSink, Ask, ChatError, Glama, Tools};
 use glama_core::gateway::types::ModelInfo;
 use glama_core::store::rows::MessageStatus;
 use tauri::{State, WebviewWindow};
@@ -8,6 +8,7 @@ use tauri::{State, WebviewWindow};
 use crate::error::AppError;
 use crate::events::{AnswerBatch, AnswerStream};
 use crate::state::AppState;
+use crate::window::MAIN;
 
 #[tauri::command]
 pub async fn list_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
@@ -19,6 +20,9 @@ pub async fn list_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, A
 /// Streams one answer and resolves when it has ended. Its events wait for the page in the
 /// mailbox of `stream`, an id the calling window's page chose (`answer_events`). Its start and
 /// its end are told to every window.
+///
+/// The person's enabled tools are offered when the chat's switch is on, unless `tools` is
+/// `false` (Send without tools, after a model refused them), and only to the main window.
 #[tauri::command]
 pub async fn ask(
     window: WebviewWindow,
@@ -27,6 +31,7 @@ pub async fn ask(
     model: String,
     request: Ask,
     stream: String,
+    tools: Option<bool>,
 ) -> Result<MessageStatus, AppError> {
     let connector = &state.connector;
     let key = connector.key();
@@ -36,12 +41,24 @@ pub async fn ask(
         answer: &answer,
         state: &state,
         by: window.label(),
+        conversation_id: &conversation_id,
         started: false,
     };
-    let asked = state
-        .chats
-        .ask(&glama, &conversation_id, &model, request, &mut sink)
-        .await;
+    // Only the main window can decide on a call (quick ask has no `decide_tool_call`).
+    let offer = tools != Some(false) && window.label() == MAIN && uses_tools(&state, &conversation_id).await;
+    let asked = if offer {
+        let (mut approvals, _deciding) = state.tools.approvals(&conversation_id);
+        let offered = (&state.tools.mcp as &dyn Tools, &mut approvals);
+        state
+            .chats
+            .ask_with_tools(&glama, &conversation_id, &model, request, offered, &mut sink)
+            .await
+    } else {
+        state
+            .chats
+            .ask(&glama, &conversation_id, &model, request, &mut sink)
+            .await
+    };
     answer.close();
     give_back_freed_memory();
     if sink.started {
@@ -54,6 +71,16 @@ pub async fn ask(
         connector.call_failed(&glama.key, cause);
     }
     Ok(answered.status)
+}
+
+/// Whether a question in `conversation_id` offers tools: its switch is on and some tool is ready
+/// and enabled. (A chat that cannot be read goes on without; the answer then says why.)
+async fn uses_tools(state: &AppState, conversation_id: &str) -> bool {
+    if state.tools.mcp.openai_tools().is_empty() {
+        return false;
+    }
+    let chat = state.store.conversation(conversation_id.to_string()).await;
+    chat.is_ok_and(|c| c.tools)
 }
 
 /// Returns to the system what an answer's parsing and rendering freed. glibc keeps freed memory
@@ -73,6 +100,7 @@ struct ToWindow<'a> {
     answer: &'a AnswerStream,
     state: &'a AppState,
     by: &'a str,
+    conversation_id: &'a str,
     started: bool,
 }
 
@@ -83,6 +111,9 @@ impl AnswerSink for ToWindow<'_> {
             self.state
                 .window_events
                 .conversation_changed(Some(conversation_id), Some(self.by));
+        }
+        if let AnswerEvent::ToolAllowed { name, always } = &event {
+            self.state.tools.keep_allowance(self.conversation_id, name, *always);
         }
         self.answer.push(event);
     }

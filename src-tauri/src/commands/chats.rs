@@ -123,6 +123,19 @@ pub async fn set_system_prompt(
     Ok(())
 }
 
+/// A chat's tools switch: whether its questions offer the person's tools to the model.
+#[tauri::command]
+pub async fn set_chat_tools(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    enabled: bool,
+) -> Result<(), AppError> {
+    state.store.set_tools(conversation_id.clone(), enabled).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn save_draft(state: State<'_, AppState>, conversation_id: String, draft: String) -> Result<(), AppError> {
     Ok(state.store.save_draft(conversation_id, draft).await?)

@@ -6,7 +6,8 @@
 //! - `chats`: the conversations and their messages, drafts and search;
 //! - `answers`: the models, asking for an answer, its events, Stop;
 //! - `archive`: export and import;
-//! - `settings`: the person's choices.
+//! - `settings`: the person's choices;
+//! - `tools`: the MCP servers (the Tools panel) and the person's decisions on tool calls.
 //!
 //! Attachments (`crate::attachments`) and the person's data (`crate::data`) keep their
 //! commands beside the rest of their job.
@@ -17,3 +18,4 @@ pub mod chats;
 pub mod connection;
 pub mod news;
 pub mod settings;
+pub mod tools;

@@ -32,7 +32,7 @@ pub use begin::Ask;
 pub use events::{AnswerEvent, AnswerSink, Phase};
 pub use model::{Glama, Model};
 pub use pace::Pace;
-pub use tools::{Approvals, Tools};
+pub use tools::{Approvals, Decide, Decision, Tools};
 pub use turn::{AnswerPolicy, Ending, Turn};
 
 use crate::error_code::ErrorCode;

@@ -70,6 +70,9 @@ pub enum GatewayError {
          Ask again to let it go on, or turn tools off for this chat."
     )]
     ToolRounds(u32),
+    /// A request with tools refused because of them (a 4xx that says so).
+    #[error("This model does not take tools here: {0}. Send without tools, or choose another model.")]
+    ToolsRefused(String),
 }
 
 /// "5 minutes", "90 seconds": a limit in words (at least a second).
@@ -103,6 +106,15 @@ pub mod limits {
     pub const MESSAGE_CHARS: usize = 300;
 }
 
+/// Whether a refusal's words are about tools ("does not support tool use", "tools are not
+/// supported", "function calling is not available"…): providers word it differently.
+fn names_tools(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["tool", "function call", "function_call"]
+        .iter()
+        .any(|w| message.contains(w))
+}
+
 /// A server's words cut to a readable length, on a character boundary.
 pub(crate) fn readable(message: &str) -> String {
     let message = message.trim();
@@ -131,6 +143,7 @@ impl GatewayError {
             GatewayError::Stalled(_) => ErrorCode::Stalled,
             // Over a limit, as a too-large answer is.
             GatewayError::ToolRounds(_) => ErrorCode::TooLarge,
+            GatewayError::ToolsRefused(_) => ErrorCode::ToolsRefused,
         }
     }
 
@@ -326,7 +339,12 @@ impl Gateway {
             .send()
             .await
             .map_err(GatewayError::from_reqwest)?;
-        let resp = check(resp).await?;
+        let resp = check(resp).await.map_err(|e| match e {
+            GatewayError::Refused { message, .. } if !tools.is_empty() && names_tools(&message) => {
+                GatewayError::ToolsRefused(message)
+            }
+            e => e,
+        })?;
         let request_id = ["x-completion-request-id", "x-request-id"]
             .iter()
             .find_map(|h| resp.headers().get(*h)?.to_str().ok().map(str::to_string));

@@ -4,8 +4,9 @@
 //! Understood: `command`, `args`, `env`, `cwd` (a local server); `url` (or Windsurf's
 //! `serverUrl`, Gemini's `httpUrl`) and `headers` (a remote one); `type` or `transport`
 //! (`stdio`, `http`, `streamable-http`; `sse` is refused in words); `disabled: true` (or
-//! `enabled: false`); and ours, `timeoutSecs` and `disabledTools`. Anything else in an
-//! entry (Cline's `autoApprove`, Cursor's `envFile`…) is kept as it is.
+//! `enabled: false`); and ours, `timeoutSecs`, `disabledTools` and `alwaysAllow`. Anything else
+//! in an entry (Cline's `autoApprove`, Cursor's `envFile`…) is kept as it is: another app's
+//! approvals are not the person's approvals here.
 
 use std::collections::BTreeSet;
 
@@ -29,6 +30,10 @@ pub struct ServerConfig {
     pub timeout_secs: u64,
     /// Tools the person switched off (`disabledTools`), by the server's own names.
     pub disabled_tools: BTreeSet<String>,
+    /// Tools the person allowed to run without asking, until revoked (`alwaysAllow`), by the
+    /// server's own names. Only ever set by the person's click: an added server (a pasted
+    /// snippet) starts with none.
+    pub always_allowed: BTreeSet<String>,
 }
 
 /// How the server is reached.
@@ -99,6 +104,7 @@ impl ServerConfig {
             disabled: false,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             disabled_tools: BTreeSet::new(),
+            always_allowed: BTreeSet::new(),
         };
         let Some(entry) = entry.as_object() else {
             config.launch = Launch::Unusable("its entry is not an object".into());
@@ -114,9 +120,8 @@ impl ServerConfig {
                 config.timeout_secs = (secs.round() as u64).min(MAX_TIMEOUT_SECS);
             }
         }
-        if let Some(tools) = entry.get("disabledTools").and_then(Json::as_array) {
-            config.disabled_tools = tools.iter().filter_map(|t| t.as_str().map(str::to_string)).collect();
-        }
+        config.disabled_tools = names_at(entry, "disabledTools");
+        config.always_allowed = names_at(entry, "alwaysAllow");
         config.launch = read_launch(entry).unwrap_or_else(Launch::Unusable);
         config
     }
@@ -163,15 +168,8 @@ impl ServerConfig {
         if self.timeout_secs != DEFAULT_TIMEOUT_SECS || entry.contains_key("timeoutSecs") {
             entry.insert("timeoutSecs".into(), Json::Other(self.timeout_secs.into()));
         }
-        if !self.disabled_tools.is_empty() || entry.contains_key("disabledTools") {
-            let tools = self
-                .disabled_tools
-                .iter()
-                .cloned()
-                .map(serde_json::Value::String)
-                .collect();
-            entry.insert("disabledTools".into(), Json::Other(serde_json::Value::Array(tools)));
-        }
+        write_names(entry, "disabledTools", &self.disabled_tools);
+        write_names(entry, "alwaysAllow", &self.always_allowed);
     }
 
     /// The keyring references the entry holds, with the field each fills.
@@ -188,6 +186,22 @@ impl ServerConfig {
                 FieldValue::Plain(_) => None,
             })
             .collect()
+    }
+}
+
+/// A list of tool names (`disabledTools`, `alwaysAllow`); anything but strings is ignored.
+fn names_at(entry: &IndexMap<String, Json>, key: &str) -> BTreeSet<String> {
+    entry
+        .get(key)
+        .and_then(Json::as_array)
+        .map(|names| names.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn write_names(entry: &mut IndexMap<String, Json>, key: &str, names: &BTreeSet<String>) {
+    if !names.is_empty() || entry.contains_key(key) {
+        let names = names.iter().cloned().map(serde_json::Value::String).collect();
+        entry.insert(key.into(), Json::Other(serde_json::Value::Array(names)));
     }
 }
 
@@ -394,6 +408,44 @@ const RESERVED_HEADERS: [&str; 7] = [
     "last-event-id",
 ];
 
+impl ServerConfig {
+    /// The server as the edit form starts from: secret values stay in the keyring and come as
+    /// [`DraftValue::Keep`]. `None` for an entry that cannot be used (the person edits the file).
+    pub fn draft(&self) -> Option<ServerDraft> {
+        let fields = |fields: &[Field]| {
+            fields
+                .iter()
+                .map(|f| DraftField {
+                    name: f.name.clone(),
+                    value: match &f.value {
+                        FieldValue::Plain(v) => DraftValue::Plain(v.clone()),
+                        FieldValue::Secret(_) => DraftValue::Keep,
+                    },
+                })
+                .collect()
+        };
+        let launch = match &self.launch {
+            Launch::Stdio(stdio) => DraftLaunch::Stdio {
+                command: stdio.command.clone(),
+                args: stdio.args.clone(),
+                env: fields(&stdio.env),
+                cwd: stdio.cwd.clone(),
+            },
+            Launch::Http(http) => DraftLaunch::Http {
+                url: http.url.clone(),
+                headers: fields(&http.headers),
+            },
+            Launch::Unusable(_) => return None,
+        };
+        Some(ServerDraft {
+            name: self.name.clone(),
+            launch,
+            disabled: self.disabled,
+            timeout_secs: Some(self.timeout_secs),
+        })
+    }
+}
+
 /// A draft turned into a config: the secrets it holds (new values to store), checked.
 pub struct Resolved {
     pub config: ServerConfig,
@@ -542,6 +594,7 @@ impl ServerDraft {
                 disabled: self.disabled,
                 timeout_secs,
                 disabled_tools: old.map(|o| o.disabled_tools.clone()).unwrap_or_default(),
+                always_allowed: old.map(|o| o.always_allowed.clone()).unwrap_or_default(),
             },
             new_secrets,
         })
@@ -747,6 +800,36 @@ mod tests {
             serde_json::json!({"command": "x", "autoApprove": ["t"], "disabled": true, "args": [], "disabledTools": ["t2"]})
         );
         assert_eq!(ServerConfig::read("a", doc.entry("a").unwrap()), config);
+    }
+
+    #[test]
+    fn the_edit_form_starts_from_the_server_without_its_secrets_and_saves_it_unchanged() {
+        let mut doc = Document::parse(
+            br#"{"mcpServers": {"gh": {"command": "npx", "args": ["-y", "server-github"],
+                "env": {"LOG": "debug", "GITHUB_TOKEN": "${keyring:gh/GITHUB_TOKEN}"},
+                "timeoutSecs": 30, "alwaysAllow": ["search"], "disabledTools": ["push"]}}}"#,
+        )
+        .unwrap();
+        let config = ServerConfig::read("gh", doc.entry("gh").unwrap());
+        assert_eq!(config.always_allowed, BTreeSet::from(["search".to_string()]));
+        let draft = config.draft().unwrap();
+        let DraftLaunch::Stdio { env, .. } = &draft.launch else {
+            panic!("{draft:?}")
+        };
+        assert_eq!(env[0].value, DraftValue::Plain("debug".into()));
+        assert_eq!(
+            env[1].value,
+            DraftValue::Keep,
+            "a secret's value never leaves the keyring"
+        );
+        assert_eq!(draft.timeout_secs, Some(30));
+        let again = draft.resolve(Some(&config)).unwrap();
+        assert!(again.new_secrets.is_empty());
+        assert_eq!(again.config, config, "switches and allowances kept");
+        again.config.write(doc.entry_mut("gh"));
+        assert_eq!(ServerConfig::read("gh", doc.entry("gh").unwrap()), config);
+        let unusable = ServerConfig::read("x", &Json::Other(serde_json::json!("not an object")));
+        assert_eq!(unusable.draft(), None);
     }
 
     #[test]

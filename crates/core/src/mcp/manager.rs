@@ -2,11 +2,12 @@
 //! it (each change applied at once, the file written atomically), their statuses and tools
 //! shown, their enabled tools offered to models, and calls routed to them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use indexmap::IndexMap;
 use serde::Serialize;
 use tokio::sync::watch;
@@ -59,6 +60,14 @@ pub struct ToolView {
     pub title: Option<String>,
     pub description: Option<String>,
     pub enabled: bool,
+    /// Runs without asking, until revoked.
+    pub always: bool,
+}
+
+/// Asks the person whether a program may run, showing its command line (in the app: a native
+/// dialog, which a page cannot answer).
+pub trait Confirm: Send + Sync {
+    fn run_program<'a>(&'a self, server: &'a str, command_line: &'a str) -> BoxFuture<'a, bool>;
 }
 
 /// Owns the servers. Cheap to clone; every clone is the same manager.
@@ -87,8 +96,17 @@ impl McpManager {
     /// Reads `path` and starts the enabled servers, each on its own task: this returns at once.
     /// Needs a Tokio runtime.
     pub fn start(path: impl Into<PathBuf>, vault: Vault) -> McpManager {
+        let manager = McpManager::stopped(path, vault);
+        let stopped = manager.load();
+        debug_assert!(stopped.is_empty(), "nothing runs before the first load");
+        manager
+    }
+
+    /// A manager that has read nothing and runs nothing until [`McpManager::reload`]: the app
+    /// starts its servers once the window has drawn, not while it draws.
+    pub fn stopped(path: impl Into<PathBuf>, vault: Vault) -> McpManager {
         let (changed, _) = watch::channel(0);
-        let manager = McpManager {
+        McpManager {
             inner: Arc::new(Inner {
                 path: path.into(),
                 vault,
@@ -100,10 +118,7 @@ impl McpManager {
                 editing: tokio::sync::Mutex::new(()),
                 changed,
             }),
-        };
-        let stopped = manager.load();
-        debug_assert!(stopped.is_empty(), "nothing runs before the first load");
-        manager
+        }
     }
 
     /// Where `mcp.json` is.
@@ -150,6 +165,7 @@ impl McpManager {
                         title: tool.title.clone(),
                         description: tool.description.as_deref().map(str::to_string),
                         enabled: !server.config.disabled_tools.contains(tool.name.as_ref()),
+                        always: server.config.always_allowed.contains(tool.name.as_ref()),
                     })
                     .collect();
                 ServerView {
@@ -353,13 +369,19 @@ impl McpManager {
     }
 
     /// Adds a server (from the form, or a pasted snippet); its secret values go to the keyring
-    /// first, so the file never names a secret that is not there.
-    pub async fn add(&self, draft: ServerDraft) -> Result<(), McpError> {
+    /// first, so the file never names a secret that is not there. A local server's command line
+    /// is `confirm`ed first: adding one is running a program.
+    pub async fn add(&self, draft: ServerDraft, confirm: &dyn Confirm) -> Result<(), McpError> {
         let resolved = draft.resolve(None).map_err(McpError::Invalid)?;
         let name = resolved.config.name.clone();
         // Checked before the secrets are stored, so a refused add leaves none behind.
         if self.document()?.entry(&name).is_some() {
             return Err(McpError::ServerExists(name));
+        }
+        if let Launch::Stdio(stdio) = &resolved.config.launch {
+            if !confirm.run_program(&name, &command_line(stdio)).await {
+                return Err(McpError::NotConfirmed(name));
+            }
         }
         secrets::store_all(&self.inner.vault, resolved.new_secrets).await?;
         self.edit(|document| {
@@ -373,8 +395,10 @@ impl McpManager {
     }
 
     /// Changes server `name` to what `draft` says (perhaps under a new name). Secrets the
-    /// server no longer names are deleted from the keyring.
-    pub async fn update(&self, name: &str, draft: ServerDraft) -> Result<(), McpError> {
+    /// server no longer names are deleted from the keyring. A change to what a local server
+    /// runs (its command, arguments, folder or environment, a secret's value included) is
+    /// `confirm`ed first.
+    pub async fn update(&self, name: &str, draft: ServerDraft, confirm: &dyn Confirm) -> Result<(), McpError> {
         let document = self.document()?;
         let old = Self::config_of(&document, name).ok_or_else(|| McpError::NoSuchServer(name.to_string()))?;
         let resolved = draft.resolve(Some(&old)).map_err(McpError::Invalid)?;
@@ -383,6 +407,14 @@ impl McpManager {
         // refused one must not have changed their values.
         if new_name != name && document.entry(&new_name).is_some() {
             return Err(McpError::ServerExists(new_name));
+        }
+        if let Launch::Stdio(stdio) = &resolved.config.launch {
+            let same = matches!(&old.launch, Launch::Stdio(before) if before == stdio);
+            if (!same || !resolved.new_secrets.is_empty())
+                && !confirm.run_program(&new_name, &command_line(stdio)).await
+            {
+                return Err(McpError::NotConfirmed(new_name));
+            }
         }
         secrets::store_all(&self.inner.vault, resolved.new_secrets).await?;
         self.edit(|document| {
@@ -445,6 +477,51 @@ impl McpManager {
         .await
     }
 
+    /// Lets one of server `name`'s tools (by the server's name for it) run without asking, or
+    /// asks again from now on.
+    pub async fn set_tool_always(&self, name: &str, tool: &str, always: bool) -> Result<(), McpError> {
+        self.edit(|document| {
+            let mut config = Self::config_of(document, name).ok_or_else(|| McpError::NoSuchServer(name.to_string()))?;
+            if always {
+                config.always_allowed.insert(tool.to_string());
+            } else {
+                config.always_allowed.remove(tool);
+            }
+            config.write(document.entry_mut(name));
+            Ok(())
+        })
+        .await
+    }
+
+    /// The tools allowed always, by the names a request gives them.
+    pub fn always_allowed(&self) -> HashSet<String> {
+        let state = self.state();
+        let names = names_of(&state);
+        state
+            .servers
+            .iter()
+            .flat_map(|(server, s)| {
+                let names = &names;
+                s.config
+                    .always_allowed
+                    .iter()
+                    .filter_map(move |tool| names.name_of(&tool_ref(server, tool)).map(str::to_string))
+            })
+            .collect()
+    }
+
+    /// The server's edit form as it starts: see [`ServerConfig::draft`].
+    pub fn draft(&self, name: &str) -> Result<ServerDraft, McpError> {
+        let document = self.document()?;
+        let config = Self::config_of(&document, name).ok_or_else(|| McpError::NoSuchServer(name.to_string()))?;
+        config.draft().ok_or_else(|| {
+            McpError::Invalid(format!(
+                "The entry of {name} cannot be edited here; edit {} itself.",
+                self.path().display()
+            ))
+        })
+    }
+
     /// Starts a failed server again now (its backoff starts over).
     pub async fn retry(&self, name: &str) -> Result<(), McpError> {
         let _editing = self.inner.editing.lock().await;
@@ -475,6 +552,23 @@ impl McpManager {
         };
         self.announce();
         stop_all(stopped).await;
+    }
+
+    /// Delete all data: stops every server and deletes from the keyring every secret the file
+    /// names (the file itself goes with the app's folders). Stopped as [`McpManager::stop_all`]
+    /// leaves it.
+    pub async fn forget_all(&self) -> Result<(), McpError> {
+        let secrets: Vec<SecretRef> = match read_file(&self.inner.path) {
+            Ok(document) => document
+                .entries()
+                .flat_map(|(name, entry)| ServerConfig::read(name, entry).secrets())
+                .map(|(_, secret)| secret)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        self.stop_all().await;
+        secrets::delete_all(&self.inner.vault, secrets).await?;
+        Ok(())
     }
 }
 

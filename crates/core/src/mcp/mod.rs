@@ -28,7 +28,7 @@ mod tools;
 
 pub use call::{ToolImage, ToolResult};
 pub use config::ServerDraft;
-pub use manager::{McpManager, McpSnapshot, ServerView, ToolView};
+pub use manager::{Confirm, McpManager, McpSnapshot, ServerView, ToolView};
 pub use names::ToolRef;
 pub use server::Status;
 
@@ -48,6 +48,8 @@ pub enum McpError {
     Invalid(String),
     #[error("There is no server named \"{0}\".")]
     NoSuchServer(String),
+    #[error("{0} was not saved: running its command was not confirmed.")]
+    NotConfirmed(String),
     #[error("A server named \"{0}\" already exists.")]
     ServerExists(String),
     #[error("No tool is called \"{0}\".")]
@@ -74,6 +76,17 @@ pub enum McpError {
     Cancelled,
     #[error("The keyring: {0}")]
     Secret(#[from] secrets::SecretError),
+}
+
+impl McpError {
+    /// A stable name for the window to branch on.
+    pub fn kind(&self) -> crate::error_code::ErrorCode {
+        use crate::error_code::ErrorCode;
+        match self {
+            McpError::NotConfirmed(_) => ErrorCode::McpNotConfirmed,
+            _ => ErrorCode::Mcp,
+        }
+    }
 }
 
 fn not_ready_words(status: Status, reason: Option<&str>) -> String {

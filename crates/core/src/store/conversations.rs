@@ -15,11 +15,13 @@ pub struct Conversation {
     pub model: String,
     pub system_prompt: String,
     pub draft: String,
+    /// The person's tools are offered to the model in this chat.
+    pub tools: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, title, model, system_prompt, draft, created_at, updated_at";
+const COLUMNS: &str = "id, title, model, system_prompt, draft, created_at, updated_at, tools";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -28,6 +30,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         model: r.get(2)?,
         system_prompt: r.get(3)?,
         draft: r.get(4)?,
+        tools: r.get(7)?,
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
     })
@@ -122,6 +125,13 @@ pub fn set_system_prompt(db: &Connection, id: &str, prompt: &str) -> Result<()> 
     changed(db.execute(
         "UPDATE conversations SET system_prompt = ?2 WHERE id = ?1 AND deleted_at IS NULL",
         params![id, prompt],
+    )?)
+}
+
+pub fn set_tools(db: &Connection, id: &str, tools: bool) -> Result<()> {
+    changed(db.execute(
+        "UPDATE conversations SET tools = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, tools],
     )?)
 }
 

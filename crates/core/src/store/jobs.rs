@@ -63,6 +63,10 @@ impl Store {
             .await
     }
 
+    pub async fn set_tools(&self, id: String, tools: bool) -> Result<()> {
+        self.run(move |db| conversations::set_tools(db, &id, tools)).await
+    }
+
     pub async fn save_draft(&self, id: String, draft: String) -> Result<()> {
         self.run(move |db| conversations::save_draft(db, &id, &draft)).await
     }

@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_attachments.sql"),
     include_str!("migrations/0005_answer_growth.sql"),
     include_str!("migrations/0006_tool_calls.sql"),
+    include_str!("migrations/0007_chat_tools.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {

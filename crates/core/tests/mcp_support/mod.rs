@@ -122,3 +122,33 @@ pub fn cancelled_after(after: Duration) -> CancellationToken {
     });
     cancel
 }
+
+/// The person's answer to every "run this program?", and the command lines they were shown.
+pub struct Confirmer {
+    pub answer: bool,
+    pub shown: std::sync::Mutex<Vec<String>>,
+}
+
+impl Confirmer {
+    pub fn yes() -> Confirmer {
+        Confirmer::answering(true)
+    }
+
+    pub fn answering(answer: bool) -> Confirmer {
+        Confirmer {
+            answer,
+            shown: Default::default(),
+        }
+    }
+
+    pub fn shown(&self) -> Vec<String> {
+        self.shown.lock().unwrap().clone()
+    }
+}
+
+impl glama_core::mcp::Confirm for Confirmer {
+    fn run_program<'a>(&'a self, _server: &'a str, command_line: &'a str) -> futures_util::future::BoxFuture<'a, bool> {
+        self.shown.lock().unwrap().push(command_line.to_string());
+        Box::pin(std::future::ready(self.answer))
+    }
+}

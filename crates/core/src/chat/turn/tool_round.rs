@@ -2,7 +2,7 @@
 //! before), run in order, and their results sent back to the model.
 
 use super::{How, State, Turn, CANCEL_GRACE};
-use crate::chat::events::{AnswerEvent, AnswerSink};
+use crate::chat::events::{AnswerEvent, AnswerSink, Phase};
 use crate::chat::model::Model;
 use crate::chat::prompt::result_for_model;
 use crate::chat::tools::{awaiting, CallRecord, CallStatus, Decision, ToolResult, DENIED, MAX_ROUNDS};
@@ -113,6 +113,7 @@ impl<M: Model> Turn<'_, M> {
             return State::Finished(How::Failed(GatewayError::ToolRounds(MAX_ROUNDS)));
         }
         self.ask_again(round);
+        sink.phase(Phase::Requesting);
         State::Requesting {
             rate_limited: 0,
             server_failed: 0,

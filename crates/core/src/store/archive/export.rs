@@ -156,12 +156,13 @@ struct ConversationOut<'a> {
 impl Serialize for ConversationOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.c;
-        let mut out = s.serialize_struct("ArchivedConversation", 8)?;
+        let mut out = s.serialize_struct("ArchivedConversation", 9)?;
         out.serialize_field("id", &c.id)?;
         out.serialize_field("title", &c.title)?;
         out.serialize_field("model", &c.model)?;
         out.serialize_field("systemPrompt", &c.system_prompt)?;
         out.serialize_field("draft", &c.draft)?;
+        out.serialize_field("tools", &c.tools)?;
         out.serialize_field("createdAt", &c.created_at)?;
         out.serialize_field("updatedAt", &c.updated_at)?;
         out.serialize_field("messages", &MessagesOut(self))?;

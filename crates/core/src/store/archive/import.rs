@@ -123,7 +123,7 @@ impl Importer<'_> {
         }
         self.tx.execute(
             "UPDATE conversations SET title = ?2, model = ?3, system_prompt = ?4, draft = ?5, created_at = ?6,
-             updated_at = ?7 WHERE id = ?1",
+             updated_at = ?7, tools = ?8 WHERE id = ?1",
             params![
                 head.id,
                 head.title.chars().take(200).collect::<String>(),
@@ -131,7 +131,8 @@ impl Importer<'_> {
                 head.system_prompt,
                 head.draft,
                 head.created_at,
-                head.updated_at
+                head.updated_at,
+                head.tools.unwrap_or(true)
             ],
         )?;
         report.imported += 1;
@@ -348,6 +349,8 @@ struct Head {
     model: String,
     system_prompt: String,
     draft: String,
+    /// Absent in archives written before the switch existed: on, as every chat was.
+    tools: Option<bool>,
     created_at: i64,
     updated_at: i64,
 }
@@ -390,6 +393,7 @@ impl<'de> Visitor<'de> for OneConversation<'_> {
                 "model" => head.model = map.next_value()?,
                 "systemPrompt" => head.system_prompt = map.next_value()?,
                 "draft" => head.draft = map.next_value()?,
+                "tools" => head.tools = map.next_value()?,
                 "createdAt" => {
                     head.created_at = map.next_value()?;
                     created = true;

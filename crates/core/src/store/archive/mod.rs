@@ -61,10 +61,17 @@ pub struct ArchivedConversation {
     pub system_prompt: String,
     #[serde(default)]
     pub draft: String,
+    /// The chat's tools switch; absent in archives written before it existed (on).
+    #[serde(default = "tools_on")]
+    pub tools: bool,
     pub created_at: i64,
     pub updated_at: i64,
     /// Oldest first.
     pub messages: Vec<ArchivedMessage>,
+}
+
+fn tools_on() -> bool {
+    true
 }
 
 /// A message as the archive holds it.

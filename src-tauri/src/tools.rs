@@ -1,0 +1,154 @@
+//! Tools in the app: the MCP servers (started once the window has drawn, stopped on quit),
+//! the native dialog that must confirm a program before it runs, and the person's decisions
+//! on a chat's tool calls on their way from the window to the answer that waits for them.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures_util::future::BoxFuture;
+use glama_core::chat::{Approvals, Decide, Decision};
+use glama_core::mcp::{Confirm, McpManager};
+use glama_core::vault::Vault;
+use tauri::AppHandle;
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+
+use crate::events::WindowEvents;
+
+/// The app's tools and the approvals in flight.
+pub struct ToolState {
+    pub mcp: McpManager,
+    /// Where the person's decisions go, by conversation, while one of its answers runs.
+    deciding: Mutex<HashMap<String, Decide>>,
+    /// Tools (by the names requests give them) allowed in one conversation, for this session.
+    allowed_in_chat: Mutex<HashMap<String, HashSet<String>>>,
+}
+
+impl ToolState {
+    /// The servers of `mcp.json` at `path`, not started yet ([`ToolState::start`]).
+    pub fn new(path: PathBuf, vault: Vault) -> ToolState {
+        ToolState {
+            mcp: McpManager::stopped(path, vault),
+            deciding: Mutex::default(),
+            allowed_in_chat: Mutex::default(),
+        }
+    }
+
+    /// Starts the enabled servers, and tells every window whenever a status, a tool list or the
+    /// file changes. Called once the page has loaded: servers are programs that would compete
+    /// with the window's first frame for the CPU.
+    pub fn start(&self, events: Arc<WindowEvents>) {
+        let mcp = self.mcp.clone();
+        let mut changed = mcp.subscribe();
+        tauri::async_runtime::spawn(async move {
+            mcp.reload().await;
+            while changed.changed().await.is_ok() {
+                events.tools_changed();
+            }
+        });
+    }
+
+    /// One answer's approvals in `conversation_id`: the tools allowed already (always, or in this
+    /// chat), and a channel for the window's decisions that lives as long as the guard.
+    pub fn approvals(&self, conversation_id: &str) -> (Approvals, Deciding<'_>) {
+        let mut allowed = self.mcp.always_allowed();
+        if let Some(chat) = lock(&self.allowed_in_chat).get(conversation_id) {
+            allowed.extend(chat.iter().cloned());
+        }
+        let (approvals, decide) = Approvals::new(allowed);
+        lock(&self.deciding).insert(conversation_id.to_string(), decide);
+        let guard = Deciding {
+            tools: self,
+            conversation_id: conversation_id.to_string(),
+        };
+        (approvals, guard)
+    }
+
+    /// The person's decision on call `call_id`, for the answer running in `conversation_id`.
+    /// `false` when none runs there. The answer itself ignores an id it does not wait on.
+    pub fn decide(&self, conversation_id: &str, call_id: &str, decision: Decision) -> bool {
+        match lock(&self.deciding).get(conversation_id) {
+            Some(decide) => decide.send((call_id.to_string(), decision)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Keeps an allowance the person gave from a call's card: in the file (always), or for the
+    /// rest of the session in this chat.
+    pub fn keep_allowance(&self, conversation_id: &str, name: &str, always: bool) {
+        if !always {
+            lock(&self.allowed_in_chat)
+                .entry(conversation_id.to_string())
+                .or_default()
+                .insert(name.to_string());
+            return;
+        }
+        let Some(tool) = self.mcp.resolve(name) else {
+            return;
+        };
+        let mcp = self.mcp.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = mcp.set_tool_always(&tool.server, &tool.tool, true).await {
+                tracing::warn!(error = %e, "an always-allow could not be kept");
+            }
+        });
+    }
+
+    /// Delete all data: the chats' allowances go with the chats.
+    pub fn forget_allowances(&self) {
+        lock(&self.allowed_in_chat).clear();
+    }
+}
+
+/// While it lives, the window's decisions reach one answer.
+pub struct Deciding<'a> {
+    tools: &'a ToolState,
+    conversation_id: String,
+}
+
+impl Drop for Deciding<'_> {
+    fn drop(&mut self) {
+        lock(&self.tools.deciding).remove(&self.conversation_id);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// "Run this program?" in a native dialog, which a page can neither open nor answer.
+pub struct NativeConfirm(pub AppHandle);
+
+impl Confirm for NativeConfirm {
+    fn run_program<'a>(&'a self, server: &'a str, command_line: &'a str) -> BoxFuture<'a, bool> {
+        if let Some(answer) = test_answer() {
+            return Box::pin(std::future::ready(answer));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.0
+            .dialog()
+            .message(format!(
+                "To start the tool server \"{server}\", Glama Chat will run this program on your computer, \
+                 with your permissions:\n\n{command_line}\n\nRun it only if you trust where it came from."
+            ))
+            .title("Run a tool server?")
+            .kind(MessageDialogKind::Warning)
+            .buttons(MessageDialogButtons::OkCancelCustom("Run it".into(), "Cancel".into()))
+            .show(move |run| {
+                let _ = tx.send(run);
+            });
+        Box::pin(async move { rx.await.unwrap_or(false) })
+    }
+}
+
+/// The end-to-end tests' answer to the dialog (`GLAMA_CHAT_TEST_CONFIRM=accept|decline`):
+/// debug builds only, so no release build can be told to skip it.
+#[cfg(debug_assertions)]
+fn test_answer() -> Option<bool> {
+    std::env::var("GLAMA_CHAT_TEST_CONFIRM").ok().map(|a| a == "accept")
+}
+
+#[cfg(not(debug_assertions))]
+fn test_answer() -> Option<bool> {
+    None
+}
