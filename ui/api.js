@@ -23,7 +23,7 @@
  *   | 'access_denied' | 'exchange_refused' | 'loopback_failed' | 'nothing_to_keep'
  *   | 'superseded' | 'expired' | 'key_unchecked' | 'keyring_unavailable' | 'keyring_failed'
  *   | 'scheme_taken' | 'scheme_not_registered' | 'settings' | 'settings_reset' | 'unsafe_link'
- *   | 'browser' | 'unknown')} ErrorCode
+ *   | 'browser' | 'tools_refused' | 'mcp' | 'mcp_not_confirmed' | 'unknown')} ErrorCode
  */
 
 /**
@@ -70,7 +70,9 @@ export function errorText(e) {
 
 /**
  * What Rust tells the window (`events::WindowEvent`).
- * @typedef {{event: 'connection', data: Status} | {event: 'notice', data: Notice}} WindowEvent
+ * `toolsChanged`: a tool server's status or tools, or `mcp.json`, changed.
+ * @typedef {{event: 'connection', data: Status} | {event: 'notice', data: Notice}
+ *   | {event: 'toolsChanged'}} WindowEvent
  */
 
 /**
@@ -151,6 +153,7 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {string} model
  * @property {string} systemPrompt
  * @property {string} draft
+ * @property {boolean} tools  its questions offer the person's tools to the model
  * @property {number} createdAt  ms since the Unix epoch
  * @property {number} updatedAt
  */
@@ -197,6 +200,7 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {string | null} requestId
  * @property {number} createdAt
  * @property {AttachmentView[]} [attachments]  absent when none
+ * @property {ToolCall[]} [toolCalls]  an answer's tool calls, in order; absent when none
  * @property {boolean} continuable  Continue is offered on it, when it is the conversation's last
  */
 
@@ -254,6 +258,8 @@ export const undoDeleteChat = (conversationId) => invoke('undo_delete_chat', { c
 export const setChatModel = (conversationId, model) => invoke('set_chat_model', { conversationId, model });
 /** @type {(conversationId: string, prompt: string) => Promise<void>} */
 export const setSystemPrompt = (conversationId, prompt) => invoke('set_system_prompt', { conversationId, prompt });
+/** @type {(conversationId: string, enabled: boolean) => Promise<void>} */
+export const setChatTools = (conversationId, enabled) => invoke('set_chat_tools', { conversationId, enabled });
 /** @type {(conversationId: string, draft: string) => Promise<void>} */
 export const saveDraft = (conversationId, draft) => invoke('save_draft', { conversationId, draft });
 /** @type {(query: string) => Promise<SearchHit[]>} */
@@ -319,16 +325,20 @@ export const importChats = () => invoke('import_chats');
  *   | {event: 'retrying', data: {inSecs: number, attempt: number, reason: string}}
  *   | {event: 'finished', data: AnswerFinished}
  *   | {event: 'usage', data: Usage}
+ *   | {event: 'toolCalls', data: {calls: ToolCall[]}}
+ *   | {event: 'toolCall', data: ToolCall}
+ *   | {event: 'toolAllowed', data: {name: string, always: boolean}}
  *   | {event: 'notSaved', data: ErrorView}} AnswerEvent
  */
 
 /**
  * Streams one answer and resolves once it has ended (with its status). Its events wait in the
- * mailbox of `stream`, an id the page chose (`answerEvents`).
- * @type {(conversationId: string, model: string, request: AskRequest, stream: string) => Promise<MessageStatus>}
+ * mailbox of `stream`, an id the page chose (`answerEvents`). The chat's tools are offered
+ * (when its switch is on and some are ready) unless `tools` is false.
+ * @type {(conversationId: string, model: string, request: AskRequest, stream: string, tools: boolean) => Promise<MessageStatus>}
  */
-export const ask = (conversationId, model, request, stream) =>
-  invoke('ask', { conversationId, model, request, stream });
+export const ask = (conversationId, model, request, stream, tools) =>
+  invoke('ask', { conversationId, model, request, stream, tools });
 
 /**
  * Some of an answer's events, and how many updates (events the page lays out) it has been handed
@@ -352,6 +362,106 @@ export const answerEvents = (conversationId, stream, painted) =>
  * @type {(conversationId: string) => Promise<boolean>}
  */
 export const stopAnswer = (conversationId) => invoke('stop_answer', { conversationId });
+
+// ---- tools -------------------------------------------------------------------------------
+
+/** @typedef {'awaiting' | 'running' | 'done' | 'denied' | 'failed' | 'interrupted'} CallStatus */
+
+/**
+ * One tool call of an answer and what became of it (`store::tool_calls::CallRecord`).
+ * @typedef {object} ToolCall
+ * @property {string} id
+ * @property {string} name  the tool as the request offered it
+ * @property {string} label  the server and the tool, for the person
+ * @property {string} arguments  as the model wrote them (shown as text, pretty-printed)
+ * @property {CallStatus} status
+ * @property {string | null} result
+ * @property {number} round
+ * @property {number} textAt
+ */
+
+/** @typedef {'allowOnce' | 'allowChat' | 'allowAlways' | 'deny'} Decision */
+
+/**
+ * A server's tool (`mcp::manager::ToolView`).
+ * @typedef {object} ToolView
+ * @property {string} name  the server's own name for it
+ * @property {string} callName  the name it goes by in a request
+ * @property {string | null} title
+ * @property {string | null} description
+ * @property {boolean} enabled
+ * @property {boolean} always  runs without asking, until revoked
+ */
+
+/**
+ * A tool server as the Tools panel shows it (`mcp::manager::ServerView`).
+ * @typedef {object} ServerView
+ * @property {string} name
+ * @property {'starting' | 'ready' | 'failed' | 'disabled'} status
+ * @property {string | null} reason  why it failed, in words
+ * @property {string | null} stderr  the tail of what it wrote to stderr
+ * @property {boolean} retrying  failed now, but to be started again by itself
+ * @property {'stdio' | 'http' | 'none'} transport
+ * @property {string} target  the command line (secrets masked) or the address
+ * @property {number} timeoutSecs
+ * @property {string | null} protocol
+ * @property {ToolView[]} tools
+ */
+
+/**
+ * The Tools panel's content (`commands::tools::ToolsView`).
+ * @typedef {object} ToolsView
+ * @property {string} path  where `mcp.json` is
+ * @property {string | null} fileError  why `mcp.json` could not be read (no tools run then)
+ * @property {ServerView[]} servers
+ */
+
+/**
+ * A value of a server's environment or headers as the form sends it: a secret goes to the
+ * keyring; `keep` leaves a kept secret as it is (the page never has it).
+ * @typedef {{kind: 'plain', value: string} | {kind: 'secret', value: string} | {kind: 'keep'}} DraftValue
+ */
+
+/**
+ * A server as the form edits it (`mcp::config::ServerDraft`).
+ * @typedef {object} ServerDraft
+ * @property {string} name
+ * @property {{type: 'stdio', command: string, args: string[], env: {name: string, value: DraftValue}[], cwd: string | null}
+ *   | {type: 'http', url: string, headers: {name: string, value: DraftValue}[]}} launch
+ * @property {boolean} disabled
+ * @property {number | null} timeoutSecs
+ */
+
+/** @returns {Promise<ToolsView>} */
+export const toolsState = () => invoke('tools_state');
+/**
+ * Adds the servers of a pasted `mcpServers` snippet; resolves to their names. A program to run
+ * is confirmed first in a native dialog (rejects with `mcp_not_confirmed` when it is not).
+ * @type {(snippet: string) => Promise<string[]>}
+ */
+export const addMcpServers = (snippet) => invoke('add_mcp_servers', { snippet });
+/** @type {(draft: ServerDraft) => Promise<void>} */
+export const addMcpServer = (draft) => invoke('add_mcp_server', { draft });
+/** @type {(name: string) => Promise<ServerDraft>} */
+export const mcpServerDraft = (name) => invoke('mcp_server_draft', { name });
+/** @type {(name: string, draft: ServerDraft) => Promise<void>} */
+export const updateMcpServer = (name, draft) => invoke('update_mcp_server', { name, draft });
+/** @type {(name: string) => Promise<void>} */
+export const removeMcpServer = (name) => invoke('remove_mcp_server', { name });
+/** @type {(name: string, enabled: boolean) => Promise<void>} */
+export const setMcpServerEnabled = (name, enabled) => invoke('set_mcp_server_enabled', { name, enabled });
+/** @type {(server: string, tool: string, enabled: boolean) => Promise<void>} */
+export const setMcpToolEnabled = (server, tool, enabled) => invoke('set_mcp_tool_enabled', { server, tool, enabled });
+/** @type {(server: string, tool: string, always: boolean) => Promise<void>} */
+export const setMcpToolAlways = (server, tool, always) => invoke('set_mcp_tool_always', { server, tool, always });
+/** @type {(name: string) => Promise<void>} */
+export const retryMcpServer = (name) => invoke('retry_mcp_server', { name });
+/**
+ * The person's decision on a call the chat's answer waits on; false when no answer waits there.
+ * @type {(conversationId: string, callId: string, decision: Decision) => Promise<boolean>}
+ */
+export const decideToolCall = (conversationId, callId, decision) =>
+  invoke('decide_tool_call', { conversationId, callId, decision });
 
 // ---- attachments -------------------------------------------------------------------------
 

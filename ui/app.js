@@ -59,6 +59,7 @@ async function boot() {
     edit: (node) => startEdit(node, (request, edited) => ask(request, { edited })),
     continue: (node) => ask({ kind: 'continue', messageId: node.dataset.messageId }, { continued: node }),
     regenerate: () => ask({ kind: 'regenerate' }),
+    withoutTools: () => ask({ kind: 'regenerate' }, { withoutTools: true }),
   });
   initChatList({ open: openConversation, deleted: conversationDeleted, changed: searchAgain });
   initSearch(openConversation);

@@ -20,9 +20,10 @@ let asks = 0;
 
 /**
  * Starts an answer. `edited` is the question being edited, `continued` the answer being
- * continued, `attached` what a sent question carries (shown under it).
+ * continued, `attached` what a sent question carries (shown under it); `withoutTools` offers
+ * the model no tools (after it refused them).
  * @param {AskRequest} request
- * @param {{edited?: HTMLElement, continued?: HTMLElement, attached?: AttachmentView[]}} [nodes]
+ * @param {{edited?: HTMLElement, continued?: HTMLElement, attached?: AttachmentView[], withoutTools?: boolean}} [nodes]
  */
 export async function ask(request, nodes = {}) {
   if (state.isStreaming() || state.openId() === null) return;
@@ -65,7 +66,7 @@ export async function ask(request, nodes = {}) {
   const following = followAnswer(id, stream, answer.handle);
   following.catch(() => {}); // awaited below, unless the ask is refused first
   try {
-    await api.ask(id, model, request, stream);
+    await api.ask(id, model, request, stream, !nodes.withoutTools);
     await following;
     await answer.finished();
   } catch (e) {

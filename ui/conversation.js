@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { showDraftAttachments } from './components/attachments.js';
 import * as chatList from './components/chat-list.js';
-import { promptSave, showSystemPrompt } from './components/chat-settings.js';
+import { promptSave, showChatTools, showSystemPrompt } from './components/chat-settings.js';
 import { draftSave, focusComposer, showDraft } from './components/composer.js';
 import * as messageList from './components/message-list.js';
 import { onModelPicked, showModel } from './components/model-picker.js';
@@ -36,6 +36,7 @@ export async function openConversation(id, { around = null } = {}) {
   showDraftAttachments(id);
   showDraft(conversation.draft);
   showSystemPrompt(conversation.systemPrompt);
+  showChatTools(conversation.tools);
   showModel(conversation.model);
   messageList.showFirstPage(page);
   chatList.setActive(id);

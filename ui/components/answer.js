@@ -1,6 +1,7 @@
 // @ts-check
 // An answer being written, on the page: each of its events (answer-stream.js) applied to its
-// message node — the text and the reasoning as render updates, the retry notice, the usage —
+// message node — the text and the reasoning as render updates, the tool calls, the retry
+// notice, the usage —
 // and its end once the last update is on screen.
 import { applyUpdate, settle } from '../stream.js';
 import { decorate } from './decorate.js';
@@ -8,6 +9,7 @@ import {
   endThinking, finishNode, note, reasoningOf, setErrorRow, showUsage, startThinking, stopThinking,
 } from './message.js';
 import { showNotice } from './toasts.js';
+import { showCalls } from './tool-calls.js';
 
 /** @import { AnswerEvent, AnswerFinished } from '../api.js' */
 
@@ -110,6 +112,16 @@ export function answerView(node, userNode, on) {
         break;
       case 'usage':
         showUsage(node, e.data);
+        break;
+      case 'toolCalls':
+        showCalls(node, e.data.calls, true);
+        on.grew();
+        break;
+      case 'toolCall':
+        showCalls(node, [e.data]);
+        break;
+      case 'toolAllowed':
+        // Rust keeps the allowance; the Tools panel hears of an always-allow from Rust.
         break;
     }
   };

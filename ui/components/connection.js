@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { copyText } from '../clipboard.js';
 import { clearNotices, showError, showNotice } from './toasts.js';
+import { toolsChanged } from './tools-panel.js';
 
 /** @import { Status } from '../api.js' */
 
@@ -160,6 +161,7 @@ async function follow(reader) {
     for (const e of news.events) {
       if (e.event === 'connection') showEvent(e.data);
       else if (e.event === 'notice') showNotice(e.data.message, e.data.kind);
+      else if (e.event === 'toolsChanged') toolsChanged();
     }
   }
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // A message's buttons, as icons with names and tooltips: Copy and Edit on a question; Copy,
 // Continue and Regenerate (Retry after a failure) on an answer. Regenerate, Retry and Continue
-// only on the conversation's last.
+// only on the conversation's last, and Send without tools on a model's refusal of tools.
 import { copyText } from '../clipboard.js';
 import { iconButton, setIcon } from '../icons.js';
 import { bodyOf } from './message.js';
@@ -13,6 +13,7 @@ import { retip } from './tooltip.js';
  * @property {(node: HTMLElement) => void} edit  a question, edited in place
  * @property {(node: HTMLElement) => void} continue  a cut-off answer, continued
  * @property {() => void} regenerate  the last answer again (Retry after a failure)
+ * @property {() => void} withoutTools  the last answer again, with no tools offered
  */
 
 /**
@@ -48,8 +49,8 @@ function messageText(node) {
  */
 export function showActions(node, isLast, on) {
   const actions = /** @type {HTMLElement} */ (node.querySelector('.actions'));
-  const { role, status, continuable } = node.dataset;
-  const state = `${role} ${status} ${continuable} ${isLast}`;
+  const { role, status, continuable, errorKind } = node.dataset;
+  const state = `${role} ${status} ${continuable} ${isLast} ${errorKind}`;
   if (actions.dataset.for === state) return;
   actions.dataset.for = state;
   actions.replaceChildren();
@@ -72,6 +73,12 @@ export function showActions(node, isLast, on) {
         : iconButton({ icon: 'refresh-cw', label: 'Regenerate', testid: 'regenerate-button', onClick: () => on.regenerate() }));
     }
   } else if (isLast) {
+    if (errorKind === 'tools_refused') {
+      actions.append(iconButton({
+        icon: 'refresh-cw', label: 'Ask again without tools', text: 'Send without tools', testid: 'send-without-tools',
+        onClick: () => on.withoutTools(),
+      }));
+    }
     actions.append(iconButton({ icon: 'rotate-ccw', label: 'Retry', text: 'Retry', testid: 'retry-button', onClick: () => on.regenerate() }));
   }
 }

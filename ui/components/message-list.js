@@ -18,7 +18,7 @@ const empty = document.getElementById('empty');
 const jump = document.getElementById('jump');
 
 /** @type {MessageActions} */
-let actions = { edit() {}, continue() {}, regenerate() {} };
+let actions = { edit() {}, continue() {}, regenerate() {}, withoutTools() {} };
 let stickToBottom = true;
 let scrollQueued = false;
 let loadingPage = false;

@@ -5,6 +5,7 @@
 // user text is only ever set as text.
 import { chipRow } from './attachment-chips.js';
 import { decorate } from './decorate.js';
+import { showCalls } from './tool-calls.js';
 
 /** @import { Author, AttachmentView, ErrorView, Message, MessageStatus, StopReason, Usage } from '../api.js' */
 
@@ -72,6 +73,7 @@ export function storedMessageNode(m) {
       details.querySelector('summary').textContent = thoughtLabel(m.reasoningMs);
       details.hidden = false;
     }
+    if (m.toolCalls) showCalls(node, m.toolCalls);
     decorate(node);
     finishNode(node, m);
     if (m.usage) showUsage(node, m.usage);
@@ -125,6 +127,8 @@ export function setErrorRow(node, error) {
   }
   node.querySelector('.who').textContent = 'Error';
   body.textContent = error ? error.message : 'The answer failed.';
+  // What the row offers depends on why (message-actions.js).
+  if (error) node.dataset.errorKind = error.kind;
 }
 
 /**

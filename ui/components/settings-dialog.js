@@ -1,12 +1,14 @@
 // @ts-check
 // Settings, as a dialog with sections listed beside them: Account (the status, Connect or
-// Disconnect, the sign-in callback), Models (the default model), Appearance (theme, text size),
+// Disconnect, the sign-in callback), Models (the default model), Tools (tools-panel.js),
+// Appearance (theme, text size),
 // Shortcuts, Data (export, import, delete all, with an inline confirmation) and About.
 import * as api from '../api.js';
 import { applyAppearance } from '../appearance.js';
 import { currentSettings, saveSettings } from '../settings.js';
 import { allModels, onModelsLoaded } from './model-picker.js';
 import { showError, showNotice } from './toasts.js';
+import { initToolsPanel } from './tools-panel.js';
 
 /** @param {string} id */
 const el = (id) => document.getElementById(id);
@@ -148,6 +150,7 @@ export async function initSettingsDialog() {
   });
   sections.addEventListener('scroll', followScroll, { passive: true });
   markSection('settings-account');
+  initToolsPanel();
   el('delete-all-data').addEventListener('click', () => askToConfirm(true));
   el('delete-all-data-cancel').addEventListener('click', () => askToConfirm(false));
   el('delete-all-data-confirm').addEventListener('click', deleteAll);
