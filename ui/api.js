@@ -432,6 +432,9 @@ export const stopAnswer = (conversationId) => invoke('stop_answer', { conversati
  * @property {number | null} timeoutSecs
  */
 
+/** The page's event for a `toolsChanged` from Rust (dispatched on `document`). */
+export const TOOLS_CHANGED = 'glama:tools-changed';
+
 /** @returns {Promise<ToolsView>} */
 export const toolsState = () => invoke('tools_state');
 /**

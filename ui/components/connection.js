@@ -4,7 +4,6 @@
 import * as api from '../api.js';
 import { copyText } from '../clipboard.js';
 import { clearNotices, showError, showNotice } from './toasts.js';
-import { toolsChanged } from './tools-panel.js';
 
 /** @import { Status } from '../api.js' */
 
@@ -161,7 +160,8 @@ async function follow(reader) {
     for (const e of news.events) {
       if (e.event === 'connection') showEvent(e.data);
       else if (e.event === 'notice') showNotice(e.data.message, e.data.kind);
-      else if (e.event === 'toolsChanged') toolsChanged();
+      // For the Tools panel, loaded only once Settings opens (settings-dialog.js).
+      else if (e.event === 'toolsChanged') document.dispatchEvent(new Event(api.TOOLS_CHANGED));
     }
   }
 }

@@ -1,6 +1,7 @@
 // @ts-check
 // Settings, as a dialog with sections listed beside them: Account (the status, Connect or
-// Disconnect, the sign-in callback), Models (the default model), Tools (tools-panel.js),
+// Disconnect, the sign-in callback), Models (the default model), Tools (tools-panel.js, loaded
+// once Settings first opens: not a module the window's start waits for),
 // Appearance (theme, text size),
 // Shortcuts, Data (export, import, delete all, with an inline confirmation) and About.
 import * as api from '../api.js';
@@ -8,7 +9,6 @@ import { applyAppearance } from '../appearance.js';
 import { currentSettings, saveSettings } from '../settings.js';
 import { allModels, onModelsLoaded } from './model-picker.js';
 import { showError, showNotice } from './toasts.js';
-import { initToolsPanel } from './tools-panel.js';
 
 /** @param {string} id */
 const el = (id) => document.getElementById(id);
@@ -31,6 +31,19 @@ export function openSettings(section) {
     dialog.appendChild(layer);
   }
   if (section) showSection(section);
+}
+
+/** @type {Promise<typeof import('./tools-panel.js')> | null} */
+let toolsPanel = null;
+
+/** The Tools section shows the servers as they are now, while Settings is open. */
+async function showTools() {
+  if (!dialog.open) return;
+  toolsPanel ??= import('./tools-panel.js').then((panel) => {
+    panel.initToolsPanel();
+    return panel;
+  });
+  (await toolsPanel).showTools();
 }
 
 /** @param {string} id */
@@ -150,7 +163,9 @@ export async function initSettingsDialog() {
   });
   sections.addEventListener('scroll', followScroll, { passive: true });
   markSection('settings-account');
-  initToolsPanel();
+  // However Settings was opened, and whenever Rust says tools changed.
+  new MutationObserver(showTools).observe(dialog, { attributeFilter: ['open'] });
+  document.addEventListener(api.TOOLS_CHANGED, showTools);
   el('delete-all-data').addEventListener('click', () => askToConfirm(true));
   el('delete-all-data-cancel').addEventListener('click', () => askToConfirm(false));
   el('delete-all-data-confirm').addEventListener('click', deleteAll);

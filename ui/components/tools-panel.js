@@ -2,7 +2,8 @@
 // Settings → Tools: the tool servers of mcp.json as Rust runs them (status, tools, why one
 // failed, with its stderr), each to enable, retry, edit or remove, a switch per tool and the
 // always-allows to revoke; and adding servers by pasting a snippet or with the form. Drawn
-// again whenever Rust says tools changed while Settings is open. Every change is Rust's to make and confirm: a
+// when Settings opens, and again whenever Rust says tools changed while it is open
+// (settings-dialog.js). Every change is Rust's to make and confirm: a
 // program to run is shown to the person in a native dialog, never by this page.
 import * as api from '../api.js';
 import { iconButton } from '../icons.js';
@@ -222,15 +223,7 @@ async function addSnippet() {
   }
 }
 
-/** Rust says tools changed: the panel follows while Settings is open (it reads them on opening). */
-export function toolsChanged() {
-  if (/** @type {HTMLDialogElement} */ (el('settings')).open) showTools();
-}
-
 export function initToolsPanel() {
-  // Read whenever Settings opens, however it was opened.
-  const settings = /** @type {HTMLDialogElement} */ (el('settings'));
-  new MutationObserver(() => { if (settings.open) showTools(); }).observe(settings, { attributeFilter: ['open'] });
   el('mcp-add').addEventListener('click', addSnippet);
   el('mcp-new').addEventListener('click', newServer);
   initMcpForm();
