@@ -16,10 +16,25 @@ impl<M: Model> Turn<'_, M> {
     pub(super) async fn approve(&mut self, calls: Vec<ToolCall>, sink: &mut dyn AnswerSink) -> State<M::Items> {
         let (round, text_at) = (self.rounds, self.answer.text_len());
         let (tools, approvals) = self.tools.as_mut().expect("calls are read only with tools");
-        let records: Vec<CallRecord> = calls.iter().map(|c| awaiting(c, *tools, round, text_at)).collect();
         let mut decided: Vec<Option<bool>> = calls
             .iter()
             .map(|c| approvals.allowed(&c.name).then_some(true))
+            .collect();
+        // A call allowed already is never shown as waiting for the person: it runs as soon as
+        // the round's other calls are decided.
+        let records: Vec<CallRecord> = calls
+            .iter()
+            .zip(&decided)
+            .map(|(c, d)| {
+                let record = awaiting(c, *tools, round, text_at);
+                match d {
+                    Some(true) => CallRecord {
+                        status: CallStatus::Running,
+                        ..record
+                    },
+                    _ => record,
+                }
+            })
             .collect();
         sink.event(AnswerEvent::ToolCalls { calls: records.clone() });
         while decided.iter().any(Option::is_none) {
