@@ -15,6 +15,9 @@ use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
 use crate::events::WindowEvents;
 
+/// How long after the page's load the servers start.
+const SERVERS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The app's tools and the approvals in flight.
 pub struct ToolState {
     pub mcp: McpManager,
@@ -35,12 +38,15 @@ impl ToolState {
     }
 
     /// Starts the enabled servers, and tells every window whenever a status, a tool list or the
-    /// file changes. Called once the page has loaded: servers are programs that would compete
-    /// with the window's first frame for the CPU.
+    /// file changes. Called once the page has loaded, and waits [`SERVERS_AFTER`] more:
+    /// servers are programs (five Python servers take seconds of CPU to start) that would
+    /// compete with the window's first frames; started at the page's load they made the
+    /// status appear 1.28× later (BENCHMARKS.md).
     pub fn start(&self, events: Arc<WindowEvents>) {
         let mcp = self.mcp.clone();
         let mut changed = mcp.subscribe();
         tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(SERVERS_AFTER).await;
             mcp.reload().await;
             while changed.changed().await.is_ok() {
                 events.tools_changed();

@@ -403,6 +403,9 @@ async fn start_with_tools() {
         without.push(launch_times(&session).await);
         std::fs::write(&mcp_json, &config).unwrap();
         with.push(launch_times(&session).await);
+        // The servers outlive a WebDriver quit until they read their stdin's end: wait, so
+        // the next launch without them does not share the CPU with them.
+        servers_gone(&server).await;
     }
     let _ = std::fs::remove_file(&mcp_json);
     let mark = |v: &[Launch]| median(v.iter().map(|l| l.mark).collect());
@@ -414,6 +417,20 @@ async fn start_with_tools() {
         "≤ 1.05× none",
         ratio <= 1.05,
     );
+}
+
+/// Waits (up to 20 s) until no process runs the test server `script`.
+async fn servers_gone(script: &std::path::Path) {
+    let needle = script.display().to_string();
+    for _ in 0..200 {
+        let running = std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|e| {
+            std::fs::read(e.path().join("cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+        });
+        if !running {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// The rows of one kind of start: by the in-page mark, from outside, and where the time went.
