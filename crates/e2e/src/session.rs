@@ -359,10 +359,15 @@ impl Session {
         caps.insert("tauri:options".into(), json!({"application": self.app(), "args": args}));
         // The new session starts the app.
         app.launched_at = std::time::SystemTime::now();
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        // WebKitWebDriver has been seen to wait forever for a browser that started (twice in
+        // ~200 launches, while tool servers of the launch before were still exiting): a limit
+        // turns that into a failed attempt, which the caller retries.
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&url))
             .await
+            .map_err(|_| "no WebDriver session within 60 s".to_string())?
             .map_err(|e| e.to_string())?;
         app.client = Some(client);
         Ok(app)
