@@ -223,8 +223,12 @@ async function addSnippet() {
   }
 }
 
+/** Wires the panel; its buttons, disabled in the page until then, work from now on. */
 export function initToolsPanel() {
-  el('mcp-add').addEventListener('click', addSnippet);
-  el('mcp-new').addEventListener('click', newServer);
+  for (const [id, onClick] of /** @type {const} */ ([['mcp-add', addSnippet], ['mcp-new', newServer]])) {
+    const button = /** @type {HTMLButtonElement} */ (el(id));
+    button.addEventListener('click', onClick);
+    button.disabled = false;
+  }
   initMcpForm();
 }

@@ -91,7 +91,7 @@ async fn add_switch_and_remove_apply_at_once() {
         "the first server was never restarted"
     );
 
-    // Stopped (quit, Delete all data): nothing runs and nothing is written until a reload.
+    // Quit: nothing runs, nothing is written, and a late reload starts nothing.
     manager.stop_all().await;
     wait_gone(first_pid, Duration::from_secs(5)).await;
     assert!(matches!(
@@ -99,7 +99,44 @@ async fn add_switch_and_remove_apply_at_once() {
         Err(McpError::Stopped)
     ));
     manager.reload().await;
+    assert!(manager.snapshot().servers.is_empty());
+    assert!(file(&dir)["mcpServers"].get("third").is_none());
+}
+
+/// The app starts its servers a moment after the window draws: a server added before that
+/// (or after Delete all data) reads the file then, and nothing is refused.
+#[tokio::test]
+async fn an_edit_before_the_start_or_after_delete_all_reads_the_file_and_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mcp.json");
+    std::fs::write(
+        &path,
+        json!({"mcpServers": {"first": test_server_entry(&[])}}).to_string(),
+    )
+    .unwrap();
+    let manager = McpManager::stopped(&path, vault());
+    assert!(manager.snapshot().servers.is_empty(), "nothing read yet");
+
+    manager.add(stdio_draft("second"), &Confirmer::yes()).await.unwrap();
     ready(&manager, "first").await;
+    ready(&manager, "second").await;
+    assert!(
+        file(&dir)["mcpServers"].get("first").is_some(),
+        "what the file held is kept"
+    );
+
+    // The app's delayed start changes nothing that runs.
+    let second_pid = pid_of(&manager, "second").await;
+    manager.reload().await;
+    assert_eq!(pid_of(&manager, "second").await, second_pid);
+
+    manager.forget_all().await.unwrap();
+    wait_gone(second_pid, Duration::from_secs(5)).await;
+    std::fs::remove_file(&path).unwrap();
+    manager.add(stdio_draft("third"), &Confirmer::yes()).await.unwrap();
+    ready(&manager, "third").await;
+    let names: Vec<String> = manager.snapshot().servers.into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["third"]);
     manager.stop_all().await;
 }
 
@@ -187,7 +224,7 @@ async fn a_tool_allowed_always_is_kept_in_the_file_until_revoked_and_never_comes
 
     // Read again from the file at the next start.
     manager.stop_all().await;
-    manager.reload().await;
+    let manager = McpManager::start(dir.path().join("mcp.json"), vault());
     ready(&manager, "first").await;
     assert!(manager.always_allowed().contains("first__echo"));
     manager.set_tool_always("first", "echo", false).await.unwrap();

@@ -19,10 +19,21 @@ pub struct App {
     pub(crate) name: String,
     /// When the WebDriver session that starts the app was requested.
     pub launched_at: std::time::SystemTime,
+    /// The app's log file, whose end a failed wait shows.
+    pub(crate) log: PathBuf,
 }
 
 /// How long a wait may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
+
+/// How long one WebDriver command may take. WebKitWebDriver has been seen to never answer
+/// (a screenshot, a session's start): without a limit the test, and CI, would wait forever.
+const COMMAND: Duration = Duration::from_secs(30);
+
+/// `command`, or `None` when WebDriver did not answer within [`COMMAND`].
+async fn bounded<T>(command: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(COMMAND, command).await.ok()
+}
 
 impl App {
     /// The WebDriver client.
@@ -33,7 +44,7 @@ impl App {
     /// Ends the session (the app quits) and stops tauri-driver.
     pub async fn quit(mut self) {
         if let Some(client) = self.client.take() {
-            let _ = client.close().await;
+            let _ = bounded(client.close()).await;
         }
         self.kill_driver();
     }
@@ -102,11 +113,12 @@ impl App {
 
     /// The label of the window the next commands drive (`main`, or a debug build's `quick-ask`).
     pub async fn window_label(&self) -> Option<String> {
-        let label = self
-            .client()
-            .execute("return window.__TAURI_INTERNALS__.metadata.currentWindow.label", vec![])
-            .await
-            .ok()?;
+        let label = bounded(
+            self.client()
+                .execute("return window.__TAURI_INTERNALS__.metadata.currentWindow.label", vec![]),
+        )
+        .await?
+        .ok()?;
         label.as_str().map(str::to_string)
     }
 
@@ -115,8 +127,11 @@ impl App {
     pub async fn switch_to_window(&self, label: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
-            for handle in self.client().windows().await.unwrap_or_default() {
-                if self.client().switch_to_window(handle).await.is_ok()
+            let handles = bounded(self.client().windows()).await.and_then(Result::ok);
+            for handle in handles.unwrap_or_default() {
+                if bounded(self.client().switch_to_window(handle))
+                    .await
+                    .is_some_and(|r| r.is_ok())
                     && self.window_label().await.as_deref() == Some(label)
                 {
                     return;
@@ -129,9 +144,9 @@ impl App {
 
     /// Runs JS in the window and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client()
-            .execute(script, args)
+        bounded(self.client().execute(script, args))
             .await
+            .unwrap_or_else(|| panic!("no answer from WebDriver within {COMMAND:?}\n{script}"))
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
@@ -139,27 +154,36 @@ impl App {
     pub async fn wait_js(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Ok(v) = self.client().execute(script, vec![]).await {
+            if let Some(Ok(v)) = bounded(self.client().execute(script, vec![])).await {
                 let truthy = !matches!(v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
                 if truthy {
                     return v;
                 }
             }
             if Instant::now() > deadline {
-                let shot = self.screenshot(what).await;
-                let state = self
-                    .client()
-                    .execute("return document.body.innerText", vec![])
+                // The text first: a screenshot WebKitWebDriver never answers blocks what follows.
+                let state = bounded(self.client().execute("return document.body.innerText", vec![]))
                     .await
-                    .ok();
-                panic!("timed out waiting for {what} (screenshot: {shot:?})\nwindow text: {state:?}");
+                    .and_then(Result::ok);
+                let shot = self.screenshot(what).await;
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                panic!(
+                    "timed out waiting for {what} (screenshot: {shot:?})\nwindow text: {state:?}\n\
+                     the app's log, last lines first:\n{}",
+                    tail.join("\n")
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     async fn screenshot(&self, name: &str) -> Option<PathBuf> {
-        let png = self.client().screenshot().await.ok()?;
+        // WebKitWebDriver has been seen to never answer a screenshot: a short limit of its own.
+        let png = tokio::time::timeout(Duration::from_secs(5), self.client().screenshot())
+            .await
+            .ok()?
+            .ok()?;
         let dir = workspace_root().join("target/e2e-screenshots");
         std::fs::create_dir_all(&dir).ok()?;
         let file: String = name
@@ -172,12 +196,15 @@ impl App {
     }
 
     pub async fn by_testid(&self, testid: &str) -> fantoccini::elements::Element {
-        self.client()
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-            .await
-            .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
+        bounded(
+            self.client()
+                .wait()
+                .at_most(WAIT)
+                .for_element(Locator::Css(&format!("[data-testid=\"{testid}\"]"))),
+        )
+        .await
+        .unwrap_or_else(|| panic!("no element {testid}: no answer from WebDriver within {COMMAND:?}"))
+        .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
     }
 
     pub async fn click(&self, testid: &str) {
@@ -186,10 +213,9 @@ impl App {
             &format!("const e = document.querySelector('[data-testid=\"{testid}\"]'); return !!e && !e.hidden && !e.disabled && e.offsetParent !== null"),
         )
         .await;
-        self.by_testid(testid)
+        bounded(self.by_testid(testid).await.click())
             .await
-            .click()
-            .await
+            .unwrap_or_else(|| panic!("click {testid}: no answer from WebDriver within {COMMAND:?}"))
             .unwrap_or_else(|e| panic!("click {testid}: {e}"));
     }
 }

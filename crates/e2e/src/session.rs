@@ -56,6 +56,29 @@ pub struct Session {
     options: SessionOptions,
     /// More environment for the app (set before [`Session::launch`]).
     pub app_env: Vec<(String, String)>,
+    /// Dropped with the session, which stops its watchdog.
+    _watchdog: std::sync::mpsc::Sender<()>,
+}
+
+/// The longest a test's session may live. A test that hangs anyway (in a call no limit covers)
+/// ends its test binary with a message, rather than the whole run waiting for CI's limit.
+const SESSION_LIMIT: Duration = Duration::from_secs(300);
+
+fn watchdog() -> std::sync::mpsc::Sender<()> {
+    let (alive, ended) = std::sync::mpsc::channel::<()>();
+    let test = std::thread::current().name().unwrap_or("main").to_string();
+    // libtest runs each test on a thread named after it; benchmarks run on `main` and take as
+    // long as they measure.
+    if test == "main" {
+        return alive;
+    }
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(SESSION_LIMIT) {
+            eprintln!("{test} did not end within {SESSION_LIMIT:?}: ending the test binary");
+            std::process::exit(101);
+        }
+    });
+    alive
 }
 
 impl Session {
@@ -111,6 +134,7 @@ impl Session {
             children: Vec::new(),
             options,
             app_env: Vec::new(),
+            _watchdog: watchdog(),
         };
         let mut dbus = Command::new(need("dbus-daemon"));
         dbus.arg(format!("--config-file={}", bus_config.display()))
@@ -344,6 +368,7 @@ impl Session {
             driver: Some(driver),
             name: self.app().file_name().unwrap().to_string_lossy().into_owned(),
             launched_at: std::time::SystemTime::now(),
+            log: self.data_dir().join("logs/glama-chat.log"),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         for p in [port, native_port] {

@@ -90,6 +90,8 @@ struct State {
     document: Option<Document>,
     file_error: Option<String>,
     servers: IndexMap<String, Server>,
+    /// Set when the app quits: nothing starts after.
+    quit: bool,
 }
 
 impl McpManager {
@@ -114,6 +116,7 @@ impl McpManager {
                     document: None,
                     file_error: None,
                     servers: IndexMap::new(),
+                    quit: false,
                 }),
                 editing: tokio::sync::Mutex::new(()),
                 changed,
@@ -271,6 +274,9 @@ impl McpManager {
     /// off are started and stopped; the others go on untouched.
     pub async fn reload(&self) {
         let _editing = self.inner.editing.lock().await;
+        if self.state().quit {
+            return;
+        }
         let stopped = self.load();
         stop_all(stopped).await;
     }
@@ -353,9 +359,26 @@ impl McpManager {
         Ok(out)
     }
 
-    /// The file as last read, to edit; refused while it cannot be read, or after
-    /// [`McpManager::stop_all`].
+    /// The file as last read, to edit; refused while it cannot be read, or once the app quits
+    /// ([`McpManager::stop_all`]). Not read yet (the app starts its servers a moment after the
+    /// window draws; Delete all data stops them all), it is read now: a person who adds a
+    /// server at once must not be told the servers are stopped.
     fn document(&self) -> Result<Document, McpError> {
+        let unread = {
+            let state = self.state();
+            match (&state.document, &state.file_error) {
+                (Some(document), _) => return Ok(document.clone()),
+                (None, Some(reason)) => return Err(McpError::FileUnreadable(reason.clone())),
+                (None, None) if state.quit => return Err(McpError::Stopped),
+                (None, None) => true,
+            }
+        };
+        if unread {
+            let stopped = self.load();
+            if !stopped.is_empty() {
+                tokio::spawn(stop_all(stopped));
+            }
+        }
         let state = self.state();
         match (&state.document, &state.file_error) {
             (Some(document), _) => Ok(document.clone()),
@@ -540,12 +563,18 @@ impl McpManager {
         Ok(())
     }
 
-    /// Stops every server and waits until their processes are gone (quit, Delete all data).
-    /// The manager then runs nothing, and refuses edits, until [`McpManager::reload`].
+    /// Quit: stops every server and waits until their processes are gone. The manager then
+    /// runs nothing and refuses edits.
     pub async fn stop_all(&self) {
+        self.halt(true).await;
+    }
+
+    /// Stops every server and forgets the file; `quit`: for good (edits are refused after).
+    async fn halt(&self, quit: bool) {
         let _editing = self.inner.editing.lock().await;
         let stopped: Vec<Server> = {
             let mut state = self.state();
+            state.quit = quit;
             state.document = None;
             state.file_error = None;
             state.servers.drain(..).map(|(_, s)| s).collect()
@@ -555,8 +584,7 @@ impl McpManager {
     }
 
     /// Delete all data: stops every server and deletes from the keyring every secret the file
-    /// names (the file itself goes with the app's folders). Stopped as [`McpManager::stop_all`]
-    /// leaves it.
+    /// names (the file itself goes with the app's folders). The next edit reads the file anew.
     pub async fn forget_all(&self) -> Result<(), McpError> {
         let secrets: Vec<SecretRef> = match read_file(&self.inner.path) {
             Ok(document) => document
@@ -566,7 +594,7 @@ impl McpManager {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        self.stop_all().await;
+        self.halt(false).await;
         secrets::delete_all(&self.inner.vault, secrets).await?;
         Ok(())
     }
