@@ -376,6 +376,7 @@ export const stopAnswer = (conversationId) => invoke('stop_answer', { conversati
  * @property {string} arguments  as the model wrote them (shown as text, pretty-printed)
  * @property {CallStatus} status
  * @property {string | null} result
+ * @property {AttachmentView[]} [images]  the images it returned (thumbnails); absent when none
  * @property {number} round
  * @property {number} textAt
  */

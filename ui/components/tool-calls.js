@@ -1,10 +1,12 @@
 // @ts-check
 // An answer's tool calls, as cards above its text: the server and tool, the arguments as the
 // model wrote them (pretty-printed, always as text), what became of the call, its result
-// folded, and, while it waits, the person's choices. The choice goes to Rust, which runs a
-// call only when the answer waiting on it holds that call (glama_core::chat::tools).
+// folded, the images it returned as thumbnails, and, while it waits, the person's choices.
+// The choice goes to Rust, which runs a call only when the answer waiting on it holds that
+// call (glama_core::chat::tools).
 import * as api from '../api.js';
 import * as state from '../state.js';
+import { chipRow } from './attachment-chips.js';
 import { showError, showNotice } from './toasts.js';
 
 /** @import { CallStatus, Decision, ToolCall } from '../api.js' */
@@ -105,6 +107,7 @@ function fill(card, call) {
     card.appendChild(choices);
   }
   card.querySelector('.tool-result')?.remove();
+  card.querySelector('.tool-images')?.remove();
   if (call.result != null) {
     const result = document.createElement('details');
     result.className = 'tool-result';
@@ -117,6 +120,14 @@ function fill(card, call) {
     text.textContent = call.result;
     result.append(summary, text);
     card.appendChild(result);
+  }
+  // Images stay in sight when the result is folded: they are what the person looks at.
+  if (call.images?.length) {
+    const images = chipRow(call.images);
+    images.classList.add('tool-images');
+    images.setAttribute('data-testid', 'tool-images');
+    images.setAttribute('aria-label', `Images ${call.label} returned`);
+    card.appendChild(images);
   }
 }
 

@@ -107,6 +107,7 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
                     created_at: i as i64,
                     attachments: Vec::new(),
                     tool_calls: Vec::new(),
+                    tool_images: Vec::new(),
                 }
             })
             .collect(),

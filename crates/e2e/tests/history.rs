@@ -526,6 +526,7 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
                     &Ask::Send {
                         text: format!("question {i}"),
                     },
+                    false,
                 )?;
                 let text = format!("answer {i}\n\n```rust\nfn f{i}() {{}}\n```");
                 finish_answer(db, &b.message_id, &Finish::done(text.clone(), render(&text, "")))?;

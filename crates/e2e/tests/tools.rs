@@ -330,6 +330,67 @@ async fn a_pasted_server_runs_an_approved_call_and_the_call_outlives_a_relaunch(
     app.quit().await;
 }
 
+/// Waits until the last message's tool card draws its image; returns the image's address.
+async fn tool_image_drawn(app: &App) -> Value {
+    app.wait_js(
+        "the tool's image drawn on its card",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+         const img = m?.querySelector('[data-testid=tool-call] [data-testid=tool-images] img'); \
+         return !!img && img.complete && img.naturalWidth === 1 && img.offsetParent !== null && img.src",
+    )
+    .await
+}
+
+/// An image a tool returns: shown on the card as a thumbnail (served by the app's own
+/// protocol), sent on to a model that sees (the fake gateway's answer counts what it saw),
+/// still shown after a relaunch, and sent again with the history.
+#[tokio::test]
+async fn an_image_a_tool_returns_is_shown_and_sent_to_a_model_that_sees() {
+    let session = Session::start().await;
+    write_mcp(&session, json!({"test": test_entry()}));
+    let app = session.launch_connected().await;
+    let image = call_name(&app, "test", "image").await;
+    ask(&app, &format!("Please run {image}")).await;
+    wait_card(&app, 1, "awaiting").await;
+    click_on_card(&app, 1, "tool-allow-once").await;
+    let card = wait_card(&app, 1, "done").await;
+    let id = card["id"].as_str().unwrap().to_string();
+    let src = tool_image_drawn(&app).await;
+    assert!(src.as_str().unwrap().starts_with("glama-attachment:"), "{src}");
+    let answer = app.wait_last_answer("done").await;
+    assert!(
+        answer["text"].as_str().unwrap().contains("I saw 1 image."),
+        "the model was sent the image: {answer}"
+    );
+    let raw = session.gateway.stats().last_chat_raw;
+    let last = raw.last().unwrap();
+    assert_eq!(last["role"], "user", "{raw:#?}");
+    assert!(last["content"][0]["text"].as_str().unwrap().contains(&id), "{last}");
+    assert!(
+        last["content"][1]["image_url"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,"),
+        "{last}"
+    );
+    app.quit().await;
+
+    let app = session.launch(&[]).await;
+    tool_image_drawn(&app).await;
+    app.wait_models().await;
+    ask(&app, "Thanks").await;
+    app.wait_last_answer("done").await;
+    let raw = session.gateway.stats().last_chat_raw;
+    assert!(
+        raw.iter().any(|m| m["role"] == "user"
+            && m["content"][1]["image_url"]["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("data:image/png"))),
+        "the image goes again with the history: {raw:#?}"
+    );
+    app.quit().await;
+}
+
 /// Deny: the call never runs, the model is told the person declined and answers on.
 #[tokio::test]
 async fn a_denied_call_never_runs_and_the_answer_goes_on() {

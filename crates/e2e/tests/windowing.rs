@@ -37,7 +37,7 @@ async fn a_long_conversation_keeps_fewer_nodes_than_messages_and_brings_them_bac
                 let ask = Ask::Send {
                     text: format!("question {i}"),
                 };
-                let b = begin(db, &c, "openai/gpt-4o", &ask)?;
+                let b = begin(db, &c, "openai/gpt-4o", &ask, false)?;
                 let text = answer(i);
                 finish_answer(db, &b.message_id, &Finish::done(text.clone(), render(&text, "")))?;
             }

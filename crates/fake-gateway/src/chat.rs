@@ -318,8 +318,9 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .unwrap_or_default();
     // Unscripted (the offline demo), a few prompts show how real models end their answers.
     let scenario = if scripted { scenario } else { demo_scenario(&prompt) };
-    // Calls only answer the person's words: after tool results the model answers from them.
-    let asks = messages.last().is_some_and(|m| m["role"] == "user");
+    // Calls only answer the person's words: after tool results (and their images) the model
+    // answers from them.
+    let asks = messages.last().is_some_and(|m| m["role"] == "user") && crate::tools::result_images(&messages).1 == 0;
     let calls = match (&offered[..], asks) {
         ([], _) | (_, false) => Vec::new(),
         _ if !scenario.tool_calls.is_empty() => scenario.tool_calls.clone(),

@@ -46,6 +46,7 @@ pub fn asked(prompt: &str, offered: &[String]) -> Vec<(String, Value)> {
 /// When the request ends with tool results, the answer that uses them: each result, by the
 /// id of the call it answers.
 pub fn results_reply(messages: &[Value]) -> Option<String> {
+    let (messages, images) = result_images(messages);
     let results: Vec<String> = messages
         .iter()
         .rev()
@@ -61,8 +62,28 @@ pub fn results_reply(messages: &[Value]) -> Option<String> {
     (!results.is_empty()).then(|| {
         let mut results = results;
         results.reverse();
-        format!("Tool results: {}.", results.join("; "))
+        let seen = match images {
+            0 => String::new(),
+            1 => " I saw 1 image.".to_string(),
+            n => format!(" I saw {n} images."),
+        };
+        format!("Tool results: {}.{seen}", results.join("; "))
     })
+}
+
+/// The messages up to the last tool result when only a message of images follows it (how a
+/// client sends the images tool calls returned: a `tool` message holds text only), and how
+/// many images that message holds.
+pub fn result_images(messages: &[Value]) -> (&[Value], usize) {
+    if let [.., before, last] = messages {
+        let images = last["content"]
+            .as_array()
+            .map_or(0, |parts| parts.iter().filter(|p| p["type"] == "image_url").count());
+        if last["role"] == "user" && before["role"] == "tool" && images > 0 {
+            return (&messages[..messages.len() - 1], images);
+        }
+    }
+    (messages, 0)
 }
 
 /// The SSE events of `calls`: a first piece with id and name, then the arguments' text in
@@ -135,5 +156,16 @@ mod tests {
             Some("Tool results: a said 1; b said 2.")
         );
         assert_eq!(results_reply(&messages[..1]), None);
+
+        // The images the calls returned, in the message after the results, are seen.
+        let mut with_images = messages.clone();
+        with_images.push(json!({"role": "user", "content": [
+            {"type": "text", "text": "The images the tool call b returned:"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}
+        ]}));
+        assert_eq!(
+            results_reply(&with_images).as_deref(),
+            Some("Tool results: a said 1; b said 2. I saw 1 image.")
+        );
     }
 }

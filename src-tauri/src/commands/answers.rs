@@ -14,7 +14,9 @@ use crate::window::MAIN;
 pub async fn list_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
     let key = state.connector.key().ok_or(ChatError::NotConnected)?;
     let models = state.connector.gateway().models(&key).await;
-    Ok(models.inspect_err(|e| state.connector.call_failed(&key, e))?)
+    let models = models.inspect_err(|e| state.connector.call_failed(&key, e))?;
+    state.chats.models_listed(&models);
+    Ok(models)
 }
 
 /// Streams one answer and resolves when it has ended. Its events wait for the page in the

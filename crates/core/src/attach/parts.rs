@@ -37,16 +37,20 @@ pub fn content(text: &str, attached: &[Loaded]) -> Content {
             },
             (Some(data), Kind::Image) => Part::ImageUrl {
                 image_url: ImageUrl {
-                    url: format!(
-                        "data:{};base64,{}",
-                        a.media_type,
-                        base64::engine::general_purpose::STANDARD.encode(data)
-                    ),
+                    url: data_url(&a.media_type, data),
                 },
             },
         });
     }
     Content::Parts(parts)
+}
+
+/// An image as a `data:` URL, as `image_url` parts carry it.
+pub fn data_url(media_type: &str, data: &[u8]) -> String {
+    format!(
+        "data:{media_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(data)
+    )
 }
 
 /// `name`, then `body` in a fence longer than any run of backticks inside it, so the file

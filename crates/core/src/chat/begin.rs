@@ -59,8 +59,9 @@ pub struct Begun {
 }
 
 /// Applies `ask` to the conversation and adds the answer's row, written by `model` (a
-/// continued answer keeps its own).
-pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask) -> Result<Begun> {
+/// continued answer keeps its own). `sees_images`: the model list says `model` takes images
+/// (the images earlier tool calls returned are sent to it again).
+pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask, sees_images: bool) -> Result<Begun> {
     let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let conversation = conversations::get(&tx, conversation_id)?;
     let begun = match ask {
@@ -71,7 +72,7 @@ pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask)
             text,
             attachments,
         } => edit(&tx, &conversation, message_id, text, attachments)?,
-        Ask::Continue { message_id } => return continue_answer(tx, &conversation, message_id, model),
+        Ask::Continue { message_id } => return continue_answer(tx, &conversation, message_id, model, sees_images),
     };
     let said = answers::before(&tx, conversation_id, begun.answer_seq)?;
     let message_id = answers::add_answer(&tx, conversation_id, begun.answer_seq, model)?;
@@ -79,7 +80,7 @@ pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask)
     Ok(Begun {
         question_id: Some(begun.question_id),
         message_id,
-        request: prompt::request(model, &conversation.system_prompt, &said, Prompt::Answer),
+        request: prompt::request(model, &conversation.system_prompt, &said, Prompt::Answer, sees_images),
         resume: None,
     })
 }
@@ -141,6 +142,7 @@ fn continue_answer(
     conversation: &Conversation,
     message_id: &str,
     fallback_model: &str,
+    sees_images: bool,
 ) -> Result<Begun> {
     let m = rows::get(&tx, &conversation.id, message_id)?;
     if m.status == MessageStatus::Streaming {
@@ -165,6 +167,7 @@ fn continue_answer(
             &conversation.system_prompt,
             &said,
             Prompt::Continue { so_far: &m.text },
+            sees_images,
         ),
         resume: Some(Resume {
             text: m.text,

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::tools::CallRecord;
+use crate::attach::Prepared;
 use crate::render::RenderUpdate;
 use crate::store::rows::{Author, ErrorView, MessageStatus, StopReason};
 use crate::usage::Usage;
@@ -62,6 +63,13 @@ pub enum AnswerEvent {
     },
     /// One call moved on (running, done, failed, denied, interrupted).
     ToolCall(CallRecord),
+    /// The images call `call_id` returned, checked and scaled, to keep: told before the call's
+    /// end (whose record shows them). Kept by the saving sink, never sent to a window.
+    #[serde(skip)]
+    ToolImages {
+        call_id: String,
+        images: Vec<Prepared>,
+    },
     /// The person allowed a tool for this conversation, or always: for whoever keeps that.
     ToolAllowed {
         name: String,

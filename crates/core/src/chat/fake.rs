@@ -184,9 +184,16 @@ impl Tools for FakeTools {
             }
             match call.name.as_str() {
                 "fail" => ToolResult::error("it broke"),
+                // A 3×2 PNG, then bytes that are no image at all.
+                "picture" => ToolResult {
+                    text: "a picture".into(),
+                    is_error: false,
+                    images: vec![crate::attach::tests::png(3, 2), b"not an image".to_vec()],
+                },
                 _ => ToolResult {
                     text: format!("{} ran with {}", call.name, call.arguments),
                     is_error: false,
+                    images: Vec::new(),
                 },
             }
         }

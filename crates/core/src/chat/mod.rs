@@ -23,7 +23,7 @@ pub(crate) mod fake;
 mod growing;
 mod pace;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
@@ -36,6 +36,7 @@ pub use tools::{Approvals, Decide, Decision, Tools};
 pub use turn::{AnswerPolicy, Ending, Turn};
 
 use crate::error_code::ErrorCode;
+use crate::gateway::types::ModelInfo;
 use crate::gateway::GatewayError;
 use crate::store::answers::{self, Finish};
 use crate::store::paging::Page;
@@ -84,6 +85,8 @@ pub struct Chats {
     store: Arc<Store>,
     running: Mutex<HashMap<String, Running>>,
     policy: AnswerPolicy,
+    /// The models the last model list said take images (`input:image`).
+    seeing: Mutex<HashSet<String>>,
 }
 
 /// What the window can do to an answer while it streams.
@@ -98,7 +101,23 @@ impl Chats {
             store,
             running: Mutex::default(),
             policy,
+            seeing: Mutex::default(),
         }
+    }
+
+    /// What the gateway's model list says the models can do: a model that takes images is
+    /// sent the images tool calls return; another is told they were shown to the person.
+    pub fn models_listed(&self, models: &[ModelInfo]) {
+        let seeing = models
+            .iter()
+            .filter(|m| m.capabilities.iter().any(|c| c == "input:image"))
+            .map(|m| m.id.clone())
+            .collect();
+        *self.seeing.lock().unwrap_or_else(|p| p.into_inner()) = seeing;
+    }
+
+    fn sees_images(&self, model_id: &str) -> bool {
+        self.seeing.lock().unwrap_or_else(|p| p.into_inner()).contains(model_id)
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
@@ -188,7 +207,10 @@ impl Chats {
 
         let mut begun = {
             let (c, m) = (conversation_id.to_string(), model_id.to_string());
-            self.store.run(move |db| begin::begin(db, &c, &m, &ask)).await?
+            let sees_images = self.sees_images(model_id);
+            self.store
+                .run(move |db| begin::begin(db, &c, &m, &ask, sees_images))
+                .await?
         };
         if let Some((tools, _)) = &tools {
             begun.request.tools = tools.offered();
@@ -215,7 +237,7 @@ impl Chats {
             &pace,
         );
         if let Some((tools, approvals)) = tools {
-            turn = turn.with_tools(tools, approvals);
+            turn = turn.with_tools(tools, approvals, self.sees_images(model_id));
         }
         let ending = turn.run(&mut saving).await;
 
@@ -336,6 +358,16 @@ impl AnswerSink for Saving<'_> {
                         tracing::warn!(error = %e, "could not save a tool call's end");
                     }
                 });
+            }
+            AnswerEvent::ToolImages { call_id, images } => {
+                let (call_id, images) = (call_id.clone(), images.clone());
+                self.store.queue(move |db| {
+                    if let Err(e) = tool_calls::keep_images(db, &id, &call_id, &images) {
+                        tracing::warn!(error = %e, "could not save a tool call's images");
+                    }
+                });
+                // The bytes are the store's; the window hears of the images with the call.
+                return;
             }
             _ => {}
         }

@@ -2,8 +2,9 @@
 
 use super::tools::{CallRecord, CallStatus, DENIED};
 use crate::attach;
+use crate::attach::parts::Loaded;
 use crate::gateway::tool_calls::ToolCall;
-use crate::gateway::types::{ChatMessage, Role};
+use crate::gateway::types::{ChatMessage, Content, ImageUrl, Part, Role};
 use crate::store::answers::Said;
 use crate::store::rows::Author;
 
@@ -32,7 +33,8 @@ pub enum Prompt<'a> {
 }
 
 /// The request for `model`: the system prompt (if any), what was said, and the prompt.
-pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'_>) -> Request {
+/// `sees_images`: the images tool calls returned are sent after their results.
+pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'_>, sees_images: bool) -> Request {
     let mut messages = Vec::with_capacity(said.len() + 3);
     if !system_prompt.trim().is_empty() {
         messages.push(ChatMessage::new(Role::System, system_prompt));
@@ -43,7 +45,13 @@ pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'
                 Role::User,
                 attach::parts::content(&s.text, &s.attachments),
             )),
-            Author::Assistant | Author::Error => answer_with_calls(&s.text, &s.calls, &mut messages),
+            Author::Assistant | Author::Error => {
+                let images = |c: &CallRecord| match s.call_images.get(&c.id) {
+                    Some(images) if sees_images => images.as_slice(),
+                    _ => &[],
+                };
+                answer_with_calls(&s.text, &s.calls, &images, &mut messages);
+            }
         }
     }
     if let Prompt::Continue { so_far } = prompt {
@@ -58,8 +66,14 @@ pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'
 }
 
 /// An answer as the model wrote it: each tool round's words with its calls, then each call's
-/// result, then the words after the last round.
-fn answer_with_calls(text: &str, calls: &[CallRecord], messages: &mut Vec<ChatMessage>) {
+/// result (and the images the calls returned, for a model that sees them), then the words
+/// after the last round.
+fn answer_with_calls<'a>(
+    text: &str,
+    calls: &'a [CallRecord],
+    images: &dyn Fn(&'a CallRecord) -> &'a [Loaded],
+    messages: &mut Vec<ChatMessage>,
+) {
     let mut at = 0;
     for round in calls.chunk_by(|a, b| a.round == b.round) {
         let end = round[0].text_at.clamp(at, text.len());
@@ -73,13 +87,67 @@ fn answer_with_calls(text: &str, calls: &[CallRecord], messages: &mut Vec<ChatMe
             })
             .collect();
         messages.push(ChatMessage::calls(words, asked));
-        messages.extend(round.iter().map(|c| ChatMessage::result(&c.id, result_for_model(c))));
+        let round: Vec<(&CallRecord, &[Loaded])> = round.iter().map(|c| (c, images(c))).collect();
+        round_results(&round, messages);
         at = end;
     }
     let rest = text.get(at..).unwrap_or(text);
     if calls.is_empty() || !rest.is_empty() {
         messages.push(ChatMessage::new(Role::Assistant, rest));
     }
+}
+
+/// A round's results, one `tool` message per call, then the images they returned in one
+/// message of the person's: a `tool` message holds text only (OpenAI's API), so the images
+/// come as the next turn, each call's after a line naming it. `images`: what is sent of each
+/// call's images (none for a model that cannot see them).
+pub(super) fn round_results(round: &[(&CallRecord, &[Loaded])], messages: &mut Vec<ChatMessage>) {
+    let mut shown = Vec::new();
+    for &(call, images) in round {
+        let sent: Vec<&Loaded> = images.iter().filter(|i| i.data.is_some()).collect();
+        let mut result = result_for_model(call);
+        if !call.images.is_empty() {
+            let n = call.images.len();
+            let what = if n == 1 {
+                "an image".to_string()
+            } else {
+                format!("{n} images")
+            };
+            let note = if sent.len() == n {
+                format!("[The tool returned {what}: see the next message.]")
+            } else {
+                format!("[The tool returned {what}, shown to the person; not sent to you.]")
+            };
+            result = if result.is_empty() {
+                note
+            } else {
+                format!("{result}\n{note}")
+            };
+        }
+        messages.push(ChatMessage::result(&call.id, result));
+        if !sent.is_empty() && sent.len() == call.images.len() {
+            shown.push((call, sent));
+        }
+    }
+    if shown.is_empty() {
+        return;
+    }
+    let mut content = Vec::new();
+    for (call, images) in shown {
+        content.push(Part::Text {
+            text: format!("The images the tool call {} returned:", call.id),
+        });
+        for image in images {
+            if let Some(data) = &image.data {
+                content.push(Part::ImageUrl {
+                    image_url: ImageUrl {
+                        url: attach::parts::data_url(&image.media_type, data),
+                    },
+                });
+            }
+        }
+    }
+    messages.push(ChatMessage::new(Role::User, Content::Parts(content)));
 }
 
 /// Earlier tool rounds as words, for a request that offers no tools: some providers refuse a
@@ -148,6 +216,7 @@ mod tests {
             text: text.into(),
             attachments: vec![],
             calls: vec![],
+            call_images: Default::default(),
         }
     }
 
@@ -159,6 +228,7 @@ mod tests {
             arguments: "{}".into(),
             status,
             result: Some(result.into()),
+            images: Vec::new(),
             round,
             text_at,
         }
@@ -171,7 +241,7 @@ mod tests {
             ..said(Author::Assistant, "Look. Done.")
         };
         let history = [said(Author::User, "q"), answer, said(Author::User, "q2")];
-        let r = request("m", "", &history, Prompt::Answer);
+        let r = request("m", "", &history, Prompt::Answer, false);
         let sent: Vec<(Role, String, usize)> = calls_as_words(r.messages)
             .iter()
             .map(|m| (m.role, m.content.as_str().to_string(), m.tool_calls.len()))
@@ -201,7 +271,7 @@ mod tests {
             ],
             ..said(Author::Assistant, "Look. Again. Done.")
         };
-        let r = request("m", "", &[said(Author::User, "q"), answer], Prompt::Answer);
+        let r = request("m", "", &[said(Author::User, "q"), answer], Prompt::Answer, false);
         let sent: Vec<(Role, &str, usize, Option<&str>)> = r
             .messages
             .iter()
@@ -238,7 +308,7 @@ mod tests {
     #[test]
     fn a_continued_answer_is_sent_as_it_stands_then_asked_to_go_on() {
         let history = [said(Author::User, "q1"), said(Author::Assistant, "a1")];
-        let r = request("m", "Be long.", &history, Prompt::Continue { so_far: "a2 cut" });
+        let r = request("m", "Be long.", &history, Prompt::Continue { so_far: "a2 cut" }, false);
         let sent: Vec<(Role, &str)> = r.messages.iter().map(|m| (m.role, m.content.as_str())).collect();
         assert_eq!(
             sent,
@@ -255,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_blank_system_prompt_is_not_sent() {
-        let r = request("m", " \n", &[said(Author::User, "hi")], Prompt::Answer);
+        let r = request("m", " \n", &[said(Author::User, "hi")], Prompt::Answer, false);
         assert_eq!(r.messages.len(), 1);
         assert_eq!(r.messages[0].role, Role::User);
     }

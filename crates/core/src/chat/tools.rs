@@ -32,6 +32,9 @@ pub struct ToolResult {
     pub text: String,
     /// The tool failed (its `isError`, a timeout, a server gone): the text says why.
     pub is_error: bool,
+    /// Images the tool returned, as its server sent them (checked and scaled before they are
+    /// kept, shown or sent).
+    pub images: Vec<Vec<u8>>,
 }
 
 impl ToolResult {
@@ -39,6 +42,7 @@ impl ToolResult {
         Self {
             text: text.into(),
             is_error: true,
+            images: Vec::new(),
         }
     }
 }
@@ -94,6 +98,7 @@ pub(super) fn awaiting(call: &ToolCall, tools: &dyn Tools, round: u32, text_at: 
         arguments: call.arguments.clone(),
         status: CallStatus::Awaiting,
         result: None,
+        images: Vec::new(),
         round,
         text_at,
     }

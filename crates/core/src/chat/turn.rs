@@ -156,6 +156,8 @@ pub struct Turn<'a, M: Model> {
     round_start: usize,
     rounds: u32,
     calls: Vec<CallRecord>,
+    /// The model takes images: those calls return are sent on to it.
+    sees_images: bool,
 }
 
 impl<'a, M: Model> Turn<'a, M> {
@@ -185,13 +187,16 @@ impl<'a, M: Model> Turn<'a, M> {
             round_start: 0,
             rounds: 0,
             calls: Vec::new(),
+            sees_images: false,
         }
     }
 
     /// Calls the model asks for run through `tools`, each once the person approves it (or
     /// allowed its tool before); without this, tool calls are not read.
-    pub fn with_tools(mut self, tools: &'a dyn Tools, approvals: &'a mut Approvals) -> Self {
+    /// `sees_images`: the model takes images, so those the calls return are sent on to it.
+    pub fn with_tools(mut self, tools: &'a dyn Tools, approvals: &'a mut Approvals, sees_images: bool) -> Self {
         self.tools = Some((tools, approvals));
+        self.sees_images = sees_images;
         self
     }
 

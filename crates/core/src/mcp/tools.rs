@@ -32,6 +32,7 @@ impl Tools for McpManager {
                 Ok(result) => ToolResult {
                     text: result.text,
                     is_error: result.is_error,
+                    images: result.images.into_iter().map(|i| i.bytes).collect(),
                 },
                 Err(e) => ToolResult::error(e.to_string()),
             }

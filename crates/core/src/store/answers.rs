@@ -2,6 +2,8 @@
 //! leaves, the text saved as it grows, the end, the usage; and what came before it, for the
 //! model. Which of these may happen when is `chat`'s to say; this module only writes them.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection};
 
 use super::rows::{self, Author, ErrorView, MessageStatus, NewRow, Rendered, StopReason};
@@ -79,6 +81,8 @@ pub struct Said {
     pub attachments: Vec<Loaded>,
     /// An answer's tool calls, with what became of each.
     pub calls: Vec<CallRecord>,
+    /// The images of those calls with their bytes (what a model that can see is sent), by call.
+    pub call_images: HashMap<String, Vec<Loaded>>,
 }
 
 /// What came before the message at `seq`, oldest first: the person's messages and the answers
@@ -102,6 +106,14 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     let answers: Vec<i64> = rows.iter().filter(|(user, ..)| !user).map(|(.., num)| *num).collect();
     let mut calls = tool_calls::of_messages(db, &answers)?;
+    // The newest images get the budget first, as the questions' attachments do.
+    let mut budget = attachments::MAX_BYTES_PER_REQUEST;
+    let mut call_images = HashMap::new();
+    for num in answers.iter().rev() {
+        if let Some(calls) = calls.get(num) {
+            call_images.insert(*num, tool_calls::loaded_images(db, calls, &mut budget)?);
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|(user, text, num)| Said {
@@ -109,6 +121,7 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
             text,
             attachments: attached.remove(&num).unwrap_or_default(),
             calls: calls.remove(&num).unwrap_or_default(),
+            call_images: call_images.remove(&num).unwrap_or_default(),
         })
         .collect())
 }

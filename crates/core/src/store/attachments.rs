@@ -33,11 +33,25 @@ pub const THUMBNAIL_SCHEME: &str = "glama-attachment";
 
 /// Where image `id`'s thumbnail is served: `glama-attachment://localhost/<id>`; Windows'
 /// webview reaches a custom scheme as `http://<scheme>.localhost/`.
-fn thumbnail_url(id: &str) -> String {
+pub(crate) fn thumbnail_url(id: &str) -> String {
     if cfg!(windows) {
         format!("http://{THUMBNAIL_SCHEME}.localhost/{id}")
     } else {
         format!("{THUMBNAIL_SCHEME}://localhost/{id}")
+    }
+}
+
+/// How the window shows `file`, named `name`.
+pub fn view_of(name: String, file: &Prepared) -> AttachmentView {
+    AttachmentView {
+        thumbnail: (file.kind == Kind::Image).then(|| thumbnail_url(&file.hash)),
+        id: file.hash.clone(),
+        name,
+        kind: file.kind,
+        media_type: file.media_type.clone(),
+        size: file.bytes.len() as u64,
+        width: file.width,
+        height: file.height,
     }
 }
 

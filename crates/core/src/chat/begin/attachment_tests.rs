@@ -18,7 +18,7 @@ fn asked(db: &mut Connection, image: &Prepared) -> (String, String) {
     let c = conversations::create(db, "m").unwrap().id;
     attach_to_draft(db, &c, "shot.png", image).unwrap();
     attach_to_draft(db, &c, "notes.md", &text_file("# Notes\n")).unwrap();
-    let b = begin(db, &c, "m", &Ask::Send { text: "look".into() }).unwrap();
+    let b = begin(db, &c, "m", &Ask::Send { text: "look".into() }, false).unwrap();
     finish(db, &b.message_id, "seen", |_| {});
     (c, b.question_id.unwrap())
 }
@@ -38,7 +38,7 @@ fn the_composer_s_attachments_go_with_the_question_and_into_the_history() {
             assert_eq!(shown[0].id, q);
             assert!(shown[1].attachments.is_empty());
             // Asked again (regenerate): the question still carries both.
-            let again = begin(db, &c, "m", &Ask::Regenerate)?;
+            let again = begin(db, &c, "m", &Ask::Regenerate, false)?;
             let Content::Parts(parts) = &again.request.messages[0].content else {
                 panic!("parts expected: {:?}", again.request.messages[0].content)
             };
@@ -56,9 +56,9 @@ fn a_question_of_only_attachments_is_sent_and_names_the_chat() {
     store
         .call(|db| {
             let c = conversations::create(db, "m")?.id;
-            assert!(begin(db, &c, "m", &Ask::Send { text: " ".into() }).is_err());
+            assert!(begin(db, &c, "m", &Ask::Send { text: " ".into() }, false).is_err());
             attach_to_draft(db, &c, "diagram.png", &prepare("d.png", png(8, 8)).unwrap())?;
-            let b = begin(db, &c, "m", &Ask::Send { text: " ".into() })?;
+            let b = begin(db, &c, "m", &Ask::Send { text: " ".into() }, false)?;
             let Content::Parts(parts) = &b.request.messages[0].content else {
                 panic!()
             };
@@ -88,6 +88,7 @@ fn edit_keeps_what_it_lists_and_files_go_with_their_last_use() {
                     text: "only the picture".into(),
                     attachments: vec![image.hash.clone()],
                 },
+                false,
             )?;
             let Content::Parts(parts) = &edited.request.messages[0].content else {
                 panic!()
@@ -124,10 +125,10 @@ fn a_long_chat_sends_its_newest_attachments_and_names_the_older_ones() {
                         params![c, file.hash, format!("q{q}-f{f}.txt")],
                     )?;
                 }
-                let b = begin(db, &c, "m", &Ask::Send { text: format!("q{q}") })?;
+                let b = begin(db, &c, "m", &Ask::Send { text: format!("q{q}") }, false)?;
                 finish(db, &b.message_id, "ok", |_| {});
             }
-            let again = begin(db, &c, "m", &Ask::Regenerate)?;
+            let again = begin(db, &c, "m", &Ask::Regenerate, false)?;
             let sent: usize = again
                 .request
                 .messages

@@ -13,7 +13,7 @@ pub(super) fn finish(db: &Connection, id: &str, text: &str, change: impl FnOnce(
 }
 
 fn ask_and_finish(db: &mut Connection, c: &str, q: &str, a: &str) -> Begun {
-    let begun = begin(db, c, "m", &Ask::Send { text: q.into() }).unwrap();
+    let begun = begin(db, c, "m", &Ask::Send { text: q.into() }, false).unwrap();
     finish(db, &begun.message_id, a, |_| {});
     begun
 }
@@ -41,6 +41,7 @@ fn a_question_is_saved_before_the_request_and_names_the_chat() {
                 &Ask::Send {
                     text: "What is 2+2?".into(),
                 },
+                false,
             )?;
             assert_eq!(
                 begun.request.messages,
@@ -69,16 +70,16 @@ fn regenerate_edit_and_errors() {
         .call(|db| {
             let c = conversations::create(db, "m")?.id;
             assert!(matches!(
-                begin(db, &c, "m", &Ask::Regenerate),
+                begin(db, &c, "m", &Ask::Regenerate, false),
                 Err(StoreError::Invalid(_))
             ));
             assert!(matches!(
-                begin(db, &c, "m", &Ask::Send { text: " \n".into() }),
+                begin(db, &c, "m", &Ask::Send { text: " \n".into() }, false),
                 Err(StoreError::Invalid("Type a message first."))
             ));
             let first = ask_and_finish(db, &c, "q1", "a1");
             let second = ask_and_finish(db, &c, "q2", "a2");
-            let regen = begin(db, &c, "m", &Ask::Regenerate)?;
+            let regen = begin(db, &c, "m", &Ask::Regenerate, false)?;
             assert_eq!(regen.request.messages.last().unwrap().content, "q2");
             assert_eq!(regen.request.messages.len(), 3);
             assert_eq!(regen.question_id, second.question_id, "it follows the last question");
@@ -106,6 +107,7 @@ fn regenerate_edit_and_errors() {
                     text: "Q1 again".into(),
                     attachments: vec![],
                 },
+                false,
             )?;
             assert_eq!(
                 edited
@@ -127,7 +129,8 @@ fn regenerate_edit_and_errors() {
                         message_id: edited.message_id.clone(),
                         text: "x".into(),
                         attachments: vec![],
-                    }
+                    },
+                    false,
                 ),
                 Err(StoreError::Invalid("Only your own messages can be edited."))
             ));
@@ -140,7 +143,8 @@ fn regenerate_edit_and_errors() {
                         message_id: "gone".into(),
                         text: "x".into(),
                         attachments: vec![],
-                    }
+                    },
+                    false,
                 ),
                 Err(StoreError::NoSuchMessage)
             ));
@@ -155,6 +159,7 @@ fn regenerate_edit_and_errors() {
                     text: "Q1 third".into(),
                     attachments: vec![],
                 },
+                false,
             )?;
             assert_eq!(conversations::get(db, &c)?.title, "Mine");
             Ok(())
@@ -169,7 +174,7 @@ fn continue_goes_on_with_the_last_answer_without_its_reasoning() {
             let c = conversations::create(db, "m")?.id;
             conversations::set_system_prompt(db, &c, "Be long.")?;
             let first = ask_and_finish(db, &c, "q1", "a1");
-            let b = begin(db, &c, "model-b", &Ask::Send { text: "q2".into() })?;
+            let b = begin(db, &c, "model-b", &Ask::Send { text: "q2".into() }, false)?;
             finish(db, &b.message_id, "a2 cut", |f| {
                 f.reasoning = "secret thoughts".into();
                 f.stop_reason = Some(StopReason::Length);
@@ -182,6 +187,7 @@ fn continue_goes_on_with_the_last_answer_without_its_reasoning() {
                     &Ask::Continue {
                         message_id: id.to_string(),
                     },
+                    false,
                 )
             };
             // Not an earlier answer, not a question.
@@ -220,14 +226,14 @@ fn continue_goes_on_with_the_last_answer_without_its_reasoning() {
             // While it streams it cannot be continued again.
             assert!(matches!(go_on(db, &b.message_id), Err(StoreError::Invalid(_))));
             // An answer with no text (cut while thinking) has nothing to go on from.
-            let b3 = begin(db, &c, "m", &Ask::Send { text: "q3".into() })?;
+            let b3 = begin(db, &c, "m", &Ask::Send { text: "q3".into() }, false)?;
             finish(db, &b3.message_id, "", |f| {
                 f.reasoning = "only thoughts".into();
                 f.stop_reason = Some(StopReason::Length);
             });
             assert!(matches!(go_on(db, &b3.message_id), Err(StoreError::Invalid(_))));
             // Nor does a whole answer.
-            let b4 = begin(db, &c, "m", &Ask::Send { text: "q4".into() })?;
+            let b4 = begin(db, &c, "m", &Ask::Send { text: "q4".into() }, false)?;
             finish(db, &b4.message_id, "whole", |_| {});
             assert!(matches!(go_on(db, &b4.message_id), Err(StoreError::Invalid(_))));
             Ok(())

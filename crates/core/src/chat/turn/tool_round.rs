@@ -2,13 +2,16 @@
 //! before), run in order, and their results sent back to the model.
 
 use super::{How, State, Turn, CANCEL_GRACE};
+use crate::attach::parts::Loaded;
+use crate::attach::{self, Prepared};
 use crate::chat::events::{AnswerEvent, AnswerSink, Phase};
 use crate::chat::model::Model;
-use crate::chat::prompt::result_for_model;
+use crate::chat::prompt::round_results;
 use crate::chat::tools::{awaiting, CallRecord, CallStatus, Decision, ToolResult, DENIED, MAX_ROUNDS};
 use crate::gateway::tool_calls::ToolCall;
 use crate::gateway::types::ChatMessage;
 use crate::gateway::GatewayError;
+use crate::store::attachments;
 
 impl<M: Model> Turn<'_, M> {
     /// Shows the calls and waits for the person's decision on each one whose tool is not
@@ -110,6 +113,7 @@ impl<M: Model> Turn<'_, M> {
                 ToolResult {
                     text: DENIED.into(),
                     is_error: false,
+                    images: Vec::new(),
                 }
             };
             view.status = match (approved, result.is_error) {
@@ -117,10 +121,39 @@ impl<M: Model> Turn<'_, M> {
                 (true, true) => CallStatus::Failed,
                 (true, false) => CallStatus::Done,
             };
-            view.result = approved.then_some(result.text);
+            let (images, left_out) = prepare_images(result.images).await;
+            let mut text = result.text;
+            if left_out > 0 {
+                let what = if left_out == 1 { "an image" } else { "images" };
+                let note = format!(
+                    "[{what} the tool returned could not be read and {} left out]",
+                    if left_out == 1 { "was" } else { "were" }
+                );
+                text = if text.is_empty() {
+                    note
+                } else {
+                    format!("{text}\n{note}")
+                };
+            }
+            view.result = approved.then_some(text);
+            view.images = images
+                .iter()
+                .enumerate()
+                .map(|(i, image)| attachments::view_of(format!("image {}", i + 1), image))
+                .collect();
+            if !images.is_empty() {
+                sink.event(AnswerEvent::ToolImages {
+                    call_id: view.id.clone(),
+                    images: images.clone(),
+                });
+            }
             sink.event(AnswerEvent::ToolCall(view.clone()));
             self.calls.push(view.clone());
-            round.push((call, view));
+            let sent: Vec<Loaded> = match self.sees_images {
+                true => images.into_iter().map(loaded).collect(),
+                false => Vec::new(),
+            };
+            round.push((call, view, sent));
         }
         self.rounds += 1;
         if self.rounds >= MAX_ROUNDS {
@@ -136,16 +169,15 @@ impl<M: Model> Turn<'_, M> {
     }
 
     /// The next request: the one before, then what the model wrote this round with its calls,
-    /// then each call's result (as a later question will send them again).
-    fn ask_again(&mut self, round: Vec<(ToolCall, CallRecord)>) {
+    /// then each call's result and images (as a later question will send them again).
+    fn ask_again(&mut self, round: Vec<(ToolCall, CallRecord, Vec<Loaded>)>) {
         let words = self.answer.text_from(self.round_start).to_string();
         self.round_start = self.answer.text_len();
         let request = self.next_request.get_or_insert_with(|| self.request.clone());
-        let (calls, records): (Vec<_>, Vec<_>) = round.into_iter().unzip();
+        let calls = round.iter().map(|(call, ..)| call.clone()).collect();
         request.messages.push(ChatMessage::calls(&words, calls));
-        request
-            .messages
-            .extend(records.iter().map(|r| ChatMessage::result(&r.id, result_for_model(r))));
+        let results: Vec<(&CallRecord, &[Loaded])> = round.iter().map(|(_, r, i)| (r, i.as_slice())).collect();
+        round_results(&results, &mut request.messages);
     }
 
     /// Stopped while calls waited or ran: they are shown (and kept) as interrupted, never run
@@ -162,5 +194,34 @@ impl<M: Model> Turn<'_, M> {
         }
         self.answer.end(sink);
         State::Finished(How::Stopped)
+    }
+}
+
+/// A call's images checked and scaled as attachments are (off the async threads: a large image
+/// takes a while), and how many were not images that could be read.
+async fn prepare_images(images: Vec<Vec<u8>>) -> (Vec<Prepared>, usize) {
+    if images.is_empty() {
+        return (Vec::new(), 0);
+    }
+    let count = images.len();
+    let prepared = tokio::task::spawn_blocking(move || {
+        images
+            .into_iter()
+            .filter_map(|bytes| attach::prepare("image", bytes).ok())
+            .filter(|p| p.kind == attach::Kind::Image)
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    let left_out = count - prepared.len();
+    (prepared, left_out)
+}
+
+fn loaded(image: Prepared) -> Loaded {
+    Loaded {
+        name: String::new(),
+        kind: image.kind,
+        media_type: image.media_type,
+        data: Some(image.bytes),
     }
 }

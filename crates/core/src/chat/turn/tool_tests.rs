@@ -7,10 +7,24 @@ use std::time::Duration;
 use super::*;
 use crate::chat::fake::{FakeModel, FakeTools, Script};
 use crate::chat::tools::{CallStatus, Decide, Decision, MAX_ROUNDS};
-use crate::gateway::types::{ChatMessage, Role};
+use crate::gateway::types::{ChatMessage, Content, Part, Role};
 
 /// Runs a turn with tools while `drive` plays the model's and the person's parts.
 async fn turn_with<F, Fut>(tools: FakeTools, allowed: &[&str], drive: F) -> (Ending, Vec<AnswerEvent>)
+where
+    F: FnOnce(Script, Decide, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    turn_seeing(tools, allowed, false, drive).await
+}
+
+/// [`turn_with`], for a model that takes images when `sees_images`.
+async fn turn_seeing<F, Fut>(
+    tools: FakeTools,
+    allowed: &[&str],
+    sees_images: bool,
+    drive: F,
+) -> (Ending, Vec<AnswerEvent>)
 where
     F: FnOnce(Script, Decide, CancellationToken) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -29,7 +43,7 @@ where
     let (mut approvals, decide) = Approvals::new(allowed.iter().map(|s| s.to_string()).collect::<HashSet<_>>());
     let mut events = Vec::new();
     let run = Turn::new(&model, &request, None, &policy, &cancel, &pace)
-        .with_tools(&tools, &mut approvals)
+        .with_tools(&tools, &mut approvals, sees_images)
         .run(&mut events);
     let (ending, ()) = tokio::join!(run, drive(script, decide, cancel.clone()));
     (ending, events)
@@ -247,4 +261,59 @@ async fn calls_ended_with_stop_still_run_and_calls_cut_at_the_limit_do_not() {
         ending.written.stop_reason(),
         Some(crate::store::rows::StopReason::Length)
     );
+}
+
+/// A call's images: checked and scaled, shown on its card, kept (the saving sink gets their
+/// bytes), and sent on after the results only to a model that takes images; what is not an
+/// image is left out, and the model told.
+#[tokio::test]
+async fn images_a_call_returns_are_shown_kept_and_sent_only_to_a_model_that_sees() {
+    for sees in [true, false] {
+        let (ending, events) = turn_seeing(FakeTools::default(), &["picture"], sees, |mut script, _, _| async move {
+            script.next().await.stream().call_tools("", &[("c1", "picture")]);
+            let again = script.next().await;
+            let sent = &again.request.messages;
+            let result = sent[2].content.as_str().to_string();
+            assert!(result.starts_with("a picture\n"), "{result:?}");
+            assert!(result.contains("could not be read"), "the bytes that are no image: {result:?}");
+            if sees {
+                assert!(result.contains("see the next message"), "{result:?}");
+                assert_eq!(sent.len(), 4, "{sent:?}");
+                assert_eq!(sent[3].role, Role::User);
+                let Content::Parts(parts) = &sent[3].content else {
+                    panic!("images as parts: {:?}", sent[3].content)
+                };
+                assert!(matches!(&parts[0], Part::Text { text } if text.contains("c1")), "{parts:?}");
+                assert!(
+                    matches!(&parts[1], Part::ImageUrl { image_url } if image_url.url.starts_with("data:image/png;base64,")),
+                    "{parts:?}"
+                );
+                assert_eq!(parts.len(), 2);
+            } else {
+                assert!(result.contains("not sent to you"), "{result:?}");
+                assert_eq!(sent.len(), 3, "nothing more for a model that cannot see: {sent:?}");
+            }
+            again.stream().text("Seen.");
+        })
+        .await;
+        let card = &ending.calls[0];
+        assert_eq!(card.images.len(), 1, "{card:?}");
+        let image = &card.images[0];
+        assert_eq!((image.width, image.height), (Some(3), Some(2)));
+        assert_eq!(image.media_type, "image/png");
+        assert!(
+            image.thumbnail.as_deref().is_some_and(|t| t.ends_with(&image.id)),
+            "{image:?}"
+        );
+        let kept: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e {
+                AnswerEvent::ToolImages { call_id, images } => Some((call_id.clone(), images.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].0, "c1");
+        assert_eq!(kept[0].1[0].hash, image.id, "the bytes kept are the ones shown");
+    }
 }

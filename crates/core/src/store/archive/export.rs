@@ -10,10 +10,11 @@ use rusqlite::Connection;
 use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use super::{markdown, ArchivedAttachment, ArchivedMessage, ArchivedUsage, FORMAT, VERSION};
+use super::{markdown, ArchivedAttachment, ArchivedMessage, ArchivedToolImage, ArchivedUsage, FORMAT, VERSION};
 use crate::store::conversations::{self, Conversation};
 use crate::store::rows::{self, COLUMNS};
-use crate::store::{attachments, now_ms, tool_calls, Result, StoreError};
+use crate::store::tool_calls::{self, CallRecord};
+use crate::store::{attachments, now_ms, Result, StoreError};
 
 /// Calls `each` with every message of the conversation, oldest first, read through a cursor;
 /// with their files' bytes when `with_files`.
@@ -41,6 +42,9 @@ pub(super) fn for_each_message(
                 media_type: a.media_type,
             });
         }
+        let calls = tool_calls::of_messages(db, &[m.num])?
+            .remove(&m.num)
+            .unwrap_or_default();
         each(ArchivedMessage {
             id: m.id,
             role: m.role,
@@ -61,9 +65,15 @@ pub(super) fn for_each_message(
             request_id: m.request_id,
             created_at: m.created_at,
             attachments: files,
-            tool_calls: tool_calls::of_messages(db, &[m.num])?
-                .remove(&m.num)
-                .unwrap_or_default(),
+            tool_images: tool_images(db, &calls)?,
+            // The images travel with their bytes, above; the calls' own lists are views.
+            tool_calls: calls
+                .into_iter()
+                .map(|c| CallRecord {
+                    images: Vec::new(),
+                    ..c
+                })
+                .collect(),
         })?;
     }
     Ok(())
@@ -220,4 +230,19 @@ impl<W: Write> Write for Counted<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// The images of `calls`, with their bytes.
+fn tool_images(db: &Connection, calls: &[CallRecord]) -> Result<Vec<ArchivedToolImage>> {
+    let mut out = Vec::new();
+    for call in calls {
+        for image in &call.images {
+            out.push(ArchivedToolImage {
+                call_id: call.id.clone(),
+                media_type: image.media_type.clone(),
+                data: attachments::data(db, &image.id)?,
+            });
+        }
+    }
+    Ok(out)
 }

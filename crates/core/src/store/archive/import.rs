@@ -223,6 +223,30 @@ impl Importer<'_> {
             })
             .collect();
         tool_calls::insert(tx, &m.id, &calls)?;
+        if m.tool_images.len() > tool_calls::MAX_PER_ANSWER {
+            return Err(StoreError::BadArchive(format!(
+                "a message carries {} images of tool calls; an answer keeps at most {}",
+                m.tool_images.len(),
+                tool_calls::MAX_PER_ANSWER
+            )));
+        }
+        for image in m.tool_images {
+            if !calls.iter().any(|c| c.id == image.call_id) {
+                return Err(StoreError::BadArchive(format!(
+                    "an image names the tool call {}, which its message does not hold",
+                    image.call_id
+                )));
+            }
+            let file = restore(ArchivedAttachment {
+                name: "image".into(),
+                media_type: image.media_type,
+                data: image.data,
+            })?;
+            if file.kind != attach::Kind::Image {
+                return Err(StoreError::BadArchive("a tool call's image is not an image".into()));
+            }
+            tool_calls::keep_images(tx, &m.id, &image.call_id, &[file])?;
+        }
         if let Some(u) = &m.usage {
             answers::set_usage(
                 tx,

@@ -102,6 +102,17 @@ fn tool_call(c: &CallRecord) -> String {
         out.push_str(">\n");
         out.push_str(&block(result));
     }
+    if !c.images.is_empty() {
+        let n = c.images.len();
+        let what = if n == 1 {
+            "an image".to_string()
+        } else {
+            format!("{n} images")
+        };
+        out.push_str(&format!(
+            ">\n> _It returned {what} (in the app, and in the JSON export)._\n"
+        ));
+    }
     out.push('\n');
     out
 }

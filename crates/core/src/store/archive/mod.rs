@@ -27,8 +27,9 @@ use crate::attach::{MAX_INPUT_BYTES, MAX_PER_MESSAGE};
 pub const FORMAT: &str = "glama-chat";
 /// The newest version this code writes and reads. Version 2 added an answer's reasoning, its
 /// stop reason and refusal, and reasoning tokens; version 3 the attachments of questions (all
-/// optional: older files read as they are); version 4 an answer's tool calls.
-pub const VERSION: u32 = 4;
+/// optional: older files read as they are); version 4 an answer's tool calls; version 5 the
+/// images those calls returned.
+pub const VERSION: u32 = 5;
 /// The most bytes one message may take in an export, its files included: export refuses to
 /// write a larger one and import to read it, so what import holds at once is bounded. A
 /// message of the app holds at most ten files of 20 MB (a third larger in base64) and its
@@ -106,6 +107,21 @@ pub struct ArchivedMessage {
     /// An answer's tool calls, in order, with what became of each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<CallRecord>,
+    /// The images those calls returned, in order, with their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_images: Vec<ArchivedToolImage>,
+}
+
+/// An image a tool call returned, with its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedToolImage {
+    /// The call (of this message) that returned it.
+    pub call_id: String,
+    pub media_type: String,
+    /// The bytes; in the file, base64 (standard alphabet, padded).
+    #[serde(with = "base64_data")]
+    pub data: Vec<u8>,
 }
 
 /// An attachment with its bytes, as it was sent.
