@@ -39,12 +39,9 @@ impl AppState {
         // Keys are kept per gateway origin (scheme included): a key for https://glama.ai is
         // never sent to a plain-http or local gateway.
         let vault = Vault::new(app.config().identifier.clone(), base.origin().ascii_serialization());
-        // Started with the page (`ToolState::start`); servers' secrets are named entries, the
-        // same for every gateway.
-        let tools = ToolState::new(app.path().app_config_dir()?.join("mcp.json"), vault.clone());
         let window_events = Arc::new(WindowEvents::new());
         let told = window_events.clone();
-        let connector = Connector::new(gateway, vault, move |event| match event {
+        let connector = Connector::new(gateway, vault.clone(), move |event| match event {
             ConnectEvent::Status(status) => told.status(status),
             ConnectEvent::Notice(notice) => told.notice(notice),
         });
@@ -59,6 +56,13 @@ impl AppState {
             window_events.notice(notice);
         }
         let store = Arc::new(opened.store);
+        // Started with the page (`ToolState::start`); servers' secrets are named entries, the
+        // same for every gateway.
+        let tools = ToolState::new(
+            app.path().app_config_dir()?.join("mcp.json"),
+            vault.clone(),
+            store.clone(),
+        );
         let (ready_tx, ready) = watch::channel(false);
         let starting = connector.clone();
         tauri::async_runtime::spawn(async move {
@@ -89,7 +93,6 @@ impl AppState {
     /// opens a new, empty one.
     pub fn with_conversations_closed<T: Send + 'static>(&self, remove: impl FnOnce() -> T + Send + 'static) -> T {
         self.chats.stop_all();
-        self.tools.forget_allowances();
         self.store.with_file_closed(remove)
     }
 }

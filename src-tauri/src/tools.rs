@@ -2,13 +2,14 @@
 //! the native dialog that must confirm a program before it runs, and the person's decisions
 //! on a chat's tool calls on their way from the window to the answer that waits for them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::future::BoxFuture;
 use glama_core::chat::{Approvals, Decide, Decision};
 use glama_core::mcp::{Confirm, McpManager};
+use glama_core::store::{tool_calls, Store};
 use glama_core::vault::Vault;
 use tauri::AppHandle;
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
@@ -23,17 +24,17 @@ pub struct ToolState {
     pub mcp: McpManager,
     /// Where the person's decisions go, by conversation, while one of its answers runs.
     deciding: Mutex<HashMap<String, Decide>>,
-    /// Tools (by the names requests give them) allowed in one conversation, for this session.
-    allowed_in_chat: Mutex<HashMap<String, HashSet<String>>>,
+    /// Keeps the tools allowed in one conversation, with it.
+    store: Arc<Store>,
 }
 
 impl ToolState {
     /// The servers of `mcp.json` at `path`, not started yet ([`ToolState::start`]).
-    pub fn new(path: PathBuf, vault: Vault) -> ToolState {
+    pub fn new(path: PathBuf, vault: Vault, store: Arc<Store>) -> ToolState {
         ToolState {
             mcp: McpManager::stopped(path, vault),
             deciding: Mutex::default(),
-            allowed_in_chat: Mutex::default(),
+            store,
         }
     }
 
@@ -56,10 +57,13 @@ impl ToolState {
 
     /// One answer's approvals in `conversation_id`: the tools allowed already (always, or in this
     /// chat), and a channel for the window's decisions that lives as long as the guard.
-    pub fn approvals(&self, conversation_id: &str) -> (Approvals, Deciding<'_>) {
+    pub async fn approvals(&self, conversation_id: &str) -> (Approvals, Deciding<'_>) {
         let mut allowed = self.mcp.always_allowed();
-        if let Some(chat) = lock(&self.allowed_in_chat).get(conversation_id) {
-            allowed.extend(chat.iter().cloned());
+        let id = conversation_id.to_string();
+        match self.store.run(move |db| tool_calls::allowed_in_chat(db, &id)).await {
+            Ok(chat) => allowed.extend(chat),
+            // Unread, the chat's tools ask again: never more allowed than the person said.
+            Err(e) => tracing::warn!(error = %e, "the chat's allowed tools could not be read"),
         }
         let (approvals, decide) = Approvals::new(allowed);
         lock(&self.deciding).insert(conversation_id.to_string(), decide);
@@ -79,14 +83,16 @@ impl ToolState {
         }
     }
 
-    /// Keeps an allowance the person gave from a call's card: in the file (always), or for the
-    /// rest of the session in this chat.
+    /// Keeps an allowance the person gave from a call's card: in the file (always), or with
+    /// the chat.
     pub fn keep_allowance(&self, conversation_id: &str, name: &str, always: bool) {
         if !always {
-            lock(&self.allowed_in_chat)
-                .entry(conversation_id.to_string())
-                .or_default()
-                .insert(name.to_string());
+            let (id, name) = (conversation_id.to_string(), name.to_string());
+            self.store.queue(move |db| {
+                if let Err(e) = tool_calls::allow_in_chat(db, &id, &name) {
+                    tracing::warn!(error = %e, "an allowance in a chat could not be kept");
+                }
+            });
             return;
         }
         let Some(tool) = self.mcp.resolve(name) else {
@@ -98,11 +104,6 @@ impl ToolState {
                 tracing::warn!(error = %e, "an always-allow could not be kept");
             }
         });
-    }
-
-    /// Delete all data: the chats' allowances go with the chats.
-    pub fn forget_allowances(&self) {
-        lock(&self.allowed_in_chat).clear();
     }
 }
 

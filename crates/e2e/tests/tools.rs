@@ -415,7 +415,8 @@ async fn a_denied_call_never_runs_and_the_answer_goes_on() {
     app.quit().await;
 }
 
-/// Allow in this chat: the same tool's next call in the chat runs without asking.
+/// Allow in this chat: the same tool's next calls in the chat run without asking, after a
+/// relaunch too; another chat asks.
 #[tokio::test]
 async fn allowed_in_this_chat_the_next_call_runs_without_asking() {
     let session = Session::start().await;
@@ -478,6 +479,30 @@ async fn allowed_in_this_chat_the_next_call_runs_without_asking() {
         !was.as_array().unwrap().iter().any(|s| s == "awaiting"),
         "a call allowed in this chat never waits for approval: its card went through {was}"
     );
+    app.quit().await;
+
+    // Kept with the chat: after a relaunch it still runs without asking there, and asks in
+    // another chat.
+    let app = session.launch(&[]).await;
+    app.wait_models().await;
+    wait_card(&app, 1, "done").await;
+    let echo = call_name(&app, "test", "echo").await;
+    let requests = session.gateway.stats().chat_requests;
+    ask(&app, &format!("{echo} {{\"text\": \"third\"}}")).await;
+    let card = wait_card(&app, 1, "done").await;
+    assert!(result_text(&card).contains("third"), "{card}");
+    app.wait_last_answer("done").await;
+    assert_eq!(
+        session.gateway.stats().chat_requests,
+        requests + 2,
+        "no decision was waited for"
+    );
+    app.click("new-chat-button").await;
+    app.send(&format!("{echo} {{\"text\": \"elsewhere\"}}")).await;
+    let card = wait_card(&app, 1, "awaiting").await;
+    assert!(card["buttons"].as_array().is_some_and(|b| !b.is_empty()), "{card}");
+    click_on_card(&app, 1, "tool-deny").await;
+    app.wait_last_answer("done").await;
     app.quit().await;
 }
 

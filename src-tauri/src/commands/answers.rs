@@ -49,7 +49,7 @@ pub async fn ask(
     // Only the main window can decide on a call (quick ask has no `decide_tool_call`).
     let offer = tools != Some(false) && window.label() == MAIN && uses_tools(&state, &conversation_id).await;
     let asked = if offer {
-        let (mut approvals, _deciding) = state.tools.approvals(&conversation_id);
+        let (mut approvals, _deciding) = state.tools.approvals(&conversation_id).await;
         let offered = (&state.tools.mcp as &dyn Tools, &mut approvals);
         state
             .chats

@@ -1,7 +1,7 @@
 //! An answer's tool calls on disk: written when the model asks for them, updated as each one
 //! moves on, read back to show them and to send them to the model again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -237,6 +237,22 @@ pub(crate) fn loaded_images(
     Ok(out)
 }
 
+/// Tool `name` (as requests name it) runs without asking in the conversation from now on.
+pub fn allow_in_chat(db: &Connection, conversation_id: &str, name: &str) -> Result<()> {
+    db.prepare_cached("INSERT OR IGNORE INTO chat_allowed_tools (conversation_id, name) VALUES (?1, ?2)")?
+        .execute(params![conversation_id, name])?;
+    Ok(())
+}
+
+/// The tools allowed in the conversation (by the names requests give them).
+pub fn allowed_in_chat(db: &Connection, conversation_id: &str) -> Result<HashSet<String>> {
+    let mut st = db.prepare_cached("SELECT name FROM chat_allowed_tools WHERE conversation_id = ?1")?;
+    let names = st
+        .query_map([conversation_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(names)
+}
+
 /// At start: calls that waited or ran when the app ended are interrupted, never run again.
 pub fn mark_interrupted(db: &Connection) -> Result<usize> {
     Ok(db.execute(
@@ -414,5 +430,31 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    #[test]
+    fn tools_allowed_in_a_chat_are_kept_with_it_and_go_with_it() {
+        Store::in_memory()
+            .call(|db| {
+                let c = conversations::create(db, "m")?.id;
+                let other = conversations::create(db, "m")?.id;
+                allow_in_chat(db, &c, "files__read")?;
+                allow_in_chat(db, &c, "files__read")?;
+                allow_in_chat(db, &c, "web__fetch")?;
+                let allowed = allowed_in_chat(db, &c)?;
+                assert_eq!(
+                    allowed,
+                    HashSet::from(["files__read".to_string(), "web__fetch".to_string()])
+                );
+                assert!(
+                    allowed_in_chat(db, &other)?.is_empty(),
+                    "one chat's allowance is its own"
+                );
+                conversations::delete(db, &c)?;
+                conversations::purge_deleted(db, i64::MAX)?;
+                assert!(allowed_in_chat(db, &c)?.is_empty());
+                Ok(())
+            })
+            .unwrap();
     }
 }

@@ -33,3 +33,11 @@ CREATE TRIGGER tool_call_images_release AFTER DELETE ON tool_call_images BEGIN
         AND NOT EXISTS (SELECT 1 FROM draft_attachments WHERE hash = old.hash)
         AND NOT EXISTS (SELECT 1 FROM tool_call_images WHERE hash = old.hash);
 END;
+
+-- Tools the person allowed for one chat ("Allow in this chat"), by the name requests give
+-- them: kept with the chat, gone with it. Never exported: an archive must not grant a tool.
+CREATE TABLE chat_allowed_tools (
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, name)
+) STRICT, WITHOUT ROWID;
