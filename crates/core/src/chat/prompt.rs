@@ -7,6 +7,7 @@ use crate::gateway::tool_calls::ToolCall;
 use crate::gateway::types::{ChatMessage, Content, ImageUrl, Part, Role};
 use crate::store::answers::Said;
 use crate::store::rows::Author;
+use crate::store::tool_calls::images_in_words;
 
 /// One request to the model.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,14 +107,8 @@ pub(super) fn round_results(round: &[(&CallRecord, &[Loaded])], messages: &mut V
     for &(call, images) in round {
         let sent: Vec<&Loaded> = images.iter().filter(|i| i.data.is_some()).collect();
         let mut result = result_for_model(call);
-        if !call.images.is_empty() {
-            let n = call.images.len();
-            let what = if n == 1 {
-                "an image".to_string()
-            } else {
-                format!("{n} images")
-            };
-            let note = if sent.len() == n {
+        if let Some(what) = images_in_words(call.images.len()) {
+            let note = if sent.len() == call.images.len() {
                 format!("[The tool returned {what}: see the next message.]")
             } else {
                 format!("[The tool returned {what}, shown to the person; not sent to you.]")

@@ -76,6 +76,15 @@ pub struct CallRecord {
     pub text_at: usize,
 }
 
+/// "an image", "3 images": what a call returned, in words; `None` for none.
+pub fn images_in_words(count: usize) -> Option<String> {
+    match count {
+        0 => None,
+        1 => Some("an image".into()),
+        n => Some(format!("{n} images")),
+    }
+}
+
 /// Keeps a round's calls as the model asked for them.
 pub fn insert(db: &Connection, message_id: &str, calls: &[CallRecord]) -> Result<()> {
     let mut st = db.prepare_cached(
@@ -421,6 +430,17 @@ mod tests {
         bad.conversations[0].messages[1].tool_images[0].call_id = "c9".into();
         let refused = import(&Store::in_memory(), &serde_json::to_vec(&bad).unwrap()).unwrap_err();
         assert!(refused.to_string().contains("c9"), "{refused}");
+        let markdown = from
+            .call({
+                let c = c.clone();
+                move |db| {
+                    let mut out = Vec::new();
+                    archive::write_markdown(db, &c, &mut out)?;
+                    Ok(String::from_utf8(out).unwrap())
+                }
+            })
+            .unwrap();
+        assert!(markdown.contains("_It returned 2 images (in the app"), "{markdown}");
 
         from.call(move |db| {
             conversations::delete(db, &c)?;

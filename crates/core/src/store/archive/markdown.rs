@@ -3,7 +3,7 @@
 
 use super::ArchivedMessage;
 use crate::store::rows::{Author, MessageStatus, StopReason};
-use crate::store::tool_calls::{CallRecord, CallStatus};
+use crate::store::tool_calls::{images_in_words, CallRecord, CallStatus};
 
 /// A conversation's heading: its title, model and system prompt.
 pub fn head(title: &str, model: &str, system_prompt: &str) -> String {
@@ -50,7 +50,9 @@ pub fn message(m: &ArchivedMessage) -> String {
         out.push_str("\n\n");
     }
     for c in &m.tool_calls {
-        out.push_str(&tool_call(c));
+        // The export carries a call's images beside it, with their bytes.
+        let images = m.tool_images.iter().filter(|i| i.call_id == c.id).count();
+        out.push_str(&tool_call(c, images));
     }
     for a in &m.attachments {
         // Named, not embedded: the JSON export carries the files themselves.
@@ -78,7 +80,7 @@ pub fn message(m: &ArchivedMessage) -> String {
 
 /// A tool call as a quote: the tool, its arguments and what it gave, in code spans and blocks
 /// so nothing in them reads as Markdown. (The words of the answer are written whole above.)
-fn tool_call(c: &CallRecord) -> String {
+fn tool_call(c: &CallRecord, images: usize) -> String {
     let status = match c.status {
         CallStatus::Done => "done",
         CallStatus::Failed => "failed",
@@ -102,13 +104,7 @@ fn tool_call(c: &CallRecord) -> String {
         out.push_str(">\n");
         out.push_str(&block(result));
     }
-    if !c.images.is_empty() {
-        let n = c.images.len();
-        let what = if n == 1 {
-            "an image".to_string()
-        } else {
-            format!("{n} images")
-        };
+    if let Some(what) = images_in_words(images) {
         out.push_str(&format!(
             ">\n> _It returned {what} (in the app, and in the JSON export)._\n"
         ));
