@@ -99,8 +99,14 @@ impl Importer<'_> {
     }
 
     /// Starts conversation `id`: `false` when it is here already (its messages are then read
-    /// and left out). Its head is written when it ends ([`Self::end_conversation`]).
+    /// and left out). Its head is written when it ends ([`Self::end_conversation`]). A chat the
+    /// person deleted (whose Undo may still be offered) is replaced by the archive's: importing
+    /// a backup is asking for it back.
     fn begin_conversation(&self, id: &str) -> Result<bool> {
+        self.tx.execute(
+            "DELETE FROM conversations WHERE id = ?1 AND deleted_at IS NOT NULL",
+            [id],
+        )?;
         let here = self
             .tx
             .query_row("SELECT 1 FROM conversations WHERE id = ?1", [id], |_| Ok(()))

@@ -384,6 +384,40 @@ pub(crate) mod tests {
         assert_eq!(count, 4);
     }
 
+    /// A chat deleted moments ago (its Undo still offered) and then imported from a backup
+    /// comes back as the backup holds it, and the purge of deleted chats leaves it.
+    #[test]
+    fn a_chat_deleted_moments_ago_comes_back_from_an_import() {
+        let store = seeded();
+        let archive = store.call(|db| exported(db)).unwrap();
+        let id = archive.conversations[0].id.clone();
+        store
+            .call({
+                let id = id.clone();
+                move |db| {
+                    conversations::delete(db, &id)?;
+                    Ok(())
+                }
+            })
+            .unwrap();
+        let report = import(&store, &serde_json::to_vec(&archive).unwrap()).unwrap();
+        assert_eq!(
+            report,
+            ImportReport {
+                imported: 1,
+                already_here: 1
+            }
+        );
+        store.call(|db| conversations::purge_deleted(db, i64::MAX)).unwrap();
+        let again = store.call(|db| exported(db)).unwrap();
+        assert_eq!(
+            again.conversations, archive.conversations,
+            "back as the backup holds it"
+        );
+        let found = store.call(|db| search::search(db, "paris", 10)).unwrap();
+        assert_eq!(found.len(), 1, "searchable once");
+    }
+
     /// An answer with reasoning, cut at the output limit, and a refusal, through export,
     /// import and markdown.
     #[test]
