@@ -86,6 +86,7 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
         system_prompt: String::new(),
         draft: String::new(),
         tools: true,
+        parameters: Default::default(),
         created_at: 1,
         updated_at: 1 + id as i64,
         messages: (0..messages)

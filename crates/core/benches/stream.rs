@@ -96,6 +96,7 @@ fn ask() -> Request {
         model: MODEL.into(),
         messages: vec![ChatMessage::new(Role::User, "overhead")],
         tools: Vec::new(),
+        parameters: Default::default(),
     }
 }
 
@@ -132,7 +133,10 @@ async fn read_bytes(url: &str, key: &ApiKey) -> f64 {
 
 async fn read_events(gateway: &Gateway, key: &ApiKey) -> f64 {
     let start = Instant::now();
-    let mut stream = gateway.chat_stream(key, MODEL, &ask().messages, &[]).await.unwrap();
+    let mut stream = gateway
+        .chat_stream(key, MODEL, &ask().messages, &[], &Default::default())
+        .await
+        .unwrap();
     let mut n = 0;
     while let Some(item) = stream.events.next().await {
         item.unwrap();

@@ -59,6 +59,8 @@ error_codes! {
     Stalled = "stalled",
     /// The model or its provider takes no tools: the window offers to send without them.
     ToolsRefused = "tools_refused",
+    /// The model or its provider took not a parameter the chat sets: the message names it.
+    ParameterRefused = "parameter_refused",
 
     // Asking.
     NotConnected = "not_connected",

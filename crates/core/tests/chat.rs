@@ -35,6 +35,7 @@ fn ask(prompt: &str) -> Request {
         model: MODEL.into(),
         messages: vec![ChatMessage::new(Role::User, prompt)],
         tools: Vec::new(),
+        parameters: Default::default(),
     }
 }
 
@@ -801,4 +802,79 @@ async fn reasoning_is_saved_as_it_streams() {
     assert_eq!(running.await.unwrap().unwrap(), MessageStatus::Done);
     let m = stored(&store, &c).pop().unwrap();
     assert_eq!((m.reasoning.as_str(), m.text.as_str()), (reasoning.as_str(), "Done."));
+}
+
+/// A chat's parameters reach the gateway as set, unset ones are absent, and one the model
+/// refuses is said in words naming it.
+#[tokio::test]
+async fn a_chats_parameters_are_sent_when_set_and_a_refused_one_is_named() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    let c = store.call(|db| conversations::create(db, MODEL)).unwrap().id;
+    let model = glama(&gateway, &key);
+    let send = |text: &str| Ask::Send { text: text.into() };
+
+    chats
+        .ask(&model, &c, MODEL, send("plain"), &mut Vec::new())
+        .await
+        .unwrap();
+    assert!(fake.stats().last_chat_parameters.is_empty(), "none set, none sent");
+
+    let set = |p: conversations::Parameters| {
+        let c = c.clone();
+        store.call(move |db| conversations::set_parameters(db, &c, &p))
+    };
+    set(conversations::Parameters {
+        temperature: Some(1.5),
+        max_tokens: Some(300),
+        ..Default::default()
+    })
+    .unwrap();
+    chats
+        .ask(&model, &c, MODEL, send("warm"), &mut Vec::new())
+        .await
+        .unwrap();
+    let sent = fake.stats().last_chat_parameters;
+    assert_eq!(
+        serde_json::Value::Object(sent),
+        serde_json::json!({"temperature": 1.5, "max_tokens": 300})
+    );
+
+    // A value no provider takes never gets to the store.
+    for bad in [
+        conversations::Parameters {
+            temperature: Some(2.5),
+            ..Default::default()
+        },
+        conversations::Parameters {
+            top_p: Some(0.0),
+            ..Default::default()
+        },
+        conversations::Parameters {
+            max_tokens: Some(0),
+            ..Default::default()
+        },
+    ] {
+        assert!(set(bad).is_err(), "{bad:?}");
+    }
+
+    // Anthropic's models take a temperature up to 1: the error names it.
+    let mut events = Vec::new();
+    let claude = "anthropic/claude-sonnet-4";
+    let answered = chats
+        .ask(&model, &c, claude, send("too warm"), &mut events)
+        .await
+        .unwrap();
+    assert_eq!(answered.status, MessageStatus::Error);
+    let error = events
+        .iter()
+        .find_map(|e| match e {
+            AnswerEvent::Finished { error, .. } => error.clone(),
+            _ => None,
+        })
+        .expect("an error");
+    assert_eq!(error.kind, glama_core::error_code::ErrorCode::ParameterRefused);
+    assert!(error.message.contains("temperature (1.5)"), "{}", error.message);
+    assert!(error.message.contains("chat's settings"), "{}", error.message);
 }

@@ -60,7 +60,7 @@ async fn an_endless_stream_event_ends_the_answer_with_words_and_the_text_so_far(
         ..Default::default()
     });
     let mut stream = gateway
-        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[])
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[], &Default::default())
         .await
         .unwrap();
     let mut text = String::new();
@@ -106,7 +106,7 @@ async fn a_stream_that_keeps_the_connection_but_says_nothing_ends_as_stalled_wit
         ..Default::default()
     });
     let mut stream = gateway
-        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[])
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[], &Default::default())
         .await
         .unwrap();
     let read = async {
@@ -144,7 +144,10 @@ async fn an_endless_error_body_is_cut_to_a_readable_message() {
         endless: true,
         ..Default::default()
     });
-    let err = match gateway.chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[]).await {
+    let err = match gateway
+        .chat_stream(&key, "openai/gpt-4o", &ask("hi"), &[], &Default::default())
+        .await
+    {
         Err(e) => e,
         Ok(_) => panic!("a 500 is an error"),
     };

@@ -35,7 +35,7 @@ async fn ask(
 ) -> Result<(String, Vec<ToolCall>, Option<FinishReason>), String> {
     let tools = tools();
     let mut stream = gateway
-        .chat_stream(key, model, messages, tools.as_array().unwrap())
+        .chat_stream(key, model, messages, tools.as_array().unwrap(), &Default::default())
         .await
         .map_err(|e| e.to_string())?;
     let (mut text, mut calls, mut finish) = (String::new(), ToolCalls::default(), None);
@@ -124,6 +124,7 @@ async fn a_model_that_refuses_tools_says_so() {
             "mistral/ministral-8b",
             &[ChatMessage::new(Role::User, "echo")],
             tools().as_array().unwrap(),
+            &Default::default(),
         )
         .await
         .err()
@@ -134,7 +135,8 @@ async fn a_model_that_refuses_tools_says_so() {
             &key,
             "mistral/ministral-8b",
             &[ChatMessage::new(Role::User, "echo")],
-            &[]
+            &[],
+            &Default::default(),
         )
         .await
         .is_ok());

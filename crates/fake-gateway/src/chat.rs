@@ -288,6 +288,18 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             .collect();
         s.stats.last_chat_raw = messages.clone();
         s.stats.last_chat_tools = crate::tools::offered(&req["tools"]);
+        s.stats.last_chat_parameters = ["temperature", "top_p", "max_tokens", "reasoning_effort"]
+            .into_iter()
+            .filter_map(|p| Some((p.to_string(), req.get(p)?.clone())))
+            .collect();
+    }
+    // As Anthropic's models do: a temperature above 1 is refused, naming it.
+    if model.starts_with("anthropic/") && req["temperature"].as_f64().is_some_and(|t| t > 1.0) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "temperature: range: 0..1"}})),
+        )
+            .into_response();
     }
     let offered = crate::tools::offered(&req["tools"]);
     if !offered.is_empty() && !crate::tools::takes_tools(&model) {

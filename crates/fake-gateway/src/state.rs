@@ -105,6 +105,9 @@ pub struct Stats {
     pub last_chat_raw: Vec<serde_json::Value>,
     /// The tool names the last chat request offered.
     pub last_chat_tools: Vec<String>,
+    /// The sampling parameters the last chat request set (`temperature`, `top_p`, `max_tokens`,
+    /// `reasoning_effort`), as sent; those it left out are absent.
+    pub last_chat_parameters: serde_json::Map<String, serde_json::Value>,
     pub last_exchange_content_type: Option<String>,
     /// Requests for paths the gateway does not serve.
     pub stray_requests: Vec<String>,

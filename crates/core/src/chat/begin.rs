@@ -80,7 +80,10 @@ pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask,
     Ok(Begun {
         question_id: Some(begun.question_id),
         message_id,
-        request: prompt::request(model, &conversation.system_prompt, &said, Prompt::Answer, sees_images),
+        request: Request {
+            parameters: conversation.parameters,
+            ..prompt::request(model, &conversation.system_prompt, &said, Prompt::Answer, sees_images)
+        },
         resume: None,
     })
 }
@@ -162,13 +165,16 @@ fn continue_answer(
     Ok(Begun {
         question_id: None,
         message_id: m.id,
-        request: prompt::request(
-            model,
-            &conversation.system_prompt,
-            &said,
-            Prompt::Continue { so_far: &m.text },
-            sees_images,
-        ),
+        request: Request {
+            parameters: conversation.parameters,
+            ..prompt::request(
+                model,
+                &conversation.system_prompt,
+                &said,
+                Prompt::Continue { so_far: &m.text },
+                sees_images,
+            )
+        },
         resume: Some(Resume {
             text: m.text,
             reasoning: m.reasoning,

@@ -52,7 +52,13 @@ impl Model for Glama {
     async fn complete(&self, request: &Request) -> Result<Completion<ChatEvents>, GatewayError> {
         let stream = self
             .gateway
-            .chat_stream(&self.key, &request.model, &request.messages, &request.tools)
+            .chat_stream(
+                &self.key,
+                &request.model,
+                &request.messages,
+                &request.tools,
+                &request.parameters.sampling(),
+            )
             .await?;
         Ok(Completion {
             request_id: stream.request_id,

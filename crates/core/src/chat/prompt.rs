@@ -6,6 +6,7 @@ use crate::attach::parts::Loaded;
 use crate::gateway::tool_calls::ToolCall;
 use crate::gateway::types::{ChatMessage, Content, ImageUrl, Part, Role};
 use crate::store::answers::Said;
+use crate::store::conversations::Parameters;
 use crate::store::rows::Author;
 use crate::store::tool_calls::images_in_words;
 
@@ -16,6 +17,8 @@ pub struct Request {
     pub messages: Vec<ChatMessage>,
     /// The tools the model may call (OpenAI's `tools`); none leaves the field out.
     pub tools: Vec<serde_json::Value>,
+    /// The chat's parameters; unset ones are left out.
+    pub parameters: Parameters,
 }
 
 /// What the model is asked after the answer so far, to continue it. A user turn rather than
@@ -63,6 +66,7 @@ pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'
         model: model.to_string(),
         messages,
         tools: Vec::new(),
+        parameters: Parameters::default(),
     }
 }
 

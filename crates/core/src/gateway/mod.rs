@@ -24,7 +24,9 @@ use crate::error_code::ErrorCode;
 use crate::secret::{ApiKey, Secret};
 use crate::usage::{Usage, UsageSource};
 pub use stream::{ChatEvents, StreamItem};
-use types::{ChatMessage, ChatRequest, CompletionRequest, ModelInfo, OpenAiModelList, RichModel, StreamOptions};
+use types::{
+    ChatMessage, ChatRequest, CompletionRequest, ModelInfo, OpenAiModelList, RichModel, Sampling, StreamOptions,
+};
 
 /// Failures talking to Glama, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -73,6 +75,13 @@ pub enum GatewayError {
     /// A request with tools refused because of them (a 4xx that says so).
     #[error("This model does not take tools here: {0}. Send without tools, or choose another model.")]
     ToolsRefused(String),
+    /// A request refused because of a parameter the chat sets (a 4xx that names it).
+    #[error("This model did not take the chat's {parameter} ({value}): {message}. Change or clear it in the chat's settings.")]
+    ParameterRefused {
+        parameter: &'static str,
+        value: String,
+        message: String,
+    },
 }
 
 /// "5 minutes", "90 seconds": a limit in words (at least a second).
@@ -144,6 +153,7 @@ impl GatewayError {
             // Over a limit, as a too-large answer is.
             GatewayError::ToolRounds(_) => ErrorCode::TooLarge,
             GatewayError::ToolsRefused(_) => ErrorCode::ToolsRefused,
+            GatewayError::ParameterRefused { .. } => ErrorCode::ParameterRefused,
         }
     }
 
@@ -322,10 +332,12 @@ impl Gateway {
         model: &str,
         messages: &[ChatMessage],
         tools: &[serde_json::Value],
+        sampling: &Sampling,
     ) -> Result<ChatStream, GatewayError> {
         let body = ChatRequest {
             model,
             messages,
+            sampling,
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
             tools,
@@ -343,6 +355,14 @@ impl Gateway {
             GatewayError::Refused { message, .. } if !tools.is_empty() && names_tools(&message) => {
                 GatewayError::ToolsRefused(message)
             }
+            GatewayError::Refused { message, status } => match sampling.named_in(&message) {
+                Some((parameter, value)) => GatewayError::ParameterRefused {
+                    parameter,
+                    value,
+                    message,
+                },
+                None => GatewayError::Refused { status, message },
+            },
             e => e,
         })?;
         let request_id = ["x-completion-request-id", "x-request-id"]

@@ -153,12 +153,58 @@ impl PartialEq<&str> for Content {
 pub struct ChatRequest<'a> {
     pub model: &'a str,
     pub messages: &'a [ChatMessage],
+    #[serde(flatten)]
+    pub sampling: &'a Sampling,
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
     /// The tools the model may call, in OpenAI's `{"type": "function", …}` shape.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub tools: &'a [serde_json::Value],
+}
+
+/// What a request sets of how the model answers, by OpenAI's names; unset ones are left out
+/// of the body (a default some provider rejects is never sent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Sampling {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// `low`, `medium` or `high`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<&'static str>,
+}
+
+impl Sampling {
+    /// The parameter a refusal's words name, of those this request set: its name for the
+    /// person and its value.
+    pub fn named_in(&self, message: &str) -> Option<(&'static str, String)> {
+        let words = message.to_lowercase().replace(['-', ' '], "_");
+        let set = [
+            (
+                self.temperature.map(|v| v.to_string()),
+                &["temperature"][..],
+                "temperature",
+            ),
+            (self.top_p.map(|v| v.to_string()), &["top_p"][..], "top-p"),
+            (
+                self.max_tokens.map(|v| v.to_string()),
+                &["max_tokens", "max_completion_tokens", "max_output_tokens"][..],
+                "maximum answer length",
+            ),
+            (
+                self.reasoning_effort.map(str::to_string),
+                &["reasoning_effort", "reasoning"][..],
+                "reasoning effort",
+            ),
+        ];
+        set.into_iter().find_map(|(value, names, person)| {
+            Some((person, value?)).filter(|_| names.iter().any(|n| words.contains(n)))
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]

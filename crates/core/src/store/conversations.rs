@@ -1,9 +1,10 @@
 //! Queries on the `conversations` table.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{new_id, now_ms, Result, StoreError};
+use crate::gateway::types::Sampling;
 
 /// A conversation as the sidebar and the chat header show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,11 +18,86 @@ pub struct Conversation {
     pub draft: String,
     /// The person's tools are offered to the model in this chat.
     pub tools: bool,
+    pub parameters: Parameters,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, title, model, system_prompt, draft, created_at, updated_at, tools";
+/// What a chat sets of how its model answers. Each is sent only when set: a default some
+/// provider rejects is never sent for the person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Parameters {
+    /// 0 to 2.
+    pub temperature: Option<f64>,
+    /// Above 0, at most 1.
+    pub top_p: Option<f64>,
+    /// The answer's length at most, in tokens.
+    pub max_tokens: Option<u32>,
+    /// For reasoning models.
+    pub reasoning_effort: Option<ReasoningEffort>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasoningEffort {
+    Low,
+    Medium,
+    High,
+}
+
+impl ReasoningEffort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasoningEffort::Low => "low",
+            ReasoningEffort::Medium => "medium",
+            ReasoningEffort::High => "high",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "low" => Some(ReasoningEffort::Low),
+            "medium" => Some(ReasoningEffort::Medium),
+            "high" => Some(ReasoningEffort::High),
+            _ => None,
+        }
+    }
+}
+
+/// The most output tokens a chat may ask for (no model lists more).
+pub const MAX_OUTPUT_TOKENS: u32 = 1_000_000;
+
+impl Parameters {
+    /// The parameters as a request sends them.
+    pub fn sampling(&self) -> Sampling {
+        Sampling {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            max_tokens: self.max_tokens,
+            reasoning_effort: self.reasoning_effort.map(ReasoningEffort::as_str),
+        }
+    }
+
+    /// Refuses a value no provider takes, in words naming it.
+    pub fn check(&self) -> Result<()> {
+        if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
+            return Err(StoreError::Invalid("The temperature goes from 0 to 2."));
+        }
+        if self.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
+            return Err(StoreError::Invalid("Top-p is above 0 and at most 1."));
+        }
+        if self.max_tokens.is_some_and(|m| m == 0 || m > MAX_OUTPUT_TOKENS) {
+            return Err(StoreError::Invalid(
+                "The longest answer is at least 1 token and at most 1,000,000.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+const COLUMNS: &str =
+    "id, title, model, system_prompt, draft, created_at, updated_at, tools, temperature, top_p, max_tokens, reasoning_effort";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -31,6 +107,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         system_prompt: r.get(3)?,
         draft: r.get(4)?,
         tools: r.get(7)?,
+        parameters: Parameters {
+            temperature: r.get(8)?,
+            top_p: r.get(9)?,
+            max_tokens: r.get::<_, Option<i64>>(10)?.and_then(|m| u32::try_from(m).ok()),
+            reasoning_effort: r
+                .get::<_, Option<String>>(11)?
+                .as_deref()
+                .and_then(ReasoningEffort::parse),
+        },
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
     })
@@ -132,6 +217,22 @@ pub fn set_tools(db: &Connection, id: &str, tools: bool) -> Result<()> {
     changed(db.execute(
         "UPDATE conversations SET tools = ?2 WHERE id = ?1 AND deleted_at IS NULL",
         params![id, tools],
+    )?)
+}
+
+/// The chat's parameters, all four at once (an unset one is `None`).
+pub fn set_parameters(db: &Connection, id: &str, p: &Parameters) -> Result<()> {
+    p.check()?;
+    changed(db.execute(
+        "UPDATE conversations SET temperature = ?2, top_p = ?3, max_tokens = ?4, reasoning_effort = ?5
+         WHERE id = ?1 AND deleted_at IS NULL",
+        params![
+            id,
+            p.temperature,
+            p.top_p,
+            p.max_tokens,
+            p.reasoning_effort.map(ReasoningEffort::as_str)
+        ],
     )?)
 }
 

@@ -67,6 +67,11 @@ impl Store {
         self.run(move |db| conversations::set_tools(db, &id, tools)).await
     }
 
+    pub async fn set_parameters(&self, id: String, parameters: conversations::Parameters) -> Result<()> {
+        self.run(move |db| conversations::set_parameters(db, &id, &parameters))
+            .await
+    }
+
     pub async fn save_draft(&self, id: String, draft: String) -> Result<()> {
         self.run(move |db| conversations::save_draft(db, &id, &draft)).await
     }

@@ -61,6 +61,7 @@ fn request() -> Request {
         model: "m".into(),
         messages: vec![],
         tools: Vec::new(),
+        parameters: Default::default(),
     }
 }
 

@@ -39,6 +39,7 @@ where
         model: "m".into(),
         messages: vec![ChatMessage::new(Role::User, "go")],
         tools: vec![serde_json::json!({"type": "function", "function": {"name": "echo"}})],
+        parameters: Default::default(),
     };
     let (mut approvals, decide) = Approvals::new(allowed.iter().map(|s| s.to_string()).collect::<HashSet<_>>());
     let mut events = Vec::new();
@@ -231,6 +232,7 @@ async fn without_tools_calls_are_not_read() {
         model: "m".into(),
         messages: vec![],
         tools: Vec::new(),
+        parameters: Default::default(),
     };
     let mut events = Vec::new();
     let drive = async {

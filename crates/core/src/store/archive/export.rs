@@ -11,7 +11,7 @@ use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::{markdown, ArchivedAttachment, ArchivedMessage, ArchivedToolImage, ArchivedUsage, FORMAT, VERSION};
-use crate::store::conversations::{self, Conversation};
+use crate::store::conversations::{self, Conversation, Parameters};
 use crate::store::rows::{self, COLUMNS};
 use crate::store::tool_calls::{self, CallRecord};
 use crate::store::{attachments, now_ms, Result, StoreError};
@@ -166,13 +166,18 @@ struct ConversationOut<'a> {
 impl Serialize for ConversationOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.c;
-        let mut out = s.serialize_struct("ArchivedConversation", 9)?;
+        let mut out = s.serialize_struct("ArchivedConversation", 10)?;
         out.serialize_field("id", &c.id)?;
         out.serialize_field("title", &c.title)?;
         out.serialize_field("model", &c.model)?;
         out.serialize_field("systemPrompt", &c.system_prompt)?;
         out.serialize_field("draft", &c.draft)?;
         out.serialize_field("tools", &c.tools)?;
+        if c.parameters != Parameters::default() {
+            out.serialize_field("parameters", &c.parameters)?;
+        } else {
+            out.skip_field("parameters")?;
+        }
         out.serialize_field("createdAt", &c.created_at)?;
         out.serialize_field("updatedAt", &c.updated_at)?;
         out.serialize_field("messages", &MessagesOut(self))?;

@@ -17,6 +17,7 @@ use serde::Deserializer as _;
 
 use super::{check_id, ArchivedAttachment, ArchivedMessage, ImportReport, FORMAT, VERSION};
 use crate::attach::{self, Prepared, MAX_PER_MESSAGE};
+use crate::store::conversations::{self, Parameters};
 use crate::store::rows::{self, MessageStatus, NewRow, StopReason};
 use crate::store::tool_calls::{self, CallRecord, CallStatus};
 use crate::store::{answers, attachments, Result, StoreError};
@@ -141,6 +142,7 @@ impl Importer<'_> {
                 head.tools.unwrap_or(true)
             ],
         )?;
+        conversations::set_parameters(self.tx, &head.id, &head.parameters)?;
         report.imported += 1;
         Ok(())
     }
@@ -381,6 +383,7 @@ struct Head {
     draft: String,
     /// Absent in archives written before the switch existed: on, as every chat was.
     tools: Option<bool>,
+    parameters: Parameters,
     created_at: i64,
     updated_at: i64,
 }
@@ -424,6 +427,10 @@ impl<'de> Visitor<'de> for OneConversation<'_> {
                 "systemPrompt" => head.system_prompt = map.next_value()?,
                 "draft" => head.draft = map.next_value()?,
                 "tools" => head.tools = map.next_value()?,
+                "parameters" => {
+                    head.parameters = map.next_value()?;
+                    head.parameters.check().map_err(|e| imp.fail(e))?;
+                }
                 "createdAt" => {
                     head.created_at = map.next_value()?;
                     created = true;

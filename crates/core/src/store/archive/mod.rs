@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod markdown;
 
+use super::conversations::Parameters;
 use super::rows::{Author, ErrorView, MessageStatus, StopReason};
 use super::tool_calls::CallRecord;
 use super::{Result, StoreError};
@@ -65,6 +66,9 @@ pub struct ArchivedConversation {
     /// The chat's tools switch; absent in archives written before it existed (on).
     #[serde(default = "tools_on")]
     pub tools: bool,
+    /// The chat's parameters; absent when none is set.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub parameters: Parameters,
     pub created_at: i64,
     pub updated_at: i64,
     /// Oldest first.
@@ -73,6 +77,10 @@ pub struct ArchivedConversation {
 
 fn tools_on() -> bool {
     true
+}
+
+fn is_default(p: &Parameters) -> bool {
+    *p == Parameters::default()
 }
 
 /// A message as the archive holds it.
@@ -301,6 +309,15 @@ pub(crate) mod tests {
             .call(|db| {
                 let c = conversations::create(db, "model-a")?.id;
                 conversations::set_system_prompt(db, &c, "Be terse.")?;
+                conversations::set_parameters(
+                    db,
+                    &c,
+                    &Parameters {
+                        temperature: Some(0.3),
+                        reasoning_effort: Some(conversations::ReasoningEffort::High),
+                        ..Parameters::default()
+                    },
+                )?;
                 conversations::save_draft(db, &c, "unsent words")?;
                 conversations::retitle(db, &c, "Capital of France?")?;
                 let paris = answered(
@@ -351,6 +368,13 @@ pub(crate) mod tests {
         let from = seeded();
         let archive = from.call(|db| exported(db)).unwrap();
         assert_eq!(archive.conversations.len(), 2);
+        assert!(
+            archive
+                .conversations
+                .iter()
+                .any(|c| c.parameters.temperature == Some(0.3)),
+            "a chat's parameters are exported"
+        );
         let bytes = serde_json::to_vec(&archive).unwrap();
 
         let to = Store::in_memory();
