@@ -42,6 +42,7 @@ fn main() {
             "about",
             "delete_all_data",
             "set_chat_tools",
+            "set_chat_parameters",
             "tools_state",
             "add_mcp_servers",
             "add_mcp_server",

@@ -154,8 +154,19 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {string} systemPrompt
  * @property {string} draft
  * @property {boolean} tools  its questions offer the person's tools to the model
+ * @property {Parameters} parameters
  * @property {number} createdAt  ms since the Unix epoch
  * @property {number} updatedAt
+ */
+
+/**
+ * What a chat sets of how its model answers (`store::conversations::Parameters`); `null` is
+ * unset (the model's default, never sent).
+ * @typedef {object} Parameters
+ * @property {number | null} temperature  0 to 2
+ * @property {number | null} topP  above 0, at most 1
+ * @property {number | null} maxTokens  1 to 1,000,000
+ * @property {'low' | 'medium' | 'high' | null} reasoningEffort
  */
 
 /**
@@ -260,6 +271,10 @@ export const setChatModel = (conversationId, model) => invoke('set_chat_model', 
 export const setSystemPrompt = (conversationId, prompt) => invoke('set_system_prompt', { conversationId, prompt });
 /** @type {(conversationId: string, enabled: boolean) => Promise<void>} */
 export const setChatTools = (conversationId, enabled) => invoke('set_chat_tools', { conversationId, enabled });
+
+/** @type {(conversationId: string, parameters: Parameters) => Promise<void>} */
+export const setChatParameters = (conversationId, parameters) =>
+  invoke('set_chat_parameters', { conversationId, parameters });
 /** @type {(conversationId: string, draft: string) => Promise<void>} */
 export const saveDraft = (conversationId, draft) => invoke('save_draft', { conversationId, draft });
 /** @type {(query: string) => Promise<SearchHit[]>} */

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { showDraftAttachments } from './components/attachments.js';
 import * as chatList from './components/chat-list.js';
-import { promptSave, showChatTools, showSystemPrompt } from './components/chat-settings.js';
+import { promptSave, showChatParameters, showChatTools, showSystemPrompt } from './components/chat-settings.js';
 import { draftSave, focusComposer, showDraft } from './components/composer.js';
 import * as messageList from './components/message-list.js';
 import { onModelPicked, showModel } from './components/model-picker.js';
@@ -37,6 +37,7 @@ export async function openConversation(id, { around = null } = {}) {
   showDraft(conversation.draft);
   showSystemPrompt(conversation.systemPrompt);
   showChatTools(conversation.tools);
+  showChatParameters(conversation.parameters);
   showModel(conversation.model);
   messageList.showFirstPage(page);
   chatList.setActive(id);

@@ -141,6 +141,7 @@ pub fn run() {
             commands::chats::set_chat_model,
             commands::chats::set_system_prompt,
             commands::chats::set_chat_tools,
+            commands::chats::set_chat_parameters,
             commands::chats::save_draft,
             commands::chats::search_chats,
             commands::archive::export_chats,

@@ -3,7 +3,7 @@
 //! to every window, with the window that made it.
 
 use glama_core::chat::view::MessagePage;
-use glama_core::store::conversations::Conversation;
+use glama_core::store::conversations::{Conversation, Parameters};
 use glama_core::store::paging::Page;
 use glama_core::store::search::SearchHit;
 use serde::Serialize;
@@ -132,6 +132,20 @@ pub async fn set_chat_tools(
     enabled: bool,
 ) -> Result<(), AppError> {
     state.store.set_tools(conversation_id.clone(), enabled).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
+/// A chat's parameters (temperature, top-p, maximum answer length, reasoning effort), all at
+/// once; an unset one is absent and never sent.
+#[tauri::command]
+pub async fn set_chat_parameters(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    parameters: Parameters,
+) -> Result<(), AppError> {
+    state.store.set_parameters(conversation_id.clone(), parameters).await?;
     changed(&state, &window, &conversation_id);
     Ok(())
 }
