@@ -840,3 +840,65 @@ async fn a_stopped_answer_can_be_continued_too() {
     );
     app.quit().await;
 }
+
+/// A chat's parameters, set in its settings: sent as set (unset ones absent), a value out of
+/// range refused in words with the field put back, and kept across a relaunch.
+#[tokio::test]
+async fn a_chats_parameters_reach_the_gateway_and_are_kept() {
+    let (session, app) = Session::connected().await;
+    app.click("chat-settings-button").await;
+    let set = |testid: &'static str, value: &'static str| {
+        let app = &app;
+        async move {
+            app.js(
+                "const f = document.querySelector(`[data-testid=${arguments[0]}]`); f.value = arguments[1]; \
+                 f.dispatchEvent(new Event('change', {bubbles: true}))",
+                vec![json!(testid), json!(value)],
+            )
+            .await;
+        }
+    };
+    set("param-temperature", "0.4").await;
+    set("param-max-tokens", "256").await;
+    // Saved once Rust holds it.
+    app.wait_js(
+        "the parameters saved",
+        "return window.__TAURI_INTERNALS__.invoke('list_chats').then(c => c[0].parameters.temperature === 0.4 && c[0].parameters.maxTokens === 256)",
+    )
+    .await;
+    app.send("warm words").await;
+    app.wait_last_answer("done").await;
+    assert_eq!(
+        serde_json::Value::Object(session.gateway.stats().last_chat_parameters),
+        json!({"temperature": 0.4, "max_tokens": 256}),
+        "set ones as set, unset ones absent"
+    );
+
+    set("param-temperature", "3").await;
+    let said = app
+        .wait_js(
+            "the refusal said",
+            "const b = document.querySelector('[data-testid=error-banner]'); return !b.hidden && b.innerText",
+        )
+        .await;
+    assert!(
+        said.as_str().unwrap().contains("temperature goes from 0 to 2"),
+        "{said}"
+    );
+    app.wait_js(
+        "the field put back",
+        "return document.querySelector('[data-testid=param-temperature]').value === '0.4'",
+    )
+    .await;
+    app.quit().await;
+
+    let app = session.launch(&[]).await;
+    let shown = app
+        .js(
+            "return ['param-temperature', 'param-top-p', 'param-max-tokens', 'param-reasoning-effort'].map(t => document.querySelector(`[data-testid=${t}]`).value)",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown, json!(["0.4", "", "256", ""]));
+    app.quit().await;
+}
