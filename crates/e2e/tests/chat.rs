@@ -893,10 +893,11 @@ async fn a_chats_parameters_reach_the_gateway_and_are_kept() {
     app.quit().await;
 
     let app = session.launch(&[]).await;
+    // The fields fill when the chat opens, which comes after the window is up.
     let shown = app
-        .js(
-            "return ['param-temperature', 'param-top-p', 'param-max-tokens', 'param-reasoning-effort'].map(t => document.querySelector(`[data-testid=${t}]`).value)",
-            vec![],
+        .wait_js(
+            "the chat's parameters shown",
+            "const v = ['param-temperature', 'param-top-p', 'param-max-tokens', 'param-reasoning-effort'].map(t => document.querySelector(`[data-testid=${t}]`).value); return v[0] !== '' && v",
         )
         .await;
     assert_eq!(shown, json!(["0.4", "", "256", ""]));
