@@ -43,6 +43,8 @@ fn main() {
             "delete_all_data",
             "set_chat_tools",
             "set_chat_parameters",
+            "set_chat_fit",
+            "measure_context",
             "tools_state",
             "add_mcp_servers",
             "add_mcp_server",

@@ -14,7 +14,7 @@
  * the same list (a Rust test checks it). The page branches on these and nothing else.
  * @typedef {('unreachable' | 'timeout' | 'key_rejected' | 'payment_required' | 'rate_limited'
  *   | 'refused' | 'server_error' | 'bad_response' | 'dropped' | 'stream_error' | 'redirected'
- *   | 'too_large' | 'stalled' | 'not_connected' | 'busy' | 'no_model' | 'disk_full' | 'store_read_only'
+ *   | 'too_large' | 'stalled' | 'not_connected' | 'busy' | 'no_model' | 'context_full' | 'disk_full' | 'store_read_only'
  *   | 'store_locked' | 'store_corrupt' | 'store_too_new' | 'store_closed' | 'store'
  *   | 'store_job_failed' | 'store_in_memory' | 'no_such_conversation' | 'no_such_message' | 'invalid'
  *   | 'bad_archive' | 'file' | 'export' | 'markdown_needs_one_chat' | 'delete_data'
@@ -155,6 +155,7 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {string} draft
  * @property {boolean} tools  its questions offer the person's tools to the model
  * @property {Parameters} parameters
+ * @property {boolean} fitNewest  once it outgrows its model's window, only its newest turns that fit are sent
  * @property {number} createdAt  ms since the Unix epoch
  * @property {number} updatedAt
  */
@@ -272,6 +273,8 @@ export const setSystemPrompt = (conversationId, prompt) => invoke('set_system_pr
 /** @type {(conversationId: string, enabled: boolean) => Promise<void>} */
 export const setChatTools = (conversationId, enabled) => invoke('set_chat_tools', { conversationId, enabled });
 
+/** @type {(conversationId: string, newest: boolean) => Promise<void>} */
+export const setChatFit = (conversationId, newest) => invoke('set_chat_fit', { conversationId, newest });
 /** @type {(conversationId: string, parameters: Parameters) => Promise<void>} */
 export const setChatParameters = (conversationId, parameters) =>
   invoke('set_chat_parameters', { conversationId, parameters });
@@ -354,6 +357,19 @@ export const importChats = () => invoke('import_chats');
  */
 export const ask = (conversationId, model, request, stream, tools) =>
   invoke('ask', { conversationId, model, request, stream, tools });
+
+/**
+ * How much of a model's window a chat's next request would fill (`chat::begin::Measure`), in
+ * tokens; `limit` is null when the model list does not say.
+ * @typedef {object} Measure
+ * @property {number} used
+ * @property {number | null} limit
+ * @property {string | null} from  the message where the model's view begins, when older turns are left out
+ */
+
+/** @type {(conversationId: string, model: string, draft: string) => Promise<Measure>} */
+export const measureContext = (conversationId, model, draft) =>
+  invoke('measure_context', { conversationId, model, draft });
 
 /**
  * Some of an answer's events, and how many updates (events the page lays out) it has been handed

@@ -10,6 +10,7 @@ import { initChatHeader } from './components/chat-header.js';
 import { initChatList, refresh, setConversations } from './components/chat-list.js';
 import { initChatSettings } from './components/chat-settings.js';
 import { focusComposer, initComposer } from './components/composer.js';
+import { initContextMeter } from './components/context-meter.js';
 import { initConnection, onStatus } from './components/connection.js';
 import { startEdit } from './components/editor.js';
 import { initEmptyState } from './components/empty-state.js';
@@ -54,6 +55,7 @@ async function boot() {
   initComposer({ send: (text, attached) => ask({ kind: 'send', text }, { attached }) });
   initChatHeader();
   initChatSettings();
+  initContextMeter();
   initEmptyState();
   initMessageList({
     edit: (node) => startEdit(node, (request, edited) => ask(request, { edited })),

@@ -7,6 +7,7 @@ import { answerView } from './components/answer.js';
 import * as chatList from './components/chat-list.js';
 import { promptSave } from './components/chat-settings.js';
 import { draftSave, giveBack } from './components/composer.js';
+import { hideContextNotice, measure, showContextNotice } from './components/context-meter.js';
 import * as messageList from './components/message-list.js';
 import { currentModel } from './components/model-picker.js';
 import { showError } from './components/toasts.js';
@@ -41,6 +42,7 @@ export async function ask(request, nodes = {}) {
   if (state.loadedRange().hasNewer && request.kind !== 'edit') await openConversation(id);
   await promptSave.now();
   draftSave.cancel();
+  hideContextNotice();
   const { node, userNode } = messageList.showAsked(request, nodes);
   state.setStreaming(true);
   const answer = answerView(node, userNode, {
@@ -69,20 +71,43 @@ export async function ask(request, nodes = {}) {
     await api.ask(id, model, request, stream, !nodes.withoutTools);
     await following;
     await answer.finished();
+    // Glama said the chat outgrew the model's window: the same offers as before sending.
+    if (node.dataset.errorKind === 'context_full' && id === state.openId()) {
+      showContextNotice({ message: bodyText(node) }, () => ask({ kind: 'regenerate' }));
+    }
   } catch (e) {
-    // Refused before anything started (not connected, no model, the disk full…): Rust
-    // changed nothing, so show its copy again, and give typed text back.
+    // Refused before anything started (not connected, no model, the disk full, a request
+    // too large for the model's window…): Rust changed nothing, so show its copy again, and
+    // give typed text back.
     if (!answer.started()) {
       state.setStreaming(false);
       if (request.kind === 'send') giveBack(request.text);
       await openConversation(id);
     }
-    showError(e);
+    if (e?.kind === 'context_full') showContextNotice(e, () => resend(request, nodes));
+    else showError(e);
   } finally {
     // The ask resolves after usage settles; by then a newer ask may own the state.
     if (run === asks) {
       state.setStreaming(false);
       answer.close();
+      measure();
     }
   }
+}
+
+/**
+ * Asks again for what the window could not hold: a question sent again from the composer,
+ * where its words went back (with any the person added).
+ * @param {AskRequest} request
+ * @param {Parameters<typeof ask>[1]} nodes
+ */
+function resend(request, nodes) {
+  if (request.kind === 'send') /** @type {HTMLFormElement} */ (document.getElementById('composer')).requestSubmit();
+  else ask(request, nodes);
+}
+
+/** @param {HTMLElement} node  an error row */
+function bodyText(node) {
+  return node.querySelector('.body')?.textContent ?? '';
 }

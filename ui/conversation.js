@@ -6,6 +6,7 @@ import { showDraftAttachments } from './components/attachments.js';
 import * as chatList from './components/chat-list.js';
 import { promptSave, showChatParameters, showChatTools, showSystemPrompt } from './components/chat-settings.js';
 import { draftSave, focusComposer, showDraft } from './components/composer.js';
+import { hideContextNotice, measure, showChatFit } from './components/context-meter.js';
 import * as messageList from './components/message-list.js';
 import { onModelPicked, showModel } from './components/model-picker.js';
 import { chatOpened } from './components/sidebar.js';
@@ -38,6 +39,8 @@ export async function openConversation(id, { around = null } = {}) {
   showSystemPrompt(conversation.systemPrompt);
   showChatTools(conversation.tools);
   showChatParameters(conversation.parameters);
+  showChatFit(conversation.fitNewest);
+  hideContextNotice();
   showModel(conversation.model);
   messageList.showFirstPage(page);
   chatList.setActive(id);
@@ -45,6 +48,7 @@ export async function openConversation(id, { around = null } = {}) {
   if (around) messageList.showFound(around);
   else messageList.scrollToEnd(true);
   await messageList.fillViewport();
+  measure();
 }
 
 /** A new chat, unless the open one is still empty: then that one is it. */

@@ -112,6 +112,11 @@ export function allModels() {
   return models;
 }
 
+/** Opens the list of models (to choose one with a larger window, say). */
+export function openModelPicker() {
+  picker.open();
+}
+
 /**
  * Calls `fn(model)` when the person picks a model.
  * @param {(model: string) => void} fn

@@ -67,6 +67,9 @@ error_codes! {
     /// An answer is still being written in that chat.
     Busy = "busy",
     NoModel = "no_model",
+    /// The request would not fit the model's context window (said before it is sent, or by
+    /// Glama): the window offers the newest turns only, or a model with a larger window.
+    ContextFull = "context_full",
 
     // The history.
     DiskFull = "disk_full",

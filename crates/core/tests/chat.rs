@@ -878,3 +878,178 @@ async fn a_chats_parameters_are_sent_when_set_and_a_refused_one_is_named() {
     assert!(error.message.contains("temperature (1.5)"), "{}", error.message);
     assert!(error.message.contains("chat's settings"), "{}", error.message);
 }
+
+/// The echo, in whole events at full speed.
+fn full_speed() -> ChatScenario {
+    ChatScenario {
+        piece_delay: Some(Duration::ZERO),
+        whole_events: true,
+        ..Default::default()
+    }
+}
+
+/// A model's window, from the model list: the estimate follows what the gateway counts, a
+/// request that would not fit is said before anything is written or sent, and a chat that
+/// sends its newest turns sends whole turns that fit, its system prompt first, and marks
+/// where the model's view begins.
+#[tokio::test]
+async fn a_chat_that_outgrows_the_models_window_is_told_first_then_sends_its_newest_turns() {
+    use glama_core::chat::context;
+    const SMALL: &str = "fake/small-window";
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    chats.models_listed(&gateway.models(&key).await.unwrap());
+    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
+    {
+        let c = c.clone();
+        store
+            .call(move |db| conversations::set_system_prompt(db, &c, "You answer in plain English."))
+            .unwrap();
+    }
+    let model = glama(&gateway, &key);
+    // English prose, about 380 tokens a question; the echo doubles each turn.
+    let question = |i: usize| {
+        format!(
+            "Question {i}: {}",
+            "Tell me how the tides follow the moon, and why there are two of them a day. ".repeat(20)
+        )
+    };
+
+    let mut i = 0;
+    let overflow = loop {
+        i += 1;
+        assert!(i < 20, "the window never filled");
+        fake.script_chat(full_speed());
+        match chats
+            .ask(&model, &c, SMALL, Ask::Send { text: question(i) }, &mut Vec::new())
+            .await
+        {
+            Ok(answered) => {
+                assert_eq!(answered.status, MessageStatus::Done, "turn {i}");
+                // What was estimated of this request, against what the gateway counted.
+                let sent = fake.stats().last_chat_messages;
+                let estimated = context::tokens(
+                    &sent
+                        .iter()
+                        .map(|(_, text)| ChatMessage::new(Role::User, text.as_str()))
+                        .collect::<Vec<_>>(),
+                );
+                let page = chats.page(c.clone(), Page::Latest).await.unwrap();
+                let counted = page
+                    .messages
+                    .last()
+                    .unwrap()
+                    .usage
+                    .as_ref()
+                    .and_then(|u| u.prompt_tokens);
+                let counted = counted.expect("the gateway's count") as f64;
+                let off = (estimated as f64 - counted).abs() / counted;
+                assert!(off <= 0.15, "turn {i}: estimated {estimated}, counted {counted}");
+            }
+            Err(ChatError::Overflow(o)) => break o,
+            Err(e) => panic!("turn {i}: {e}"),
+        }
+    };
+    assert_eq!(overflow.window, 2_000);
+    assert!(overflow.needed > 2_000 && !overflow.last_turn_alone, "{overflow:?}");
+    let words = ChatError::Overflow(overflow).to_string();
+    assert!(words.contains("newest turns"), "{words}");
+    // Told before: nothing written, nothing sent.
+    let requests = fake.stats().chat_requests;
+    let kept = chats.page(c.clone(), Page::Latest).await.unwrap().messages.len();
+    assert_eq!(kept, 2 * (i - 1), "the question that did not fit was not kept");
+    assert_eq!(fake.stats().context_refusals, 0);
+
+    // The meter says the same, before a word is sent.
+    let measure = chats.measure(&c, SMALL, question(i), &[]).await.unwrap();
+    assert_eq!(
+        (measure.used, measure.limit, measure.from.as_deref()),
+        (overflow.needed, Some(2_000), None)
+    );
+    let empty = chats.measure(&c, SMALL, String::new(), &[]).await.unwrap();
+    assert!(empty.used < measure.used, "{empty:?} {measure:?}");
+
+    // The chat sends its newest turns that fit from now on (the last scripted answer, not
+    // taken by the request that was never sent, answers it).
+    {
+        let c = c.clone();
+        store
+            .call(move |db| conversations::set_fit_newest(db, &c, true))
+            .unwrap();
+    }
+    let answered = chats
+        .ask(&model, &c, SMALL, Ask::Send { text: question(i) }, &mut Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(answered.status, MessageStatus::Done);
+    assert_eq!(fake.stats().chat_requests, requests + 1);
+    let sent = fake.stats().last_chat_messages;
+    assert_eq!(
+        sent[0],
+        ("system".into(), "You answer in plain English.".into()),
+        "the system prompt kept"
+    );
+    assert_eq!(sent[1].0, "user", "whole turns: the view starts at a question");
+    assert_eq!(sent.last().unwrap().1, question(i).trim_end());
+    assert!(sent.len() < 2 * i, "older turns left out: {} messages sent", sent.len());
+    let page = chats.page(c.clone(), Page::Latest).await.unwrap();
+    assert_eq!(page.messages.len(), 2 * i, "the chat keeps everything");
+    let measure = chats.measure(&c, SMALL, question(i + 1), &[]).await.unwrap();
+    assert!(measure.used <= 2_000, "what would be sent fits: {measure:?}");
+    // Where the model's view begins: a question, kept in the chat.
+    let first = page
+        .messages
+        .iter()
+        .find(|m| Some(&m.id) == measure.from.as_ref())
+        .expect("a message of the chat");
+    assert_eq!(first.role, Author::User);
+    assert!(first.seq > page.messages[0].seq, "older turns left out");
+
+    // A message too long even alone is said as such.
+    let huge = "word ".repeat(3_000);
+    match chats
+        .ask(&model, &c, SMALL, Ask::Send { text: huge }, &mut Vec::new())
+        .await
+    {
+        Err(ChatError::Overflow(o)) => assert!(o.last_turn_alone, "{o:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Glama's own "maximum context length" refusal is said in the same words as the guard's.
+#[tokio::test]
+async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    // No model list: the window is not known here, so the request leaves and is refused.
+    let chats = Chats::new(store.clone(), fast_policy());
+    let c = store
+        .call(|db| conversations::create(db, "fake/small-window"))
+        .unwrap()
+        .id;
+    let mut events = Vec::new();
+    let answered = chats
+        .ask(
+            &glama(&gateway, &key),
+            &c,
+            "fake/small-window",
+            Ask::Send {
+                text: "word ".repeat(3_000),
+            },
+            &mut events,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answered.status, MessageStatus::Error);
+    assert_eq!(fake.stats().context_refusals, 1);
+    let error = events
+        .iter()
+        .find_map(|e| match e {
+            AnswerEvent::Finished { error, .. } => error.clone(),
+            _ => None,
+        })
+        .expect("an error");
+    assert_eq!(error.kind, glama_core::error_code::ErrorCode::ContextFull);
+    assert!(error.message.contains("newest turns"), "{}", error.message);
+}

@@ -512,7 +512,7 @@ fn seed_conversation(session: &Session, pairs: usize) -> String {
                 let ask = Ask::Send {
                     text: format!("question {i}: how would you write this?"),
                 };
-                let b = begin(db, &c, MODEL, &ask, false)?;
+                let b = begin(db, &c, MODEL, &ask, &glama_core::chat::Fit::default())?.expect("no window, so it fits");
                 let text = format!(
                     "Answer {i}. Here is **one way**, with a table:\n\n| a | b |\n|---|---|\n| {i} | {} |\n\n\
                      ```rust\nfn f{i}(x: u32) -> u32 {{\n    x * {i}\n}}\n```\n\nAnd a list:\n\n- first\n- second\n",

@@ -515,6 +515,7 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
         .call(|db| {
             use glama_core::chat::begin::{begin, Ask};
             use glama_core::chat::view::render;
+            use glama_core::chat::Fit;
             use glama_core::store::answers::{finish_answer, Finish};
             use glama_core::store::conversations;
             let c = conversations::create(db, "openai/gpt-4o")?.id;
@@ -526,8 +527,9 @@ async fn a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
                     &Ask::Send {
                         text: format!("question {i}"),
                     },
-                    false,
-                )?;
+                    &Fit::default(),
+                )?
+                .expect("no window, so it fits");
                 let text = format!("answer {i}\n\n```rust\nfn f{i}() {{}}\n```");
                 finish_answer(db, &b.message_id, &Finish::done(text.clone(), render(&text, "")))?;
             }

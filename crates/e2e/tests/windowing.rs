@@ -30,6 +30,7 @@ async fn a_long_conversation_keeps_fewer_nodes_than_messages_and_brings_them_bac
         .call(|db| {
             use glama_core::chat::begin::{begin, Ask};
             use glama_core::chat::view::render;
+            use glama_core::chat::Fit;
             use glama_core::store::answers::{finish_answer, Finish};
             use glama_core::store::conversations;
             let c = conversations::create(db, "openai/gpt-4o")?.id;
@@ -37,7 +38,7 @@ async fn a_long_conversation_keeps_fewer_nodes_than_messages_and_brings_them_bac
                 let ask = Ask::Send {
                     text: format!("question {i}"),
                 };
-                let b = begin(db, &c, "openai/gpt-4o", &ask, false)?;
+                let b = begin(db, &c, "openai/gpt-4o", &ask, &Fit::default())?.expect("no window, so it fits");
                 let text = answer(i);
                 finish_answer(db, &b.message_id, &Finish::done(text.clone(), render(&text, "")))?;
             }

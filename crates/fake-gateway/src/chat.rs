@@ -37,6 +37,8 @@ const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
         1_000_000,
     ),
     ("mistral/ministral-8b", "0.0000001", "0.0000001", &[], 128_000),
+    // A window a test can fill.
+    ("fake/small-window", "0.0000001", "0.0000001", &[], 2_000),
 ];
 
 /// A message's text: the string, or its text parts joined by blank lines.
@@ -267,7 +269,7 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
             .into_response();
     };
     let model = req["model"].as_str().unwrap_or("").to_string();
-    let Some(&(_, input_price, output_price, capabilities, _)) = MODELS.iter().find(|m| m.0 == model) else {
+    let Some(&(_, input_price, output_price, capabilities, window)) = MODELS.iter().find(|m| m.0 == model) else {
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"error": {"message": format!("unknown model {model:?}")}})),
@@ -322,6 +324,23 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         )
             .into_response();
     }
+    let prompt_chars: usize = messages
+        .iter()
+        .map(|m| content_text(&m["content"]).chars().count())
+        .sum();
+    let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
+    // As OpenAI does: a request longer than the model's window is refused, in its words.
+    if prompt_tokens > window {
+        state.lock().stats.context_refusals += 1;
+        let message = format!(
+            "This model's maximum context length is {window} tokens. However, your messages resulted in {prompt_tokens} tokens. Please reduce the length of the messages."
+        );
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": message, "type": "invalid_request_error", "code": "context_length_exceeded"}})),
+        )
+            .into_response();
+    }
     let prompt = messages
         .iter()
         .rev()
@@ -344,11 +363,6 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         (None, None) if !calls.is_empty() => "Let me use a tool — 🦀.".into(),
         (None, None) => reply_for(&prompt),
     };
-    let prompt_chars: usize = messages
-        .iter()
-        .map(|m| content_text(&m["content"]).chars().count())
-        .sum();
-    let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
     let reasoning_tokens = scenario
         .reasoning
         .as_ref()

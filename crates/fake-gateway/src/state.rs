@@ -121,6 +121,8 @@ pub struct Stats {
     /// Endless bodies the server has dropped (the client closed the connection).
     pub endless_bodies_closed: u32,
     pub model_list_requests: u32,
+    /// Chat requests refused as longer than their model's window.
+    pub context_refusals: u32,
 }
 
 pub(crate) struct Code {

@@ -1,5 +1,6 @@
 //! Answers: the models to answer with, asking for one, taking its events as it streams, Stop.
 
+use glama_core::chat::begin::Measure;
 use glama_core::chat::{AnswerEvent, AnswerSink, Ask, ChatError, Glama, Tools};
 use glama_core::gateway::types::ModelInfo;
 use glama_core::store::rows::MessageStatus;
@@ -73,6 +74,23 @@ pub async fn ask(
         connector.call_failed(&glama.key, cause);
     }
     Ok(answered.status)
+}
+
+/// How much of `model`'s window the chat's next request would fill, with `draft` as its
+/// question: the composer's meter.
+#[tauri::command]
+pub async fn measure_context(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    model: String,
+    draft: String,
+) -> Result<Measure, AppError> {
+    let tools = if uses_tools(&state, &conversation_id).await {
+        state.tools.mcp.openai_tools()
+    } else {
+        Vec::new()
+    };
+    Ok(state.chats.measure(&conversation_id, &model, draft, &tools).await?)
 }
 
 /// Whether a question in `conversation_id` offers tools: its switch is on and some tool is ready

@@ -136,6 +136,19 @@ pub async fn set_chat_tools(
     Ok(())
 }
 
+/// Whether a chat that has outgrown its model's window sends only its newest turns that fit.
+#[tauri::command]
+pub async fn set_chat_fit(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    newest: bool,
+) -> Result<(), AppError> {
+    state.store.set_fit_newest(conversation_id.clone(), newest).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
 /// A chat's parameters (temperature, top-p, maximum answer length, reasoning effort), all at
 /// once; an unset one is absent and never sent.
 #[tauri::command]

@@ -5,9 +5,10 @@
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Deserialize;
 
+use super::context::{self, Fit, Overflow};
 use super::prompt::{self, Prompt, Request};
 use super::rules;
-use crate::store::answers;
+use crate::store::answers::{self, Said};
 use crate::store::conversations::{self, Conversation};
 use crate::store::rows::{self, Author, MessageStatus, StopReason};
 use crate::store::{attachments, Result, StoreError};
@@ -59,9 +60,16 @@ pub struct Begun {
 }
 
 /// Applies `ask` to the conversation and adds the answer's row, written by `model` (a
-/// continued answer keeps its own). `sees_images`: the model list says `model` takes images
-/// (the images earlier tool calls returned are sent to it again).
-pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask, sees_images: bool) -> Result<Begun> {
+/// continued answer keeps its own), when the request fits the model's window (`fit`). When it
+/// does not, nothing is written and the overflow is said (`Ok(Err(_))`): the person is told
+/// before anything is sent.
+pub fn begin(
+    db: &mut Connection,
+    conversation_id: &str,
+    model: &str,
+    ask: &Ask,
+    fit: &Fit,
+) -> Result<std::result::Result<Begun, Overflow>> {
     let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let conversation = conversations::get(&tx, conversation_id)?;
     let begun = match ask {
@@ -72,20 +80,130 @@ pub fn begin(db: &mut Connection, conversation_id: &str, model: &str, ask: &Ask,
             text,
             attachments,
         } => edit(&tx, &conversation, message_id, text, attachments)?,
-        Ask::Continue { message_id } => return continue_answer(tx, &conversation, message_id, model, sees_images),
+        Ask::Continue { message_id } => return continue_answer(tx, &conversation, message_id, model, fit),
     };
     let said = answers::before(&tx, conversation_id, begun.answer_seq)?;
+    // Dropped without a commit, the transaction leaves the chat as it was.
+    let sent = match fitted(&conversation, &said, model, Prompt::Answer, fit) {
+        Ok(fitted) => fitted,
+        Err(overflow) => return Ok(Err(overflow)),
+    };
     let message_id = answers::add_answer(&tx, conversation_id, begun.answer_seq, model)?;
     tx.commit()?;
-    Ok(Begun {
+    Ok(Ok(Begun {
         question_id: Some(begun.question_id),
         message_id,
         request: Request {
             parameters: conversation.parameters,
-            ..prompt::request(model, &conversation.system_prompt, &said, Prompt::Answer, sees_images)
+            ..prompt::request(
+                model,
+                &conversation.system_prompt,
+                sent.said,
+                Prompt::Answer,
+                fit.sees_images,
+            )
         },
         resume: None,
+    }))
+}
+
+/// How much of the model's window a chat's next request would fill.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Measure {
+    /// The request's estimated size, in tokens: what would be sent (the newest turns that fit,
+    /// in a chat that sends those).
+    pub used: u64,
+    /// The model's window, when the model list says.
+    pub limit: Option<u64>,
+    /// The message where the model's view would begin, when older turns are left out.
+    pub from: Option<String>,
+}
+
+/// The chat's next request, with `draft` as its question, measured against `fit` (the meter
+/// beside the composer). Draft attachments are not counted until sent.
+pub fn measure(db: &Connection, conversation_id: &str, model: &str, draft: &str, fit: &Fit) -> Result<Measure> {
+    let conversation = conversations::get(db, conversation_id)?;
+    let mut said = answers::before(db, conversation_id, i64::MAX)?;
+    if !draft.trim().is_empty() {
+        said.push(Said {
+            id: String::new(),
+            author: Author::User,
+            text: draft.to_string(),
+            attachments: Vec::new(),
+            calls: Vec::new(),
+            call_images: Default::default(),
+        });
+    }
+    let (used, from) = match fitted(&conversation, &said, model, Prompt::Answer, fit) {
+        // The draft has no id: a view that begins with it marks no message.
+        Ok(fitted) => (fitted.tokens, fitted.from.filter(|id| !id.is_empty())),
+        Err(overflow) => (overflow.needed, None),
+    };
+    Ok(Measure {
+        used,
+        limit: fit.window,
+        from,
     })
+}
+
+/// What is sent of what was said.
+struct Fitted<'s> {
+    said: &'s [Said],
+    /// The message where the model's view begins, when older turns are left out.
+    from: Option<String>,
+    /// The request's estimated size.
+    tokens: u64,
+}
+
+/// What is sent of `said`: all of it when the request fits the model's window (or the window
+/// is not known); when it does not and the chat sends its newest turns, those that fit (whole
+/// turns, so a tool call stays with its result; the system prompt always).
+fn fitted<'s>(
+    conversation: &Conversation,
+    said: &'s [Said],
+    model: &str,
+    prompt: Prompt<'_>,
+    fit: &Fit,
+) -> std::result::Result<Fitted<'s>, Overflow> {
+    let sizes: Vec<u64> = said
+        .iter()
+        .map(|s| {
+            let mut messages = Vec::new();
+            prompt::said_messages(s, fit.sees_images, &mut messages);
+            context::tokens(&messages)
+        })
+        .collect();
+    // The system prompt, what the prompt adds (an answer being continued) and the tools.
+    let fixed = context::tokens(&prompt::request(model, &conversation.system_prompt, &[], prompt, false).messages)
+        .saturating_add(fit.reserved);
+    let needed = fixed.saturating_add(sizes.iter().sum());
+    let all = Fitted {
+        said,
+        from: None,
+        tokens: needed,
+    };
+    let Some(window) = fit.window.filter(|&w| needed > w) else {
+        return Ok(all);
+    };
+    let starts: Vec<usize> = (0..said.len()).filter(|&i| said[i].author == Author::User).collect();
+    match context::newest_that_fit(&sizes, &starts, fixed, window) {
+        Some(start) if conversation.fit_newest => Ok(Fitted {
+            said: &said[start..],
+            from: Some(said[start].id.clone()),
+            tokens: fixed.saturating_add(sizes[start..].iter().sum()),
+        }),
+        Some(_) => Err(Overflow {
+            needed,
+            window,
+            last_turn_alone: false,
+        }),
+        None => Err(Overflow {
+            needed: fixed.saturating_add(sizes[starts.last().copied().unwrap_or(0)..].iter().sum()),
+            window,
+            last_turn_alone: true,
+        }),
+    }
 }
 
 /// Where a new answer goes: after this question, at this `seq`.
@@ -145,8 +263,8 @@ fn continue_answer(
     conversation: &Conversation,
     message_id: &str,
     fallback_model: &str,
-    sees_images: bool,
-) -> Result<Begun> {
+    fit: &Fit,
+) -> Result<std::result::Result<Begun, Overflow>> {
     let m = rows::get(&tx, &conversation.id, message_id)?;
     if m.status == MessageStatus::Streaming {
         return Err(StoreError::Invalid("This answer is still being written."));
@@ -158,23 +276,23 @@ fn continue_answer(
         ));
     }
     let said = answers::before(&tx, &conversation.id, m.seq)?;
+    let model = m.model.clone().filter(|m| !m.is_empty());
+    let model = model.as_deref().unwrap_or(fallback_model);
+    let so_far = Prompt::Continue { so_far: &m.text };
+    let sent = match fitted(conversation, &said, model, so_far.clone(), fit) {
+        Ok(fitted) => fitted,
+        Err(overflow) => return Ok(Err(overflow)),
+    };
     answers::reopen(&tx, &conversation.id, message_id)?;
     tx.commit()?;
-    let model = m.model.filter(|m| !m.is_empty());
-    let model = model.as_deref().unwrap_or(fallback_model);
-    Ok(Begun {
+    let request = Request {
+        parameters: conversation.parameters,
+        ..prompt::request(model, &conversation.system_prompt, sent.said, so_far, fit.sees_images)
+    };
+    Ok(Ok(Begun {
         question_id: None,
         message_id: m.id,
-        request: Request {
-            parameters: conversation.parameters,
-            ..prompt::request(
-                model,
-                &conversation.system_prompt,
-                &said,
-                Prompt::Continue { so_far: &m.text },
-                sees_images,
-            )
-        },
+        request,
         resume: Some(Resume {
             text: m.text,
             reasoning: m.reasoning,
@@ -182,7 +300,7 @@ fn continue_answer(
             usage: m.usage,
             stop_reason: m.stop_reason,
         }),
-    })
+    }))
 }
 
 /// A question's text: it may be empty when the question carries attachments.

@@ -9,6 +9,7 @@
 //!   the request leaves, as it grows, at its end; its usage once it settles).
 
 pub mod begin;
+pub mod context;
 pub mod events;
 pub mod model;
 pub mod prompt;
@@ -29,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 pub use begin::Ask;
+pub use context::{Fit, Overflow};
 pub use events::{AnswerEvent, AnswerSink, Phase};
 pub use model::{Glama, Model};
 pub use pace::Pace;
@@ -54,6 +56,8 @@ pub enum ChatError {
     Busy,
     #[error("Pick a model first.")]
     NoModel,
+    #[error("{}", overflow_words(.0))]
+    Overflow(Overflow),
     #[error("{0}")]
     Gateway(#[from] GatewayError),
     #[error("{0}")]
@@ -66,9 +70,28 @@ impl ChatError {
             ChatError::NotConnected => ErrorCode::NotConnected,
             ChatError::Busy => ErrorCode::Busy,
             ChatError::NoModel => ErrorCode::NoModel,
+            ChatError::Overflow(_) => ErrorCode::ContextFull,
             ChatError::Gateway(e) => e.kind(),
             ChatError::Store(e) => e.kind(),
         }
+    }
+}
+
+/// A request too large for the model's window, in words the person can act on.
+fn overflow_words(o: &Overflow) -> String {
+    let k = |t: u64| format!("{:.1}k", t as f64 / 1000.0).replace(".0k", "k");
+    if o.last_turn_alone {
+        format!(
+            "Your message is too long for this model: about {} tokens, and the model holds {}. Shorten it, or choose a model with a larger window.",
+            k(o.needed),
+            k(o.window)
+        )
+    } else {
+        format!(
+            "This chat has outgrown the model's window: the next request would be about {} tokens, and the model holds {}. Send only the newest turns that fit, or choose a model with a larger window.",
+            k(o.needed),
+            k(o.window)
+        )
     }
 }
 
@@ -85,8 +108,17 @@ pub struct Chats {
     store: Arc<Store>,
     running: Mutex<HashMap<String, Running>>,
     policy: AnswerPolicy,
-    /// The models the last model list said take images (`input:image`).
-    seeing: Mutex<HashSet<String>>,
+    /// What the last model list said of the models.
+    listed: Mutex<Listed>,
+}
+
+/// What the model list says of the models, as sending needs it.
+#[derive(Default)]
+struct Listed {
+    /// Those that take images (`input:image`).
+    seeing: HashSet<String>,
+    /// Each model's context window, in tokens.
+    windows: HashMap<String, u64>,
 }
 
 /// What the window can do to an answer while it streams.
@@ -101,23 +133,58 @@ impl Chats {
             store,
             running: Mutex::default(),
             policy,
-            seeing: Mutex::default(),
+            listed: Mutex::default(),
         }
     }
 
-    /// What the gateway's model list says the models can do: a model that takes images is
-    /// sent the images tool calls return; another is told they were shown to the person.
+    /// What the gateway's model list says of the models: a model that takes images is sent
+    /// the images tool calls return (another is told they were shown to the person); a
+    /// request is checked against its model's window before it leaves.
     pub fn models_listed(&self, models: &[ModelInfo]) {
-        let seeing = models
-            .iter()
-            .filter(|m| m.capabilities.iter().any(|c| c == "input:image"))
-            .map(|m| m.id.clone())
-            .collect();
-        *self.seeing.lock().unwrap_or_else(|p| p.into_inner()) = seeing;
+        let listed = Listed {
+            seeing: models
+                .iter()
+                .filter(|m| m.capabilities.iter().any(|c| c == "input:image"))
+                .map(|m| m.id.clone())
+                .collect(),
+            windows: models
+                .iter()
+                .filter_map(|m| Some((m.id.clone(), m.max_tokens_input.filter(|w| *w > 0)?)))
+                .collect(),
+        };
+        *self.listed() = listed;
+    }
+
+    fn listed(&self) -> std::sync::MutexGuard<'_, Listed> {
+        self.listed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn sees_images(&self, model_id: &str) -> bool {
-        self.seeing.lock().unwrap_or_else(|p| p.into_inner()).contains(model_id)
+        self.listed().seeing.contains(model_id)
+    }
+
+    /// What a request for `model_id` offering `tools` is checked against.
+    pub fn fit(&self, model_id: &str, tools: &[serde_json::Value]) -> Fit {
+        let listed = self.listed();
+        Fit {
+            sees_images: listed.seeing.contains(model_id),
+            window: listed.windows.get(model_id).copied(),
+            reserved: context::tools_tokens(tools),
+        }
+    }
+
+    /// How much of `model_id`'s window the chat's next request would fill, with `draft` as its
+    /// question and `tools` offered.
+    pub async fn measure(
+        &self,
+        conversation_id: &str,
+        model_id: &str,
+        draft: String,
+        tools: &[serde_json::Value],
+    ) -> Result<begin::Measure, StoreError> {
+        let fit = self.fit(model_id, tools);
+        let (c, m) = (conversation_id.to_string(), model_id.to_string());
+        self.store.run(move |db| begin::measure(db, &c, &m, &draft, &fit)).await
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
@@ -205,16 +272,16 @@ impl Chats {
             conversation_id,
         };
 
+        let offered = tools.as_ref().map(|(tools, _)| tools.offered()).unwrap_or_default();
         let mut begun = {
             let (c, m) = (conversation_id.to_string(), model_id.to_string());
-            let sees_images = self.sees_images(model_id);
+            let fit = self.fit(model_id, &offered);
             self.store
-                .run(move |db| begin::begin(db, &c, &m, &ask, sees_images))
+                .run(move |db| begin::begin(db, &c, &m, &ask, &fit))
                 .await?
+                .map_err(ChatError::Overflow)?
         };
-        if let Some((tools, _)) = &tools {
-            begun.request.tools = tools.offered();
-        }
+        begun.request.tools = offered;
         if begun.request.tools.is_empty() {
             begun.request.messages = prompt::calls_as_words(std::mem::take(&mut begun.request.messages));
         }

@@ -44,19 +44,7 @@ pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'
         messages.push(ChatMessage::new(Role::System, system_prompt));
     }
     for s in said {
-        match s.author {
-            Author::User => messages.push(ChatMessage::new(
-                Role::User,
-                attach::parts::content(&s.text, &s.attachments),
-            )),
-            Author::Assistant | Author::Error => {
-                let images = |c: &CallRecord| match s.call_images.get(&c.id) {
-                    Some(images) if sees_images => images.as_slice(),
-                    _ => &[],
-                };
-                answer_with_calls(&s.text, &s.calls, &images, &mut messages);
-            }
-        }
+        said_messages(s, sees_images, &mut messages);
     }
     if let Prompt::Continue { so_far } = prompt {
         messages.push(ChatMessage::new(Role::Assistant, so_far));
@@ -67,6 +55,23 @@ pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'
         messages,
         tools: Vec::new(),
         parameters: Parameters::default(),
+    }
+}
+
+/// The messages one thing said becomes: a question, or an answer with its tool rounds.
+pub fn said_messages(s: &Said, sees_images: bool, messages: &mut Vec<ChatMessage>) {
+    match s.author {
+        Author::User => messages.push(ChatMessage::new(
+            Role::User,
+            attach::parts::content(&s.text, &s.attachments),
+        )),
+        Author::Assistant | Author::Error => {
+            let images = |c: &CallRecord| match s.call_images.get(&c.id) {
+                Some(images) if sees_images => images.as_slice(),
+                _ => &[],
+            };
+            answer_with_calls(&s.text, &s.calls, &images, messages);
+        }
     }
 }
 
@@ -211,6 +216,7 @@ mod tests {
 
     fn said(author: Author, text: &str) -> Said {
         Said {
+            id: String::new(),
             author,
             text: text.into(),
             attachments: vec![],

@@ -82,6 +82,9 @@ pub enum GatewayError {
         value: String,
         message: String,
     },
+    /// A request refused as longer than the model's window (a 4xx that says so).
+    #[error("This chat has outgrown the model's window ({0}). Send only the newest turns that fit, or choose a model with a larger window.")]
+    ContextFull(String),
 }
 
 /// "5 minutes", "90 seconds": a limit in words (at least a second).
@@ -117,6 +120,22 @@ pub mod limits {
 
 /// Whether a refusal's words are about tools ("does not support tool use", "tools are not
 /// supported", "function calling is not available"…): providers word it differently.
+/// How providers say a request is longer than the model's window (OpenAI's "maximum context
+/// length", Anthropic's "prompt is too long", Google's "exceeds the maximum number of tokens").
+fn names_context_length(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "context length",
+        "context_length",
+        "context window",
+        "prompt is too long",
+        "maximum number of tokens",
+        "too many tokens",
+    ]
+    .iter()
+    .any(|w| message.contains(w))
+}
+
 fn names_tools(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
     ["tool", "function call", "function_call"]
@@ -154,6 +173,7 @@ impl GatewayError {
             GatewayError::ToolRounds(_) => ErrorCode::TooLarge,
             GatewayError::ToolsRefused(_) => ErrorCode::ToolsRefused,
             GatewayError::ParameterRefused { .. } => ErrorCode::ParameterRefused,
+            GatewayError::ContextFull(_) => ErrorCode::ContextFull,
         }
     }
 
@@ -352,6 +372,9 @@ impl Gateway {
             .await
             .map_err(GatewayError::from_reqwest)?;
         let resp = check(resp).await.map_err(|e| match e {
+            GatewayError::Refused { message, .. } if names_context_length(&message) => {
+                GatewayError::ContextFull(message)
+            }
             GatewayError::Refused { message, .. } if !tools.is_empty() && names_tools(&message) => {
                 GatewayError::ToolsRefused(message)
             }
@@ -422,6 +445,7 @@ pub fn decode_openai_models(body: &[u8]) -> Result<Vec<ModelInfo>, GatewayError>
             output_per_million: None,
             capabilities: Vec::new(),
             max_tokens_input: None,
+            max_tokens_output: None,
         })
         .collect())
 }

@@ -444,7 +444,10 @@ pub struct ModelInfo {
     pub input_per_million: Option<f64>,
     pub output_per_million: Option<f64>,
     pub capabilities: Vec<String>,
+    /// The context window, in tokens.
     pub max_tokens_input: Option<u64>,
+    /// The longest answer, in tokens.
+    pub max_tokens_output: Option<u64>,
 }
 
 impl From<RichModel> for ModelInfo {
@@ -462,6 +465,7 @@ impl From<RichModel> for ModelInfo {
             id: m.id,
             capabilities: m.capabilities,
             max_tokens_input: m.max_tokens_input,
+            max_tokens_output: m.max_tokens_output,
         }
     }
 }

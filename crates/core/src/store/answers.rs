@@ -76,6 +76,8 @@ pub(crate) fn reopen(db: &Connection, conversation_id: &str, id: &str) -> Result
 /// One message of what the model is sent before an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Said {
+    /// The message's id.
+    pub id: String,
     pub author: Author,
     pub text: String,
     pub attachments: Vec<Loaded>,
@@ -91,7 +93,7 @@ pub struct Said {
 pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result<Vec<Said>> {
     let mut attached = attachments::loaded_before(db, conversation_id, seq)?;
     let mut st = db.prepare_cached(
-        "SELECT role, content, num FROM messages
+        "SELECT role, content, num, id FROM messages
          WHERE conversation_id = ?1 AND seq < ?2 AND role <> 'error' AND status <> 'streaming'
            AND (content <> '' OR EXISTS (SELECT 1 FROM message_attachments WHERE message_num = messages.num))
          ORDER BY seq",
@@ -101,10 +103,15 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
             r.get::<_, String>(0)? == "user",
             r.get::<_, String>(1)?,
             r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
         ))
     })?;
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let answers: Vec<i64> = rows.iter().filter(|(user, ..)| !user).map(|(.., num)| *num).collect();
+    let answers: Vec<i64> = rows
+        .iter()
+        .filter(|(user, ..)| !user)
+        .map(|(_, _, num, _)| *num)
+        .collect();
     let mut calls = tool_calls::of_messages(db, &answers)?;
     // The newest images get the budget first, as the questions' attachments do.
     let mut budget = attachments::MAX_BYTES_PER_REQUEST;
@@ -116,7 +123,8 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
     }
     Ok(rows
         .into_iter()
-        .map(|(user, text, num)| Said {
+        .map(|(user, text, num, id)| Said {
+            id,
             author: if user { Author::User } else { Author::Assistant },
             text,
             attachments: attached.remove(&num).unwrap_or_default(),

@@ -19,6 +19,8 @@ pub struct Conversation {
     /// The person's tools are offered to the model in this chat.
     pub tools: bool,
     pub parameters: Parameters,
+    /// When the chat outgrows its model's window, only its newest turns that fit are sent.
+    pub fit_newest: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -97,7 +99,7 @@ impl Parameters {
 }
 
 const COLUMNS: &str =
-    "id, title, model, system_prompt, draft, created_at, updated_at, tools, temperature, top_p, max_tokens, reasoning_effort";
+    "id, title, model, system_prompt, draft, created_at, updated_at, tools, temperature, top_p, max_tokens, reasoning_effort, fit_newest";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -116,6 +118,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
                 .as_deref()
                 .and_then(ReasoningEffort::parse),
         },
+        fit_newest: r.get(12)?,
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
     })
@@ -217,6 +220,14 @@ pub fn set_tools(db: &Connection, id: &str, tools: bool) -> Result<()> {
     changed(db.execute(
         "UPDATE conversations SET tools = ?2 WHERE id = ?1 AND deleted_at IS NULL",
         params![id, tools],
+    )?)
+}
+
+/// Whether the chat, once it outgrows its model's window, sends only its newest turns that fit.
+pub fn set_fit_newest(db: &Connection, id: &str, fit_newest: bool) -> Result<()> {
+    changed(db.execute(
+        "UPDATE conversations SET fit_newest = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, fit_newest],
     )?)
 }
 

@@ -67,6 +67,10 @@ impl Store {
         self.run(move |db| conversations::set_tools(db, &id, tools)).await
     }
 
+    pub async fn set_fit_newest(&self, id: String, newest: bool) -> Result<()> {
+        self.run(move |db| conversations::set_fit_newest(db, &id, newest)).await
+    }
+
     pub async fn set_parameters(&self, id: String, parameters: conversations::Parameters) -> Result<()> {
         self.run(move |db| conversations::set_parameters(db, &id, &parameters))
             .await

@@ -17,6 +17,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_chat_tools.sql"),
     include_str!("migrations/0008_tool_images_and_chat_allowances.sql"),
     include_str!("migrations/0009_chat_parameters.sql"),
+    include_str!("migrations/0010_context_fit.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {

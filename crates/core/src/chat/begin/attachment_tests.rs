@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use super::tests::finish;
+use super::tests::{begin, finish};
 use super::*;
 use crate::attach::{prepare, tests::png, Prepared};
 use crate::chat::view;

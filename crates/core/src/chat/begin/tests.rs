@@ -6,6 +6,15 @@ use crate::store::paging::Page;
 use crate::store::rows::ErrorView;
 use crate::store::Store;
 
+/// [`super::begin`] for a model with no window known, so every request fits.
+pub(super) fn begin(db: &mut Connection, c: &str, model: &str, ask: &Ask, sees_images: bool) -> Result<Begun> {
+    let fit = Fit {
+        sees_images,
+        ..Fit::default()
+    };
+    super::begin(db, c, model, ask, &fit).map(|b| b.expect("no window, so it fits"))
+}
+
 pub(super) fn finish(db: &Connection, id: &str, text: &str, change: impl FnOnce(&mut Finish)) {
     let mut end = Finish::done(text.into(), render(text, ""));
     change(&mut end);

@@ -1,0 +1,144 @@
+//! Whether a request fits the model's context window, estimated before it leaves: a request
+//! that would not fit is never sent without the person being told (or having chosen, for the
+//! chat, to send only its newest turns that fit).
+
+use crate::gateway::types::{ChatMessage, Content, Part};
+
+/// What a request is checked against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fit {
+    /// The model list says the model takes images.
+    pub sees_images: bool,
+    /// The model's window in tokens, when the model list says.
+    pub window: Option<u64>,
+    /// Tokens the request spends besides its messages (the tools offered).
+    pub reserved: u64,
+}
+
+/// A request that would not fit the model's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    /// The request's estimated size, in tokens (of the last turn alone, when `last_turn_alone`).
+    pub needed: u64,
+    pub window: u64,
+    /// Even the newest turn alone (with the system prompt) would not fit.
+    pub last_turn_alone: bool,
+}
+
+/// Tokens per image: what OpenAI's models count for a 512-pixel tile and its base, rounded
+/// up; others count fewer.
+const IMAGE_TOKENS: u64 = 800;
+/// What a message costs besides its content (role, separators), as OpenAI's tokenizers count.
+const MESSAGE_TOKENS: u64 = 4;
+
+/// A text's tokens, estimated the way BPE tokenizers tend to split: about four characters of
+/// ASCII to a token, a token per CJK character, two per token for other scripts.
+pub fn text_tokens(text: &str) -> u64 {
+    let (mut ascii, mut wide, mut other) = (0u64, 0u64, 0u64);
+    for c in text.chars() {
+        if c.is_ascii() {
+            ascii += 1;
+        } else if is_wide(c) {
+            wide += 1;
+        } else {
+            other += 1;
+        }
+    }
+    ascii.div_ceil(4) + wide + other.div_ceil(2)
+}
+
+/// Han, kana, hangul and the CJK punctuation and full-width forms.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
+}
+
+/// One message's tokens, estimated.
+pub fn message_tokens(m: &ChatMessage) -> u64 {
+    let content = match &m.content {
+        Content::Text(t) => text_tokens(t),
+        Content::Parts(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Part::Text { text } => text_tokens(text),
+                Part::ImageUrl { .. } => IMAGE_TOKENS,
+            })
+            .sum(),
+    };
+    let calls: u64 = m
+        .tool_calls
+        .iter()
+        .map(|c| text_tokens(&c.name) + text_tokens(&c.arguments) + MESSAGE_TOKENS)
+        .sum();
+    MESSAGE_TOKENS + content + calls
+}
+
+/// A request's messages' tokens, estimated.
+pub fn tokens(messages: &[ChatMessage]) -> u64 {
+    messages.iter().map(message_tokens).sum()
+}
+
+/// The tools offered, as the model is sent them (their JSON schemas).
+pub fn tools_tokens(tools: &[serde_json::Value]) -> u64 {
+    tools.iter().map(|t| text_tokens(&t.to_string())).sum()
+}
+
+/// Where the newest turns that fit begin: the earliest of `starts` (indexes into `sizes`,
+/// oldest first, each where a turn begins) from which `fixed` plus the sizes from there on
+/// fit in `window`. `None` when not even the last turn fits.
+pub fn newest_that_fit(sizes: &[u64], starts: &[usize], fixed: u64, window: u64) -> Option<usize> {
+    let mut from_here = vec![0u64; sizes.len() + 1];
+    for i in (0..sizes.len()).rev() {
+        from_here[i] = from_here[i + 1].saturating_add(sizes[i]);
+    }
+    starts
+        .iter()
+        .copied()
+        .find(|&s| fixed.saturating_add(from_here[s]) <= window)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::types::{ImageUrl, Role};
+
+    #[test]
+    fn text_is_counted_by_script() {
+        assert_eq!(text_tokens(""), 0);
+        assert_eq!(text_tokens("abcd"), 1);
+        assert_eq!(text_tokens("abcde"), 2);
+        assert_eq!(text_tokens("你好世界"), 4);
+        assert_eq!(text_tokens("こんにちは"), 5);
+        assert_eq!(text_tokens("привет"), 3);
+    }
+
+    #[test]
+    fn images_and_calls_count() {
+        let image = ChatMessage::new(
+            Role::User,
+            Content::Parts(vec![
+                Part::Text { text: "look".into() },
+                Part::ImageUrl {
+                    image_url: ImageUrl {
+                        url: format!("data:image/png;base64,{}", "A".repeat(100_000)),
+                    },
+                },
+            ]),
+        );
+        // The image's bytes are not its cost: a picture is a few hundred tokens.
+        assert_eq!(message_tokens(&image), MESSAGE_TOKENS + 1 + IMAGE_TOKENS);
+    }
+
+    #[test]
+    fn the_newest_turns_that_fit_are_whole_turns() {
+        // Three turns: [q a] [q a] [q].
+        let sizes = [10, 50, 10, 50, 10];
+        let starts = [0, 2, 4];
+        assert_eq!(newest_that_fit(&sizes, &starts, 5, 1000), Some(0));
+        assert_eq!(newest_that_fit(&sizes, &starts, 5, 80), Some(2));
+        assert_eq!(newest_that_fit(&sizes, &starts, 5, 20), Some(4));
+        assert_eq!(newest_that_fit(&sizes, &starts, 5, 14), None);
+        assert_eq!(newest_that_fit(&[], &[], 5, 14), None);
+    }
+}
