@@ -903,3 +903,95 @@ async fn a_chats_parameters_reach_the_gateway_and_are_kept() {
     assert_eq!(shown, json!(["0.4", "", "256", ""]));
     app.quit().await;
 }
+
+/// Writes `text` into the composer as a paste does (typing thousands of keys would be slow).
+async fn paste_into_composer(app: &e2e::App, text: &str) {
+    app.js(
+        "const i = document.querySelector('[data-testid=composer-input]'); i.value = arguments[0]; \
+         i.dispatchEvent(new Event('input', {bubbles: true}))",
+        vec![json!(text)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_send_the_newest_turns() {
+    let (session, app) = Session::connected().await;
+    app.wait_models().await;
+    app.pick_model("fake/small-window").await;
+    let limit = app
+        .wait_js(
+            "the meter shows the model's window",
+            "const m = document.querySelector('[data-testid=context-meter]'); return !m.hidden && m.dataset.limit",
+        )
+        .await;
+    assert_eq!(limit, json!("2000"));
+
+    // About 700 tokens a question, and the fake echoes it: one turn fits, a second does not.
+    let question = |n: usize| format!("{n} {}", "words to fill the window ".repeat(112));
+    paste_into_composer(&app, &question(1)).await;
+    app.click("send-button").await;
+    app.wait_last_answer("done").await;
+    assert_eq!(session.gateway.stats().chat_requests, 1);
+
+    paste_into_composer(&app, &question(2)).await;
+    let level = app
+        .wait_js(
+            "the meter over the window",
+            "const m = document.querySelector('[data-testid=context-meter]'); return m.dataset.level === 'over' && [Number(m.dataset.used), m.getAttribute('aria-valuetext')]",
+        )
+        .await;
+    assert!(level[0].as_u64().unwrap() > 2000, "{level}");
+    app.click("send-button").await;
+    let said = app
+        .wait_js(
+            "the notice before sending",
+            "const n = document.querySelector('[data-testid=context-notice]'); return !n.hidden && n.innerText",
+        )
+        .await;
+    assert!(
+        said.as_str().unwrap().contains("outgrown the model's window") && said.as_str().unwrap().contains("holds 2k"),
+        "said, with the window: {said}"
+    );
+    let stats = session.gateway.stats();
+    assert_eq!(stats.chat_requests, 1, "nothing sent");
+    assert_eq!(stats.context_refusals, 0, "told before the gateway had to refuse");
+    // The question is not lost: it went back to the composer.
+    let draft = app
+        .js(
+            "return document.querySelector('[data-testid=composer-input]').value",
+            vec![],
+        )
+        .await;
+    assert_eq!(draft, json!(question(2)));
+
+    app.click("context-newest").await;
+    app.wait_js(
+        "the second answer",
+        "return document.querySelectorAll('[data-testid=message][data-role=assistant][data-status=done]').length === 2",
+    )
+    .await;
+    let stats = session.gateway.stats();
+    assert_eq!(stats.chat_requests, 2);
+    assert_eq!(stats.context_refusals, 0);
+    let sent: Vec<&str> = stats.last_chat_messages.iter().map(|(role, _)| role.as_str()).collect();
+    assert_eq!(sent, ["user"], "only the newest turn sent");
+    assert!(stats.last_chat_messages[0].1.starts_with("2 "));
+    // The chat keeps every turn, and marks where the model's view begins.
+    assert_eq!(app.messages().await.len(), 4);
+    app.wait_js(
+        "the marker on the newest question",
+        "const m = document.querySelector('.message.view-start'); return !!m && m.dataset.role === 'user' && m.innerText.includes('2 words')",
+    )
+    .await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=context-fit]').checked",
+            vec![]
+        )
+        .await,
+        json!(true),
+        "kept as the chat's setting"
+    );
+    app.quit().await;
+}
