@@ -16,7 +16,7 @@
  *   | 'refused' | 'server_error' | 'bad_response' | 'dropped' | 'stream_error' | 'redirected'
  *   | 'too_large' | 'stalled' | 'not_connected' | 'busy' | 'no_model' | 'context_full' | 'disk_full' | 'store_read_only'
  *   | 'store_locked' | 'store_corrupt' | 'store_too_new' | 'store_closed' | 'store'
- *   | 'store_job_failed' | 'store_in_memory' | 'no_such_conversation' | 'no_such_message' | 'invalid'
+ *   | 'store_job_failed' | 'store_in_memory' | 'no_such_conversation' | 'no_such_message' | 'no_such_assistant' | 'invalid'
  *   | 'bad_archive' | 'file' | 'export' | 'markdown_needs_one_chat' | 'delete_data'
  *   | 'attachment_empty' | 'attachment_too_large' | 'attachment_bad_image'
  *   | 'attachment_unsupported' | 'attachment_not_received' | 'callback_rejected'

@@ -87,6 +87,8 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
         draft: String::new(),
         tools: true,
         parameters: Default::default(),
+        fit_newest: false,
+        assistant_id: None,
         created_at: 1,
         updated_at: 1 + id as i64,
         messages: (0..messages)
@@ -120,6 +122,7 @@ fn archive(conversations: Vec<ArchivedConversation>) -> Archive {
         format: archive::FORMAT.into(),
         version: archive::VERSION,
         exported_at: 0,
+        assistants: Vec::new(),
         conversations,
     }
 }

@@ -86,6 +86,7 @@ error_codes! {
     StoreInMemory = "store_in_memory",
     NoSuchConversation = "no_such_conversation",
     NoSuchMessage = "no_such_message",
+    NoSuchAssistant = "no_such_assistant",
     /// What was asked goes against the conversation's rules (an empty question, continuing a
     /// whole answer…); the message says which.
     Invalid = "invalid",

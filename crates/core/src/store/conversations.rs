@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+use super::assistants::Assistant;
 use super::{new_id, now_ms, Result, StoreError};
 use crate::gateway::types::Sampling;
 
@@ -21,6 +22,8 @@ pub struct Conversation {
     pub parameters: Parameters,
     /// When the chat outgrows its model's window, only its newest turns that fit are sent.
     pub fit_newest: bool,
+    /// The assistant the chat started from, while it exists.
+    pub assistant_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -57,7 +60,7 @@ impl ReasoningEffort {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "low" => Some(ReasoningEffort::Low),
             "medium" => Some(ReasoningEffort::Medium),
@@ -99,7 +102,7 @@ impl Parameters {
 }
 
 const COLUMNS: &str =
-    "id, title, model, system_prompt, draft, created_at, updated_at, tools, temperature, top_p, max_tokens, reasoning_effort, fit_newest";
+    "id, title, model, system_prompt, draft, created_at, updated_at, tools, temperature, top_p, max_tokens, reasoning_effort, fit_newest, assistant_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -119,6 +122,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
                 .and_then(ReasoningEffort::parse),
         },
         fit_newest: r.get(12)?,
+        assistant_id: r.get(13)?,
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
     })
@@ -151,6 +155,47 @@ pub fn create(db: &Connection, model: &str) -> Result<Conversation> {
         .execute(params![id, model, now])?;
     set_active(db, &id)?;
     get(db, &id)
+}
+
+/// Gives chat `id` what `assistant` sets: its system prompt, model (its own, or `default_model`
+/// when it names none), tools switch, parameters and window rule.
+pub fn apply_assistant(db: &Connection, id: &str, assistant: &Assistant, default_model: &str) -> Result<Conversation> {
+    let model = if assistant.model.is_empty() {
+        default_model
+    } else {
+        &assistant.model
+    };
+    let p = &assistant.parameters;
+    changed(db.execute(
+        "UPDATE conversations SET assistant_id = ?2, model = ?3, system_prompt = ?4, tools = ?5, temperature = ?6,
+         top_p = ?7, max_tokens = ?8, reasoning_effort = ?9, fit_newest = ?10
+         WHERE id = ?1 AND deleted_at IS NULL",
+        params![
+            id,
+            assistant.id,
+            model,
+            assistant.system_prompt,
+            assistant.tools,
+            p.temperature,
+            p.top_p,
+            p.max_tokens,
+            p.reasoning_effort.map(ReasoningEffort::as_str),
+            assistant.fit_newest
+        ],
+    )?)?;
+    get(db, id)
+}
+
+/// Makes chat `id` plain again: no assistant, no system prompt, no parameters, tools on, the
+/// default model.
+pub fn clear_assistant(db: &Connection, id: &str, default_model: &str) -> Result<Conversation> {
+    changed(db.execute(
+        "UPDATE conversations SET assistant_id = NULL, model = ?2, system_prompt = '', tools = 1, temperature = NULL,
+         top_p = NULL, max_tokens = NULL, reasoning_effort = NULL, fit_newest = 0
+         WHERE id = ?1 AND deleted_at IS NULL",
+        params![id, default_model],
+    )?)?;
+    get(db, id)
 }
 
 /// Renames a chat; from then on its first message no longer names it.

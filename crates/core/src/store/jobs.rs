@@ -5,6 +5,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use super::archive::{self, ImportReport};
+use super::assistants::{self, Assistant, Start};
 use super::attachments::{self, AttachmentView};
 use super::conversations::{self, Conversation};
 use super::search::{self, SearchHit};
@@ -26,9 +27,40 @@ impl Store {
             .await
     }
 
-    /// A new, empty chat with `model`; it becomes the one reopened at start.
-    pub async fn create_conversation(&self, model: String) -> Result<Conversation> {
-        self.run(move |db| conversations::create(db, &model)).await
+    /// A chat as `start` says, with `default_model` unless an assistant names another: a new
+    /// one, or `reuse` when that chat is still empty. It becomes the one reopened at start.
+    pub async fn start_chat(&self, start: Start, reuse: Option<String>, default_model: String) -> Result<Conversation> {
+        self.run(move |db| assistants::start_chat(db, &start, reuse.as_deref(), &default_model))
+            .await
+    }
+
+    /// The assistants, by name.
+    pub async fn assistants(&self) -> Result<Vec<Assistant>> {
+        self.run(|db| assistants::list(db)).await
+    }
+
+    /// Saves a chat's settings as a new assistant.
+    pub async fn save_assistant(&self, conversation_id: String, name: String) -> Result<Assistant> {
+        self.run(move |db| assistants::save_from_chat(db, &conversation_id, &name))
+            .await
+    }
+
+    /// Saves a chat's settings into an assistant.
+    pub async fn update_assistant(&self, id: String, conversation_id: String) -> Result<Assistant> {
+        self.run(move |db| assistants::update_from_chat(db, &id, &conversation_id))
+            .await
+    }
+
+    pub async fn rename_assistant(&self, id: String, name: String) -> Result<Assistant> {
+        self.run(move |db| assistants::rename(db, &id, &name)).await
+    }
+
+    pub async fn delete_assistant(&self, id: String) -> Result<()> {
+        self.run(move |db| assistants::delete(db, &id)).await
+    }
+
+    pub async fn set_default_assistant(&self, id: Option<String>) -> Result<()> {
+        self.run(move |db| assistants::set_default(db, id.as_deref())).await
     }
 
     /// Opens a chat: it becomes the one reopened at start.

@@ -16,6 +16,7 @@
 
 pub mod answers;
 pub mod archive;
+pub mod assistants;
 pub mod attachments;
 pub mod conversations;
 mod jobs;
@@ -55,6 +56,8 @@ pub enum StoreError {
     NoSuchConversation,
     #[error("That message is no longer in this chat.")]
     NoSuchMessage,
+    #[error("That assistant no longer exists.")]
+    NoSuchAssistant,
     #[error("{0}")]
     Invalid(&'static str),
     #[error("That file is not a Glama Chat export: {0}")]
@@ -86,6 +89,7 @@ impl StoreError {
             StoreError::TooNew { .. } => ErrorCode::StoreTooNew,
             StoreError::NoSuchConversation => ErrorCode::NoSuchConversation,
             StoreError::NoSuchMessage => ErrorCode::NoSuchMessage,
+            StoreError::NoSuchAssistant => ErrorCode::NoSuchAssistant,
             StoreError::Invalid(_) => ErrorCode::Invalid,
             StoreError::BadArchive(_) => ErrorCode::BadArchive,
             StoreError::File { .. } | StoreError::Io(_) => ErrorCode::File,

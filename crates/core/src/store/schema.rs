@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tool_images_and_chat_allowances.sql"),
     include_str!("migrations/0009_chat_parameters.sql"),
     include_str!("migrations/0010_context_fit.sql"),
+    include_str!("migrations/0011_assistants.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {

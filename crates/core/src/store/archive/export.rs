@@ -11,6 +11,7 @@ use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::{markdown, ArchivedAttachment, ArchivedMessage, ArchivedToolImage, ArchivedUsage, FORMAT, VERSION};
+use crate::store::assistants::{self, Assistant};
 use crate::store::conversations::{self, Conversation, Parameters};
 use crate::store::rows::{self, COLUMNS};
 use crate::store::tool_calls::{self, CallRecord};
@@ -92,8 +93,14 @@ pub(super) fn write_json(db: &Connection, only: Option<&str>, out: impl Write, m
         written: written.clone(),
     };
     let failure = RefCell::new(None);
+    // A backup holds the assistants; one chat's export is that chat.
+    let assistants = match only {
+        Some(_) => Vec::new(),
+        None => assistants::list(db)?,
+    };
     let archive = ArchiveOut {
         db,
+        assistants: &assistants,
         chosen: &chosen,
         exported_at: now_ms(),
         written: &written,
@@ -127,6 +134,7 @@ fn write_error(e: impl Into<std::io::Error>) -> StoreError {
 
 struct ArchiveOut<'a> {
     db: &'a Connection,
+    assistants: &'a [Assistant],
     chosen: &'a [Conversation],
     exported_at: i64,
     written: &'a Cell<u64>,
@@ -137,10 +145,15 @@ struct ArchiveOut<'a> {
 
 impl Serialize for ArchiveOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut archive = s.serialize_struct("Archive", 4)?;
+        let mut archive = s.serialize_struct("Archive", 5)?;
         archive.serialize_field("format", FORMAT)?;
         archive.serialize_field("version", &VERSION)?;
         archive.serialize_field("exportedAt", &self.exported_at)?;
+        if self.assistants.is_empty() {
+            archive.skip_field("assistants")?;
+        } else {
+            archive.serialize_field("assistants", self.assistants)?;
+        }
         archive.serialize_field("conversations", &ConversationsOut(self))?;
         archive.end()
     }
@@ -166,7 +179,7 @@ struct ConversationOut<'a> {
 impl Serialize for ConversationOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.c;
-        let mut out = s.serialize_struct("ArchivedConversation", 10)?;
+        let mut out = s.serialize_struct("ArchivedConversation", 12)?;
         out.serialize_field("id", &c.id)?;
         out.serialize_field("title", &c.title)?;
         out.serialize_field("model", &c.model)?;
@@ -177,6 +190,15 @@ impl Serialize for ConversationOut<'_> {
             out.serialize_field("parameters", &c.parameters)?;
         } else {
             out.skip_field("parameters")?;
+        }
+        if c.fit_newest {
+            out.serialize_field("fitNewest", &true)?;
+        } else {
+            out.skip_field("fitNewest")?;
+        }
+        match &c.assistant_id {
+            Some(id) => out.serialize_field("assistantId", id)?,
+            None => out.skip_field("assistantId")?,
         }
         out.serialize_field("createdAt", &c.created_at)?;
         out.serialize_field("updatedAt", &c.updated_at)?;

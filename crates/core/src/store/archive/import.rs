@@ -17,6 +17,7 @@ use serde::Deserializer as _;
 
 use super::{check_id, ArchivedAttachment, ArchivedMessage, ImportReport, FORMAT, VERSION};
 use crate::attach::{self, Prepared, MAX_PER_MESSAGE};
+use crate::store::assistants::{self, Assistant};
 use crate::store::conversations::{self, Parameters};
 use crate::store::rows::{self, MessageStatus, NewRow, StopReason};
 use crate::store::tool_calls::{self, CallRecord, CallStatus};
@@ -33,6 +34,7 @@ pub(super) fn read_json(db: &mut Connection, input: impl Read, max_message: u64)
         tx: &tx,
         report: RefCell::new(ImportReport {
             imported: 0,
+            assistants: 0,
             already_here: 0,
         }),
         failure: RefCell::new(None),
@@ -56,6 +58,12 @@ pub(super) fn read_json(db: &mut Connection, input: impl Read, max_message: u64)
     if let Err(e) = parsed {
         return Err(importer.refusal(e));
     }
+    // A chat names an assistant the archive did not carry (one chat's export): it lets go.
+    tx.execute(
+        "UPDATE conversations SET assistant_id = NULL WHERE assistant_id IS NOT NULL
+         AND assistant_id NOT IN (SELECT id FROM assistants)",
+        [],
+    )?;
     let report = importer.report.take();
     tx.commit()?;
     Ok(report)
@@ -130,7 +138,7 @@ impl Importer<'_> {
         }
         self.tx.execute(
             "UPDATE conversations SET title = ?2, model = ?3, system_prompt = ?4, draft = ?5, created_at = ?6,
-             updated_at = ?7, tools = ?8 WHERE id = ?1",
+             updated_at = ?7, tools = ?8, fit_newest = ?9, assistant_id = ?10 WHERE id = ?1",
             params![
                 head.id,
                 head.title.chars().take(200).collect::<String>(),
@@ -139,7 +147,9 @@ impl Importer<'_> {
                 head.draft,
                 head.created_at,
                 head.updated_at,
-                head.tools.unwrap_or(true)
+                head.tools.unwrap_or(true),
+                head.fit_newest,
+                head.assistant_id
             ],
         )?;
         conversations::set_parameters(self.tx, &head.id, &head.parameters)?;
@@ -326,6 +336,13 @@ impl<'de> Visitor<'de> for ArchiveVisitor<'_> {
                         ))))
                     }
                 },
+                "assistants" => {
+                    for a in map.next_value::<Vec<Assistant>>()? {
+                        check_id(&a.id).map_err(|e| imp.fail(e))?;
+                        assistants::restore(imp.tx, &a).map_err(|e| imp.fail(e))?;
+                        imp.report.borrow_mut().assistants += 1;
+                    }
+                }
                 "conversations" => map.next_value_seed(Conversations(imp))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -384,6 +401,8 @@ struct Head {
     /// Absent in archives written before the switch existed: on, as every chat was.
     tools: Option<bool>,
     parameters: Parameters,
+    fit_newest: bool,
+    assistant_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -431,6 +450,8 @@ impl<'de> Visitor<'de> for OneConversation<'_> {
                     head.parameters = map.next_value()?;
                     head.parameters.check().map_err(|e| imp.fail(e))?;
                 }
+                "fitNewest" => head.fit_newest = map.next_value()?,
+                "assistantId" => head.assistant_id = map.next_value()?,
                 "createdAt" => {
                     head.created_at = map.next_value()?;
                     created = true;

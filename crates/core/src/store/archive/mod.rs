@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod markdown;
 
+use super::assistants::Assistant;
 use super::conversations::Parameters;
 use super::rows::{Author, ErrorView, MessageStatus, StopReason};
 use super::tool_calls::CallRecord;
@@ -29,8 +30,9 @@ pub const FORMAT: &str = "glama-chat";
 /// The newest version this code writes and reads. Version 2 added an answer's reasoning, its
 /// stop reason and refusal, and reasoning tokens; version 3 the attachments of questions (all
 /// optional: older files read as they are); version 4 an answer's tool calls; version 5 the
-/// images those calls returned.
-pub const VERSION: u32 = 5;
+/// images those calls returned; version 6 the assistants, and a chat's window rule and
+/// assistant.
+pub const VERSION: u32 = 6;
 /// The most bytes one message may take in an export, its files included: export refuses to
 /// write a larger one and import to read it, so what import holds at once is bounded. A
 /// message of the app holds at most ten files of 20 MB (a third larger in base64) and its
@@ -49,6 +51,9 @@ pub struct Archive {
     pub version: u32,
     /// Milliseconds since the Unix epoch, as every time in the file.
     pub exported_at: i64,
+    /// Written before the conversations; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assistants: Vec<Assistant>,
     pub conversations: Vec<ArchivedConversation>,
 }
 
@@ -69,6 +74,12 @@ pub struct ArchivedConversation {
     /// The chat's parameters; absent when none is set.
     #[serde(default, skip_serializing_if = "is_default")]
     pub parameters: Parameters,
+    /// Sends only its newest turns that fit its model's window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fit_newest: bool,
+    /// The assistant it started from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     /// Oldest first.
@@ -199,6 +210,8 @@ fn check_id(id: &str) -> Result<()> {
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub imported: usize,
+    /// Assistants added or brought up to the archive's.
+    pub assistants: usize,
     /// Conversations already here (same id): left as they are.
     pub already_here: usize,
 }
@@ -271,8 +284,8 @@ pub(crate) mod tests {
     use crate::error_code::ErrorCode;
     use crate::store::answers::tests::{answered, plain};
     use crate::store::answers::{set_usage, Finish};
-    use crate::store::conversations;
     use crate::store::paging::{self, Page};
+    use crate::store::{assistants, conversations};
     use crate::store::{search, Store};
     use crate::usage::{Usage, UsageSource};
 
@@ -383,6 +396,7 @@ pub(crate) mod tests {
             first,
             ImportReport {
                 imported: 2,
+                assistants: 0,
                 already_here: 0
             }
         );
@@ -391,6 +405,7 @@ pub(crate) mod tests {
             second,
             ImportReport {
                 imported: 0,
+                assistants: 0,
                 already_here: 2
             }
         );
@@ -429,6 +444,7 @@ pub(crate) mod tests {
             report,
             ImportReport {
                 imported: 1,
+                assistants: 0,
                 already_here: 1
             }
         );
@@ -656,5 +672,61 @@ pub(crate) mod tests {
         assert!(md.contains("Be terse."), "{md}");
         let hello = archive.conversations.iter().find(|c| c.title == "你好").unwrap();
         assert!(markdown(hello).contains("**Error:**\n\nOut of credit."));
+    }
+
+    /// A backup carries the assistants (the default mark with them) and each chat's window
+    /// rule and assistant; one chat's export carries no assistant, and its chat lets go of it.
+    #[test]
+    fn assistants_and_a_chats_window_rule_travel_in_a_backup() {
+        let from = seeded();
+        let (chat, assistant) = from
+            .call(|db| {
+                let c = conversations::list(db)?
+                    .into_iter()
+                    .find(|c| c.title == "Capital of France?")
+                    .unwrap();
+                conversations::set_fit_newest(db, &c.id, true)?;
+                let a = assistants::save_from_chat(db, &c.id, "Terse")?;
+                assistants::set_default(db, Some(&a.id))?;
+                Ok((c.id, a.id))
+            })
+            .unwrap();
+        let archive = from.call(|db| exported(db)).unwrap();
+        assert_eq!(archive.version, 6);
+        assert_eq!(archive.assistants.len(), 1);
+        let to = Store::in_memory();
+        let report = import(&to, &serde_json::to_vec(&archive).unwrap()).unwrap();
+        assert_eq!((report.imported, report.assistants), (2, 1));
+        let (kept, a) = to
+            .call({
+                let (chat, assistant) = (chat.clone(), assistant.clone());
+                move |db| Ok((conversations::get(db, &chat)?, assistants::get(db, &assistant)?))
+            })
+            .unwrap();
+        assert!(kept.fit_newest);
+        assert_eq!(kept.assistant_id.as_deref(), Some(assistant.as_str()));
+        assert_eq!(
+            (a.name.as_str(), a.system_prompt.as_str(), a.is_default),
+            ("Terse", "Be terse.", true)
+        );
+        assert_eq!(a.parameters.temperature, Some(0.3));
+
+        let one = from
+            .call({
+                let chat = chat.clone();
+                move |db| {
+                    let mut out = Vec::new();
+                    write_json(db, Some(&chat), &mut out)?;
+                    Ok(out)
+                }
+            })
+            .unwrap();
+        let alone: Archive = serde_json::from_slice(&one).unwrap();
+        assert!(alone.assistants.is_empty(), "one chat's export is that chat");
+        let elsewhere = Store::in_memory();
+        import(&elsewhere, &one).unwrap();
+        let c = elsewhere.call(move |db| conversations::get(db, &chat)).unwrap();
+        assert_eq!(c.assistant_id, None, "no assistant of that id here");
+        assert!(c.fit_newest);
     }
 }
