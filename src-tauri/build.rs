@@ -56,6 +56,12 @@ fn main() {
             "set_mcp_tool_always",
             "retry_mcp_server",
             "decide_tool_call",
+            "list_assistants",
+            "save_assistant",
+            "update_assistant",
+            "rename_assistant",
+            "delete_assistant",
+            "set_default_assistant",
         ]));
     tauri_build::try_build(attributes).expect("tauri build step");
 }

@@ -156,8 +156,29 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {boolean} tools  its questions offer the person's tools to the model
  * @property {Parameters} parameters
  * @property {boolean} fitNewest  once it outgrows its model's window, only its newest turns that fit are sent
+ * @property {string | null} assistantId  the assistant it started from
  * @property {number} createdAt  ms since the Unix epoch
  * @property {number} updatedAt
+ */
+
+/**
+ * A saved set of a chat's settings that new chats start from (`store::assistants::Assistant`).
+ * @typedef {object} Assistant
+ * @property {string} id
+ * @property {string} name
+ * @property {string} model  empty: the default model
+ * @property {string} systemPrompt
+ * @property {boolean} tools
+ * @property {Parameters} parameters
+ * @property {boolean} fitNewest
+ * @property {boolean} isDefault  New chat starts from it
+ * @property {number} createdAt
+ * @property {number} updatedAt
+ */
+
+/**
+ * What a new chat starts from (`store::assistants::Start`).
+ * @typedef {{kind: 'default'} | {kind: 'plain'} | {kind: 'assistant', id: string}} Start
  */
 
 /**
@@ -244,11 +265,27 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * What an import did (`store::archive::ImportReport`).
  * @typedef {object} ImportReport
  * @property {number} imported
+ * @property {number} assistants  assistants added or brought up to the file's
  * @property {number} alreadyHere  chats with the same id, left as they were
  */
 
-/** @returns {Promise<Conversation>} */
-export const newChat = () => invoke('new_chat');
+/**
+ * A chat as `start` says: a new one, or `reuse` (the open chat) when nothing was said in it yet.
+ * @type {(start?: Start, reuse?: string | null) => Promise<Conversation>}
+ */
+export const newChat = (start = { kind: 'default' }, reuse = null) => invoke('new_chat', { start, reuse });
+/** @returns {Promise<Assistant[]>} */
+export const listAssistants = () => invoke('list_assistants');
+/** @type {(conversationId: string, name: string) => Promise<Assistant>} */
+export const saveAssistant = (conversationId, name) => invoke('save_assistant', { conversationId, name });
+/** @type {(id: string, conversationId: string) => Promise<Assistant>} */
+export const updateAssistant = (id, conversationId) => invoke('update_assistant', { id, conversationId });
+/** @type {(id: string, name: string) => Promise<Assistant>} */
+export const renameAssistant = (id, name) => invoke('rename_assistant', { id, name });
+/** @type {(id: string) => Promise<void>} */
+export const deleteAssistant = (id) => invoke('delete_assistant', { id });
+/** @type {(id: string | null) => Promise<void>} */
+export const setDefaultAssistant = (id) => invoke('set_default_assistant', { id });
 /** @returns {Promise<ChatsAtStart>} */
 export const chatsAtStart = () => invoke('chats_at_start');
 /** @returns {Promise<Conversation[]>} */

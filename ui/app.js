@@ -5,6 +5,7 @@ import * as api from './api.js';
 import { applyAppearance } from './appearance.js';
 import { ask } from './ask.js';
 import { initArchive } from './components/archive.js';
+import { initAssistants, loadAssistants } from './components/assistants.js';
 import { initAttachments } from './components/attachments.js';
 import { initChatHeader } from './components/chat-header.js';
 import { initChatList, refresh, setConversations } from './components/chat-list.js';
@@ -65,16 +66,18 @@ async function boot() {
   });
   initChatList({ open: openConversation, deleted: conversationDeleted, changed: searchAgain });
   initSearch(openConversation);
-  initArchive({ imported: refresh });
+  initArchive({ imported: () => Promise.all([refresh(), loadAssistants()]).then(() => {}) });
+  initAssistants({ newChat, manage: () => openSettings('settings-assistants') });
   initShortcuts({
-    newChat,
+    newChat: () => newChat(),
     search: () => { showSidebar(); focusSearch(); },
     toggleSidebar,
     settings: () => openSettings(),
     shortcuts: () => openSettings('settings-shortcuts'),
   }, document.getElementById('shortcut-list'));
   // Side by side: each waits on IPC round trips, and the status is what the window shows first.
-  await Promise.all([initChoices(), initConnection()]);
+  // The assistants too: a first New chat starts from the default one.
+  await Promise.all([initChoices(), initConnection(), loadAssistants()]);
   // Start-up as a person sees it: the connection status is on screen (read by the cold-start
   // benchmark, crates/e2e/benches/app.rs).
   requestAnimationFrame(() => performance.mark('glama:status-shown'));

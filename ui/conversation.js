@@ -2,6 +2,7 @@
 // Which conversation is open: opening one (at its end, or around a search result), starting a
 // new one, and what opens when the open one is deleted.
 import * as api from './api.js';
+import { defaultAssistant, showChatAssistant } from './components/assistants.js';
 import { showDraftAttachments } from './components/attachments.js';
 import * as chatList from './components/chat-list.js';
 import { promptSave, showChatParameters, showChatTools, showSystemPrompt } from './components/chat-settings.js';
@@ -40,6 +41,7 @@ export async function openConversation(id, { around = null } = {}) {
   showChatTools(conversation.tools);
   showChatParameters(conversation.parameters);
   showChatFit(conversation.fitNewest);
+  showChatAssistant(conversation.assistantId);
   hideContextNotice();
   showModel(conversation.model);
   messageList.showFirstPage(page);
@@ -51,21 +53,27 @@ export async function openConversation(id, { around = null } = {}) {
   measure();
 }
 
-/** A new chat, unless the open one is still empty: then that one is it. */
-export async function newChat() {
+/**
+ * A new chat as `start` says (the default assistant's, unless another or a plain one is
+ * chosen); the open chat is it when nothing was said in it yet.
+ * @param {import('./api.js').Start} [start]
+ */
+export async function newChat(start = { kind: 'default' }) {
   if (state.isStreaming()) {
     showNotice('An answer is still being written; stop it before starting a new chat.', 'busy');
     return;
   }
   const open = chatList.conversation(state.openId());
-  if (open && messageList.isEmpty() && !open.title) {
+  const reuse = open && messageList.isEmpty() && !open.title ? open.id : null;
+  // Already what New chat would make: nothing to do but type.
+  if (reuse && start.kind === 'default' && (open.assistantId ?? null) === (defaultAssistant()?.id ?? null)) {
     focusComposer();
     return;
   }
   let c;
   try {
     await Promise.all([draftSave.now(), promptSave.now()]);
-    c = await api.newChat();
+    c = await api.newChat(start, reuse);
   } catch (e) {
     showError(e);
     return;
@@ -90,7 +98,7 @@ export async function conversationDeleted(id) {
 }
 
 export function initConversation() {
-  document.getElementById('new-chat').addEventListener('click', newChat);
+  document.getElementById('new-chat').addEventListener('click', () => newChat());
   onModelPicked((model) => {
     const id = state.openId();
     if (id === null) return;

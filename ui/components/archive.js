@@ -34,7 +34,8 @@ export function initArchive({ imported }) {
       if (!report) return;
       const chats = (/** @type {number} */ n) => `${n} chat${n === 1 ? '' : 's'}`;
       const already = report.alreadyHere ? ` (${chats(report.alreadyHere)} already here, left as they were)` : '';
-      showNotice(`Imported ${chats(report.imported)}${already}.`, 'info');
+      const assistants = report.assistants ? ` and ${report.assistants} assistant${report.assistants === 1 ? '' : 's'}` : '';
+      showNotice(`Imported ${chats(report.imported)}${assistants}${already}.`, 'info');
       await imported();
     } catch (e) {
       showError(e);

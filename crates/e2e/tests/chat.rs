@@ -927,8 +927,15 @@ async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_se
         .await;
     assert_eq!(limit, json!("2000"));
 
-    // About 700 tokens a question, and the fake echoes it: one turn fits, a second does not.
-    let question = |n: usize| format!("{n} {}", "words to fill the window ".repeat(112));
+    // About 1,100 tokens a question, answered in a word: one turn fits, a second does not.
+    // (Short answers: an echo of thousands of characters streams slowly on a busy machine.)
+    let question = |n: usize| format!("{n} {}", "words to fill the window ".repeat(176));
+    for _ in 0..2 {
+        session.gateway.script_chat(ChatScenario {
+            reply: Some("Noted.".into()),
+            ..Default::default()
+        });
+    }
     paste_into_composer(&app, &question(1)).await;
     app.click("send-button").await;
     app.wait_last_answer("done").await;
@@ -992,6 +999,161 @@ async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_se
         .await,
         json!(true),
         "kept as the chat's setting"
+    );
+    app.quit().await;
+}
+
+/// Runs `invoke(command)` in the page and waits until `check` (a JS expression over its result
+/// `r`) is truthy; returns that value.
+async fn wait_invoke(app: &e2e::App, what: &str, command: &str, check: &str) -> serde_json::Value {
+    app.wait_js(
+        what,
+        &format!("return window.__TAURI_INTERNALS__.invoke('{command}').then(r => {check})"),
+    )
+    .await
+}
+
+/// Clicks the entry of the menu beside New chat whose value is `value` ('' for a plain chat).
+async fn start_from_menu(app: &e2e::App, value: &str) {
+    app.click("assistant-menu-button").await;
+    app.wait_js(
+        "the assistant menu open",
+        &format!(
+            "const o = document.querySelector(`[data-testid=assistant-option][data-value=\"{value}\"]`); return !document.getElementById('assistant-menu').hidden && !!o"
+        ),
+    )
+    .await;
+    app.js(
+        "document.querySelector(`[data-testid=assistant-option][data-value=\"${arguments[0]}\"]`).click()",
+        vec![json!(value)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_assistant_starts_chats_with_its_prompt_model_and_parameters() {
+    let (session, app) = Session::connected().await;
+    app.wait_models().await;
+    app.pick_model("mistral/ministral-8b").await;
+    // A chat with words in it: starting from an assistant then makes a new one (an empty open
+    // chat would be reused).
+    app.send("first words").await;
+    app.wait_last_answer("done").await;
+    app.click("chat-settings-button").await;
+    let prompt = "Answer as a code reviewer.";
+    app.by_testid("system-prompt-input")
+        .await
+        .send_keys(prompt)
+        .await
+        .unwrap();
+    app.js(
+        "const f = document.querySelector('[data-testid=param-temperature]'); f.value = '0.4'; \
+         f.dispatchEvent(new Event('change', {bubbles: true}))",
+        vec![],
+    )
+    .await;
+    wait_invoke(
+        &app,
+        "the temperature saved",
+        "list_chats",
+        "r[0].parameters.temperature === 0.4",
+    )
+    .await;
+    app.by_testid("assistant-name-input")
+        .await
+        .send_keys("Reviewer")
+        .await
+        .unwrap();
+    app.click("save-assistant").await;
+    // Saved with the prompt as typed (the save waits for the prompt's own).
+    let id = wait_invoke(
+        &app,
+        "the assistant saved",
+        "list_assistants",
+        &format!("r.length === 1 && r[0].name === 'Reviewer' && r[0].systemPrompt === {} && r[0].model === 'mistral/ministral-8b' && r[0].id", json!(prompt)),
+    )
+    .await;
+    let id = id.as_str().unwrap().to_string();
+    app.wait_js(
+        "the chat names its assistant",
+        "return !document.querySelector('[data-testid=update-assistant]').hidden && document.getElementById('chat-assistant-name').textContent === 'Reviewer'",
+    )
+    .await;
+
+    // A new chat from it, from the menu beside New chat.
+    app.dismiss_notices().await;
+    start_from_menu(&app, &id).await;
+    let started = app
+        .wait_js(
+            "a chat from the assistant, open",
+            "return document.querySelector('[data-testid=model-select]').dataset.value === 'mistral/ministral-8b' && document.querySelectorAll('[data-testid=conversation-item]').length === 2 && document.querySelector('[data-testid=system-prompt-input]').value",
+        )
+        .await;
+    assert_eq!(started, json!(prompt));
+    app.send("look at this").await;
+    app.wait_last_answer("done").await;
+    let stats = session.gateway.stats();
+    assert_eq!(stats.last_chat_messages[0], ("system".into(), prompt.into()));
+    assert_eq!(
+        serde_json::Value::Object(stats.last_chat_parameters),
+        json!({"temperature": 0.4}),
+        "the assistant's parameters, and only those"
+    );
+
+    // Marked default in Settings: New chat (Ctrl+N) starts from it.
+    app.click("settings-button").await;
+    app.js(
+        "document.querySelector(`[data-testid=assistant-default][value=\"${arguments[0]}\"]`).click()",
+        vec![json!(id)],
+    )
+    .await;
+    wait_invoke(&app, "the default marked", "list_assistants", "r[0].isDefault").await;
+    app.dismiss_notices().await;
+    app.click("settings-close").await;
+    app.by_testid("composer-input")
+        .await
+        .send_keys("\u{E009}n\u{E000}")
+        .await
+        .unwrap();
+    wait_invoke(
+        &app,
+        "Ctrl+N starts from the default assistant",
+        "list_chats",
+        &format!(
+            "r.length === 3 && r[0].assistantId === {} && r[0].systemPrompt === {}",
+            json!(id),
+            json!(prompt)
+        ),
+    )
+    .await;
+    // A plain chat, asked of that empty chat: it becomes plain (no new empty chat beside it).
+    start_from_menu(&app, "").await;
+    wait_invoke(
+        &app,
+        "the empty chat made plain",
+        "list_chats",
+        "r.length === 3 && r[0].assistantId === null && r[0].systemPrompt === '' && r[0].parameters.temperature === null",
+    )
+    .await;
+    app.wait_js(
+        "the plain chat shown",
+        "return document.querySelector('[data-testid=system-prompt-input]').value === '' && document.querySelector('[data-testid=update-assistant]').hidden",
+    )
+    .await;
+    app.quit().await;
+
+    // Kept: after a relaunch the menu lists it, marked default.
+    let app = session.launch(&[]).await;
+    app.click("assistant-menu-button").await;
+    let listed = app
+        .wait_js(
+            "the assistant listed",
+            "const o = [...document.querySelectorAll('[data-testid=assistant-option]')]; return o.length === 2 && o[1].innerText",
+        )
+        .await;
+    assert!(
+        listed.as_str().unwrap().contains("Reviewer") && listed.as_str().unwrap().contains("Default"),
+        "{listed}"
     );
     app.quit().await;
 }

@@ -3,6 +3,7 @@
 //! to every window, with the window that made it.
 
 use glama_core::chat::view::MessagePage;
+use glama_core::store::assistants::Start;
 use glama_core::store::conversations::{Conversation, Parameters};
 use glama_core::store::paging::Page;
 use glama_core::store::search::SearchHit;
@@ -17,12 +18,19 @@ fn changed(state: &AppState, window: &WebviewWindow, id: &str) {
     state.window_events.conversation_changed(Some(id), Some(window.label()));
 }
 
+/// A chat as `start` says (the default assistant, a plain chat, or an assistant): a new one, or
+/// `reuse` (the open chat) when nothing was said in it yet.
 #[tauri::command]
-pub async fn new_chat(window: WebviewWindow, state: State<'_, AppState>) -> Result<Conversation, AppError> {
+pub async fn new_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    start: Start,
+    reuse: Option<String>,
+) -> Result<Conversation, AppError> {
     let model = state.settings.get().model.unwrap_or_default();
-    let created = state.store.create_conversation(model).await?;
-    changed(&state, &window, &created.id);
-    Ok(created)
+    let started = state.store.start_chat(start, reuse, model).await?;
+    changed(&state, &window, &started.id);
+    Ok(started)
 }
 
 /// What the window shows first: the chats and the one open last.

@@ -5,6 +5,7 @@
 //! - `news`: what Rust tells the window (status changes, notices), taken by the page;
 //! - `chats`: the conversations and their messages, drafts and search;
 //! - `answers`: the models, asking for an answer, its events, Stop;
+//! - `assistants`: saved sets of a chat's settings that new chats start from;
 //! - `archive`: export and import;
 //! - `settings`: the person's choices;
 //! - `tools`: the MCP servers (the Tools panel) and the person's decisions on tool calls.
@@ -14,6 +15,7 @@
 
 pub mod answers;
 pub mod archive;
+pub mod assistants;
 pub mod chats;
 pub mod connection;
 pub mod news;
