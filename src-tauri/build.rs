@@ -45,6 +45,7 @@ fn main() {
             "set_chat_parameters",
             "set_chat_fit",
             "measure_context",
+            "continue_in_new_chat",
             "tools_state",
             "add_mcp_servers",
             "add_mcp_server",

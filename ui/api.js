@@ -407,6 +407,13 @@ export const ask = (conversationId, model, request, stream, tools) =>
 /** @type {(conversationId: string, model: string, draft: string) => Promise<Measure>} */
 export const measureContext = (conversationId, model, draft) =>
   invoke('measure_context', { conversationId, model, draft });
+/**
+ * Goes on in a new chat from the model's summary of a chat that outgrew its window, with
+ * `draft` in the new chat's composer.
+ * @type {(conversationId: string, model: string, draft: string) => Promise<Conversation>}
+ */
+export const continueInNewChat = (conversationId, model, draft) =>
+  invoke('continue_in_new_chat', { conversationId, model, draft });
 
 /**
  * Some of an answer's events, and how many updates (events the page lays out) it has been handed

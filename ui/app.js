@@ -56,7 +56,12 @@ async function boot() {
   initComposer({ send: (text, attached) => ask({ kind: 'send', text }, { attached }) });
   initChatHeader();
   initChatSettings();
-  initContextMeter();
+  initContextMeter({
+    opened: async (id) => {
+      await refresh();
+      await openConversation(id);
+    },
+  });
   initEmptyState();
   initMessageList({
     edit: (node) => startEdit(node, (request, edited) => ask(request, { edited })),

@@ -149,6 +149,7 @@ pub fn run() {
             commands::archive::import_chats,
             commands::answers::ask,
             commands::answers::measure_context,
+            commands::answers::continue_in_new_chat,
             commands::answers::stop_answer,
             commands::answers::answer_events,
             commands::tools::tools_state,

@@ -5,7 +5,8 @@
 import * as api from '../api.js';
 import * as state from '../state.js';
 import { currentModel, onModelPicked, onModelsLoaded, openModelPicker } from './model-picker.js';
-import { showError } from './toasts.js';
+import { draftSave, showDraft } from './composer.js';
+import { showError, showNotice } from './toasts.js';
 
 const meter = /** @type {HTMLElement} */ (document.getElementById('context-meter'));
 const fill = /** @type {HTMLElement} */ (meter.querySelector('.context-meter-fill'));
@@ -15,6 +16,8 @@ const notice = /** @type {HTMLElement} */ (document.getElementById('context-noti
 const noticeText = /** @type {HTMLElement} */ (document.getElementById('context-notice-text'));
 const newest = /** @type {HTMLButtonElement} */ (document.getElementById('context-newest'));
 const fitSwitch = /** @type {HTMLInputElement} */ (document.getElementById('chat-fit'));
+const summary = /** @type {HTMLButtonElement} */ (document.getElementById('context-summary'));
+const SUMMARY_LABEL = summary.textContent;
 
 /** Measures asked for: only the newest one's answer is shown. */
 let measures = 0;
@@ -110,6 +113,35 @@ export function hideContextNotice() {
   notice.hidden = true;
 }
 
+/**
+ * The model summarizes the open chat and a new chat starts from that summary, with what the
+ * person was about to send in its composer; `opened(id)` opens it.
+ * @param {(id: string) => Promise<void>} opened
+ */
+async function goOnFromSummary(opened) {
+  const id = state.openId();
+  const model = currentModel();
+  if (id === null || !model) return;
+  summary.disabled = true;
+  summary.textContent = 'Writing a summary…';
+  try {
+    const draft = input.value;
+    const started = await api.continueInNewChat(id, model, draft);
+    // The question goes with the new chat; the old one keeps its words.
+    showDraft('');
+    draftSave.later();
+    await draftSave.now();
+    hideContextNotice();
+    await opened(started.id);
+    showNotice('This chat goes on from a summary of the last one: it is in the chat\'s settings, after the system prompt.', 'info');
+  } catch (e) {
+    showError(e, 'No new chat: ');
+  } finally {
+    summary.disabled = false;
+    summary.textContent = SUMMARY_LABEL;
+  }
+}
+
 /** @param {boolean} newestOnly */
 export function showChatFit(newestOnly) {
   fitSwitch.checked = newestOnly;
@@ -129,7 +161,8 @@ async function saveFit() {
   }
 }
 
-export function initContextMeter() {
+/** @param {{opened: (id: string) => Promise<void>}} on  `opened(id)` opens a chat started here */
+export function initContextMeter({ opened }) {
   input.addEventListener('input', measureLater);
   // The window is the model's: known once the list is loaded, another once another is picked.
   onModelsLoaded(measure);
@@ -144,6 +177,7 @@ export function initContextMeter() {
     hideContextNotice();
     again();
   });
+  summary.addEventListener('click', () => goOnFromSummary(opened));
   document.getElementById('context-other-model').addEventListener('click', () => {
     hideContextNotice();
     openModelPicker();

@@ -1053,3 +1053,91 @@ async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {
     assert_eq!(error.kind, glama_core::error_code::ErrorCode::ContextFull);
     assert!(error.message.contains("newest turns"), "{}", error.message);
 }
+
+/// A chat that outgrew its model's window goes on in a new chat from the model's summary of
+/// its newest turns that fit (leaving the summary room): the new chat has the old one's
+/// settings, the summary after its system prompt, and the question waiting in its composer.
+#[tokio::test]
+async fn a_full_chat_goes_on_in_a_new_chat_from_the_models_summary() {
+    const SMALL: &str = "fake/small-window";
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    chats.models_listed(&gateway.models(&key).await.unwrap());
+    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
+    {
+        let c = c.clone();
+        store
+            .call(move |db| {
+                conversations::set_system_prompt(db, &c, "You answer in plain English.")?;
+                conversations::rename(db, &c, "Tides")?;
+                conversations::set_parameters(
+                    db,
+                    &c,
+                    &conversations::Parameters {
+                        temperature: Some(0.5),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+    }
+    let model = glama(&gateway, &key);
+    let empty = chats.continue_in_new_chat(&model, &c, SMALL, String::new()).await;
+    assert!(matches!(empty, Err(ChatError::Store(_))), "nothing to summarize yet");
+    assert_eq!(fake.stats().chat_requests, 0);
+
+    // Three turns of about 550 tokens, answered briefly: they fit the window of 2,000, but not
+    // the 1,500 left once the summary has its room, so the oldest is left out.
+    let question = |i: usize| format!("Question {i}: {}", "Why are there two tides a day? ".repeat(70));
+    for i in 0..3 {
+        fake.script_chat(ChatScenario {
+            reply: Some(format!("Answer {i}.")),
+            ..full_speed()
+        });
+        chats
+            .ask(&model, &c, SMALL, Ask::Send { text: question(i) }, &mut Vec::new())
+            .await
+            .unwrap();
+    }
+    fake.script_chat(ChatScenario {
+        reply: Some("They asked about tides; the moon pulls two bulges.".into()),
+        ..full_speed()
+    });
+    let new = chats
+        .continue_in_new_chat(&model, &c, SMALL, "And the sun?".into())
+        .await
+        .unwrap();
+    let sent = fake.stats().last_chat_messages;
+    assert_eq!(sent[0], ("system".into(), "You answer in plain English.".into()));
+    assert_eq!(sent.last().unwrap().0, "user");
+    assert!(sent.last().unwrap().1.starts_with("Summarize the conversation above"));
+    assert!(
+        !sent.iter().any(|(_, t)| t.starts_with("Question 0")),
+        "the oldest turn left out: {sent:?}"
+    );
+    assert!(sent.iter().any(|(_, t)| t.starts_with("Question 2")));
+    assert_eq!(fake.stats().context_refusals, 0);
+    assert!(
+        fake.stats().last_chat_parameters.is_empty(),
+        "the summary is asked with the model's defaults"
+    );
+
+    assert_ne!(new.id, c);
+    assert_eq!(new.model, SMALL);
+    assert_eq!(new.draft, "And the sun?");
+    assert_eq!(new.parameters.temperature, Some(0.5));
+    assert!(
+        new.system_prompt
+            .starts_with("You answer in plain English.\n\nThis chat continues an earlier one, “Tides”.")
+            && new
+                .system_prompt
+                .ends_with("They asked about tides; the moon pulls two bulges."),
+        "{}",
+        new.system_prompt
+    );
+    let old = chats.page(c.clone(), Page::Latest).await.unwrap();
+    assert_eq!(old.messages.len(), 6, "the old chat is kept as it was");
+    let page = chats.page(new.id.clone(), Page::Latest).await.unwrap();
+    assert!(page.messages.is_empty());
+}

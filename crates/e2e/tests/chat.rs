@@ -914,9 +914,18 @@ async fn paste_into_composer(app: &e2e::App, text: &str) {
     .await;
 }
 
-#[tokio::test]
-async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_send_the_newest_turns() {
-    let (session, app) = Session::connected().await;
+/// A short answer (an echo of thousands of characters streams slowly on a busy machine).
+fn noted() -> ChatScenario {
+    ChatScenario {
+        reply: Some("Noted.".into()),
+        ..Default::default()
+    }
+}
+
+/// Picks fake/small-window (2,000 tokens), has one long turn answered, and sends a second long
+/// question, which is told not to fit before anything is sent and goes back to the composer.
+/// Returns that question.
+async fn outgrow_the_small_window(session: &Session, app: &e2e::App) -> String {
     app.wait_models().await;
     app.pick_model("fake/small-window").await;
     let limit = app
@@ -928,20 +937,14 @@ async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_se
     assert_eq!(limit, json!("2000"));
 
     // About 1,100 tokens a question, answered in a word: one turn fits, a second does not.
-    // (Short answers: an echo of thousands of characters streams slowly on a busy machine.)
     let question = |n: usize| format!("{n} {}", "words to fill the window ".repeat(176));
-    for _ in 0..2 {
-        session.gateway.script_chat(ChatScenario {
-            reply: Some("Noted.".into()),
-            ..Default::default()
-        });
-    }
-    paste_into_composer(&app, &question(1)).await;
+    session.gateway.script_chat(noted());
+    paste_into_composer(app, &question(1)).await;
     app.click("send-button").await;
     app.wait_last_answer("done").await;
     assert_eq!(session.gateway.stats().chat_requests, 1);
 
-    paste_into_composer(&app, &question(2)).await;
+    paste_into_composer(app, &question(2)).await;
     let level = app
         .wait_js(
             "the meter over the window",
@@ -971,7 +974,14 @@ async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_se
         )
         .await;
     assert_eq!(draft, json!(question(2)));
+    question(2)
+}
 
+#[tokio::test]
+async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_send_the_newest_turns() {
+    let (session, app) = Session::connected().await;
+    outgrow_the_small_window(&session, &app).await;
+    session.gateway.script_chat(noted());
     app.click("context-newest").await;
     app.wait_js(
         "the second answer",
@@ -1000,6 +1010,56 @@ async fn a_chat_too_long_for_the_models_window_is_said_before_sending_and_can_se
         json!(true),
         "kept as the chat's setting"
     );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_chat_too_long_for_the_models_window_goes_on_in_a_new_chat_from_a_summary() {
+    let (session, app) = Session::connected().await;
+    let question = outgrow_the_small_window(&session, &app).await;
+    session.gateway.script_chat(ChatScenario {
+        reply: Some("They filled the window with words.".into()),
+        ..Default::default()
+    });
+    app.click("context-summary").await;
+    let prompt = app
+        .wait_js(
+            "the new chat open, from the summary",
+            "return document.querySelectorAll('[data-testid=conversation-item]').length === 2 && document.querySelectorAll('[data-testid=message]').length === 0 && document.querySelector('[data-testid=system-prompt-input]').value",
+        )
+        .await;
+    assert!(
+        prompt.as_str().unwrap().ends_with("They filled the window with words."),
+        "{prompt}"
+    );
+    let stats = session.gateway.stats();
+    assert_eq!(stats.chat_requests, 2);
+    assert_eq!(stats.context_refusals, 0, "the summary's request fits too");
+    assert!(stats
+        .last_chat_messages
+        .last()
+        .unwrap()
+        .1
+        .starts_with("Summarize the conversation above"));
+    // The question waits in the new chat's composer, with the same model.
+    let shown = app
+        .wait_js(
+            "the question in the new chat's composer",
+            "const i = document.querySelector('[data-testid=composer-input]'); return i.value.length > 0 && [i.value, document.querySelector('[data-testid=model-select]').dataset.value, document.querySelector('[data-testid=context-notice]').hidden]",
+        )
+        .await;
+    assert_eq!(shown, json!([question, "fake/small-window", true]));
+
+    // It fits now, the summary ahead of it.
+    session.gateway.script_chat(noted());
+    app.click("send-button").await;
+    app.wait_last_answer("done").await;
+    let sent = session.gateway.stats().last_chat_messages;
+    assert_eq!(
+        sent.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        ["system", "user"]
+    );
+    assert!(sent[0].1.contains("They filled the window with words."));
     app.quit().await;
 }
 

@@ -3,6 +3,7 @@
 use glama_core::chat::begin::Measure;
 use glama_core::chat::{AnswerEvent, AnswerSink, Ask, ChatError, Glama, Tools};
 use glama_core::gateway::types::ModelInfo;
+use glama_core::store::conversations::Conversation;
 use glama_core::store::rows::MessageStatus;
 use tauri::{State, WebviewWindow};
 
@@ -91,6 +92,29 @@ pub async fn measure_context(
         Vec::new()
     };
     Ok(state.chats.measure(&conversation_id, &model, draft, &tools).await?)
+}
+
+/// Goes on from chat `conversation_id`, which outgrew `model`'s window, in a new chat: the
+/// model summarizes it, and the new chat starts from that summary with `draft` in its composer.
+/// Told to every window.
+#[tauri::command]
+pub async fn continue_in_new_chat(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    model: String,
+    draft: String,
+) -> Result<Conversation, AppError> {
+    let connector = &state.connector;
+    let glama = Glama::connected(connector.gateway().clone(), connector.key())?;
+    let new = state
+        .chats
+        .continue_in_new_chat(&glama, &conversation_id, &model, draft)
+        .await?;
+    state
+        .window_events
+        .conversation_changed(Some(&new.id), Some(window.label()));
+    Ok(new)
 }
 
 /// Whether a question in `conversation_id` offers tools: its switch is on and some tool is ready

@@ -147,6 +147,35 @@ pub fn measure(db: &Connection, conversation_id: &str, model: &str, draft: &str,
     })
 }
 
+/// The request that asks `model` for a summary of the chat, to start a new one from: its
+/// newest turns that fit `fit` (whatever the chat's own rule; the system prompt always), no
+/// tools, the model's default parameters. `None` when nothing was said yet, or not even the
+/// newest turn fits.
+pub fn summary_request(db: &Connection, conversation_id: &str, model: &str, fit: &Fit) -> Result<Option<Request>> {
+    let conversation = Conversation {
+        fit_newest: true,
+        ..conversations::get(db, conversation_id)?
+    };
+    let said = answers::before(db, conversation_id, i64::MAX)?;
+    if said.is_empty() {
+        return Ok(None);
+    }
+    let Ok(sent) = fitted(&conversation, &said, model, Prompt::Summarize, fit) else {
+        return Ok(None);
+    };
+    let request = prompt::request(
+        model,
+        &conversation.system_prompt,
+        sent.said,
+        Prompt::Summarize,
+        fit.sees_images,
+    );
+    Ok(Some(Request {
+        messages: prompt::calls_as_words(request.messages),
+        ..request
+    }))
+}
+
 /// What is sent of what was said.
 struct Fitted<'s> {
     said: &'s [Said],

@@ -23,6 +23,7 @@ pub mod view;
 pub(crate) mod fake;
 mod growing;
 mod pace;
+mod summary;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

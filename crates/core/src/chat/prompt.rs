@@ -27,6 +27,11 @@ pub struct Request {
 pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it exactly where it stopped, \
 even mid-word or mid-sentence: do not repeat anything, and add no preamble or comment.";
 
+/// What a chat that outgrew its model's window asks for, to go on in a new chat.
+pub const SUMMARY_PROMPT: &str = "Summarize the conversation above so that it can be continued in a new chat: \
+the goal, what was decided or found, what is still open, and any names, numbers, code or quotes the rest \
+depends on. Write only the summary.";
+
 /// What the conversation asks of the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt<'a> {
@@ -34,6 +39,8 @@ pub enum Prompt<'a> {
     Answer,
     /// Go on with `so_far`, an answer that stopped before its end.
     Continue { so_far: &'a str },
+    /// Summarize what was said (to start a new chat from).
+    Summarize,
 }
 
 /// The request for `model`: the system prompt (if any), what was said, and the prompt.
@@ -46,9 +53,13 @@ pub fn request(model: &str, system_prompt: &str, said: &[Said], prompt: Prompt<'
     for s in said {
         said_messages(s, sees_images, &mut messages);
     }
-    if let Prompt::Continue { so_far } = prompt {
-        messages.push(ChatMessage::new(Role::Assistant, so_far));
-        messages.push(ChatMessage::new(Role::User, CONTINUE_PROMPT));
+    match prompt {
+        Prompt::Answer => {}
+        Prompt::Continue { so_far } => {
+            messages.push(ChatMessage::new(Role::Assistant, so_far));
+            messages.push(ChatMessage::new(Role::User, CONTINUE_PROMPT));
+        }
+        Prompt::Summarize => messages.push(ChatMessage::new(Role::User, SUMMARY_PROMPT)),
     }
     Request {
         model: model.to_string(),

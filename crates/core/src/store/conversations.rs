@@ -186,6 +186,41 @@ pub fn apply_assistant(db: &Connection, id: &str, assistant: &Assistant, default
     get(db, id)
 }
 
+/// A new chat that goes on from chat `from` by its model's `summary` of it: the same model,
+/// tools, parameters, window rule and assistant, the summary after its system prompt, and
+/// `draft` in its composer. It becomes the one reopened at start.
+pub fn continue_from_summary(db: &Connection, from: &str, summary: &str, draft: &str) -> Result<Conversation> {
+    let old = get(db, from)?;
+    let head = match old.title.as_str() {
+        "" => "This chat continues an earlier one.".to_string(),
+        title => format!("This chat continues an earlier one, “{title}”."),
+    };
+    let summary = format!("{head} What was said there, as the model summarized it:\n\n{summary}");
+    let system_prompt = match old.system_prompt.trim_end() {
+        "" => summary,
+        own => format!("{own}\n\n{summary}"),
+    };
+    let new = create(db, &old.model)?;
+    let p = &old.parameters;
+    db.execute(
+        "UPDATE conversations SET system_prompt = ?2, draft = ?3, tools = ?4, temperature = ?5, top_p = ?6,
+         max_tokens = ?7, reasoning_effort = ?8, fit_newest = ?9, assistant_id = ?10 WHERE id = ?1",
+        params![
+            new.id,
+            system_prompt,
+            draft,
+            old.tools,
+            p.temperature,
+            p.top_p,
+            p.max_tokens,
+            p.reasoning_effort.map(ReasoningEffort::as_str),
+            old.fit_newest,
+            old.assistant_id
+        ],
+    )?;
+    get(db, &new.id)
+}
+
 /// Makes chat `id` plain again: no assistant, no system prompt, no parameters, tools on, the
 /// default model.
 pub fn clear_assistant(db: &Connection, id: &str, default_model: &str) -> Result<Conversation> {
