@@ -164,6 +164,8 @@ async function saveFit() {
 /** @param {{opened: (id: string) => Promise<void>}} on  `opened(id)` opens a chat started here */
 export function initContextMeter({ opened }) {
   input.addEventListener('input', measureLater);
+  // What waits attached counts too: the tray's chips change as files come and go.
+  new MutationObserver(measureLater).observe(document.getElementById('attachments'), { childList: true });
   // The window is the model's: known once the list is loaded, another once another is picked.
   onModelsLoaded(measure);
   onModelPicked(() => {

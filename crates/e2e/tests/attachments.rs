@@ -164,8 +164,21 @@ async fn a_pasted_image_reaches_an_image_model_scaled_and_its_thumbnail_survives
 async fn a_text_file_dropped_on_the_window_arrives_as_a_named_text_part() {
     let (session, app) = Session::connected().await;
     let notes = "# Plan\n\n```js\nlet x = 1;\n```\n";
+    let before = app
+        .wait_js(
+            "the meter",
+            "const m = document.querySelector('[data-testid=context-meter]'); return !m.hidden && [Number(m.dataset.used)]",
+        )
+        .await[0]
+        .clone();
     deliver(&app, notes.as_bytes(), "plan.md", "text/markdown", "drop").await;
     let chips = wait_composer_chips(&app, 1).await;
+    // What waits attached counts in the meter before a word is typed.
+    app.wait_js(
+        "the meter counting the file",
+        &format!("return Number(document.querySelector('[data-testid=context-meter]').dataset.used) > {before}"),
+    )
+    .await;
     assert_eq!(chips[0]["kind"], "text");
     assert!(chips[0]["name"].as_str().unwrap().contains("plan.md"), "{chips}");
     app.send("Summarize the plan").await;

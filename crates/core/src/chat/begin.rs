@@ -120,17 +120,18 @@ pub struct Measure {
     pub from: Option<String>,
 }
 
-/// The chat's next request, with `draft` as its question, measured against `fit` (the meter
-/// beside the composer). Draft attachments are not counted until sent.
+/// The chat's next request, with `draft` and what waits attached in the composer as its
+/// question, measured against `fit` (the meter beside the composer).
 pub fn measure(db: &Connection, conversation_id: &str, model: &str, draft: &str, fit: &Fit) -> Result<Measure> {
     let conversation = conversations::get(db, conversation_id)?;
     let mut said = answers::before(db, conversation_id, i64::MAX)?;
-    if !draft.trim().is_empty() {
+    let attached = attachments::drafts_to_measure(db, conversation_id)?;
+    if !draft.trim().is_empty() || !attached.is_empty() {
         said.push(Said {
             id: String::new(),
             author: Author::User,
             text: draft.to_string(),
-            attachments: Vec::new(),
+            attachments: attached,
             calls: Vec::new(),
             call_images: Default::default(),
         });

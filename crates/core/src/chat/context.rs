@@ -27,7 +27,7 @@ pub struct Overflow {
 
 /// Tokens per image: what OpenAI's models count for a 512-pixel tile and its base, rounded
 /// up; others count fewer.
-const IMAGE_TOKENS: u64 = 800;
+pub(crate) const IMAGE_TOKENS: u64 = 800;
 /// What a message costs besides its content (role, separators), as OpenAI's tokenizers count.
 const MESSAGE_TOKENS: u64 = 4;
 

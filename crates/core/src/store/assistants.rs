@@ -61,15 +61,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Assistant> {
         model: r.get(2)?,
         system_prompt: r.get(3)?,
         tools: r.get(4)?,
-        parameters: Parameters {
-            temperature: r.get(5)?,
-            top_p: r.get(6)?,
-            max_tokens: r.get::<_, Option<i64>>(7)?.and_then(|m| u32::try_from(m).ok()),
-            reasoning_effort: r
-                .get::<_, Option<String>>(8)?
-                .as_deref()
-                .and_then(ReasoningEffort::parse),
-        },
+        parameters: Parameters::read(r, 5)?,
         fit_newest: r.get(9)?,
         is_default: r.get(10)?,
         created_at: r.get(11)?,

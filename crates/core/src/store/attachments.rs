@@ -127,6 +127,28 @@ pub fn drafts(db: &Connection, conversation_id: &str) -> Result<Vec<AttachmentVi
     )
 }
 
+/// What waits in the chat's composer as a request would carry it, for measuring: text files
+/// with their words; images without their bytes (an image costs the model the same whatever
+/// they are), so a measure reads no picture.
+pub(crate) fn drafts_to_measure(db: &Connection, conversation_id: &str) -> Result<Vec<Loaded>> {
+    let mut st = db.prepare_cached(
+        "SELECT d.name, a.kind, a.media_type, CASE a.kind WHEN 'text' THEN a.data END
+         FROM draft_attachments d JOIN attachments a ON a.hash = d.hash
+         WHERE d.conversation_id = ?1 ORDER BY d.num",
+    )?;
+    let rows = st
+        .query_map([conversation_id], |r| {
+            Ok(Loaded {
+                name: r.get(0)?,
+                kind: kind(&r.get::<_, String>(1)?)?,
+                media_type: r.get(2)?,
+                data: Some(r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default()),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Takes a chip off the composer (the file goes too if nothing else uses it).
 pub fn remove_draft(db: &Connection, conversation_id: &str, id: &str) -> Result<()> {
     db.execute(

@@ -60,7 +60,7 @@ impl ReasoningEffort {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> Option<Self> {
+    fn parse(s: &str) -> Option<Self> {
         match s {
             "low" => Some(ReasoningEffort::Low),
             "medium" => Some(ReasoningEffort::Medium),
@@ -82,6 +82,20 @@ impl Parameters {
             max_tokens: self.max_tokens,
             reasoning_effort: self.reasoning_effort.map(ReasoningEffort::as_str),
         }
+    }
+
+    /// The four parameter columns of a row, from column `at` on (temperature, top_p,
+    /// max_tokens, reasoning_effort), as both chats and assistants keep them.
+    pub(crate) fn read(r: &Row<'_>, at: usize) -> rusqlite::Result<Parameters> {
+        Ok(Parameters {
+            temperature: r.get(at)?,
+            top_p: r.get(at + 1)?,
+            max_tokens: r.get::<_, Option<i64>>(at + 2)?.and_then(|m| u32::try_from(m).ok()),
+            reasoning_effort: r
+                .get::<_, Option<String>>(at + 3)?
+                .as_deref()
+                .and_then(ReasoningEffort::parse),
+        })
     }
 
     /// Refuses a value no provider takes, in words naming it.
@@ -112,15 +126,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         system_prompt: r.get(3)?,
         draft: r.get(4)?,
         tools: r.get(7)?,
-        parameters: Parameters {
-            temperature: r.get(8)?,
-            top_p: r.get(9)?,
-            max_tokens: r.get::<_, Option<i64>>(10)?.and_then(|m| u32::try_from(m).ok()),
-            reasoning_effort: r
-                .get::<_, Option<String>>(11)?
-                .as_deref()
-                .and_then(ReasoningEffort::parse),
-        },
+        parameters: Parameters::read(r, 8)?,
         fit_newest: r.get(12)?,
         assistant_id: r.get(13)?,
         created_at: r.get(5)?,

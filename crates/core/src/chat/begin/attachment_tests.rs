@@ -154,3 +154,30 @@ fn a_long_chat_sends_its_newest_attachments_and_names_the_older_ones() {
         })
         .unwrap();
 }
+
+/// The meter counts what waits attached in the composer as the request would carry it: a text
+/// file by its words, an image as an image, whatever its bytes.
+#[test]
+fn the_meter_counts_the_composer_s_attachments() {
+    let store = Store::in_memory();
+    store
+        .call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            let fit = Fit::default();
+            let bare = measure(db, &c, "m", "look", &fit)?.used;
+            attach_to_draft(db, &c, "notes.md", &text_file(&"word ".repeat(400)))?;
+            let with_text = measure(db, &c, "m", "look", &fit)?.used;
+            assert!(with_text >= bare + 500, "{bare} → {with_text}");
+            attach_to_draft(db, &c, "shot.png", &prepare("shot.png", png(30, 20)).unwrap())?;
+            let with_image = measure(db, &c, "m", "look", &fit)?.used;
+            assert_eq!(
+                with_image - with_text,
+                crate::chat::context::IMAGE_TOKENS,
+                "an image's cost, whatever its bytes"
+            );
+            // Attachments alone, nothing typed: still the next request.
+            assert!(measure(db, &c, "m", "", &fit)?.used > bare);
+            Ok(())
+        })
+        .unwrap();
+}
