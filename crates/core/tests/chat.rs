@@ -888,6 +888,23 @@ fn full_speed() -> ChatScenario {
     }
 }
 
+const SMALL: &str = "fake/small-window";
+
+/// Chats that know the models' windows, and a chat with fake/small-window (2,000 tokens) and a
+/// system prompt.
+async fn small_window_chat() -> (fake_gateway::FakeGateway, Gateway, ApiKey, Arc<Store>, Chats, String) {
+    let (fake, gateway, key) = setup().await;
+    let store = Arc::new(Store::in_memory());
+    let chats = Chats::new(store.clone(), fast_policy());
+    chats.models_listed(&gateway.models(&key).await.unwrap());
+    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
+    let id = c.clone();
+    store
+        .call(move |db| conversations::set_system_prompt(db, &id, "You answer in plain English."))
+        .unwrap();
+    (fake, gateway, key, store, chats, c)
+}
+
 /// A model's window, from the model list: the estimate follows what the gateway counts, a
 /// request that would not fit is said before anything is written or sent, and a chat that
 /// sends its newest turns sends whole turns that fit, its system prompt first, and marks
@@ -895,18 +912,7 @@ fn full_speed() -> ChatScenario {
 #[tokio::test]
 async fn a_chat_that_outgrows_the_models_window_is_told_first_then_sends_its_newest_turns() {
     use glama_core::chat::context;
-    const SMALL: &str = "fake/small-window";
-    let (fake, gateway, key) = setup().await;
-    let store = Arc::new(Store::in_memory());
-    let chats = Chats::new(store.clone(), fast_policy());
-    chats.models_listed(&gateway.models(&key).await.unwrap());
-    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
-    {
-        let c = c.clone();
-        store
-            .call(move |db| conversations::set_system_prompt(db, &c, "You answer in plain English."))
-            .unwrap();
-    }
+    let (fake, gateway, key, store, chats, c) = small_window_chat().await;
     let model = glama(&gateway, &key);
     // English prose, about 380 tokens a question; the echo doubles each turn.
     let question = |i: usize| {
@@ -1024,16 +1030,13 @@ async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {
     let store = Arc::new(Store::in_memory());
     // No model list: the window is not known here, so the request leaves and is refused.
     let chats = Chats::new(store.clone(), fast_policy());
-    let c = store
-        .call(|db| conversations::create(db, "fake/small-window"))
-        .unwrap()
-        .id;
+    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
     let mut events = Vec::new();
     let answered = chats
         .ask(
             &glama(&gateway, &key),
             &c,
-            "fake/small-window",
+            SMALL,
             Ask::Send {
                 text: "word ".repeat(3_000),
             },
@@ -1059,17 +1062,11 @@ async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {
 /// settings, the summary after its system prompt, and the question waiting in its composer.
 #[tokio::test]
 async fn a_full_chat_goes_on_in_a_new_chat_from_the_models_summary() {
-    const SMALL: &str = "fake/small-window";
-    let (fake, gateway, key) = setup().await;
-    let store = Arc::new(Store::in_memory());
-    let chats = Chats::new(store.clone(), fast_policy());
-    chats.models_listed(&gateway.models(&key).await.unwrap());
-    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
+    let (fake, gateway, key, store, chats, c) = small_window_chat().await;
     {
         let c = c.clone();
         store
             .call(move |db| {
-                conversations::set_system_prompt(db, &c, "You answer in plain English.")?;
                 conversations::rename(db, &c, "Tides")?;
                 conversations::set_parameters(
                     db,
