@@ -96,6 +96,8 @@ fn conversation(rng: &mut Rng, id: usize, messages: usize) -> ArchivedConversati
                 let user = i % 2 == 0;
                 ArchivedMessage {
                     id: format!("bench-c{id}-m{i}"),
+                    parent_id: None,
+                    off_branch: false,
                     role: if user { Author::User } else { Author::Assistant },
                     content: text(rng, if user { 15 } else { 80 }),
                     reasoning: String::new(),

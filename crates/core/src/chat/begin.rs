@@ -11,6 +11,7 @@ use super::rules;
 use crate::store::answers::{self, Said};
 use crate::store::conversations::{self, Conversation};
 use crate::store::rows::{self, Author, MessageStatus, StopReason};
+use crate::store::versions::{self, Versions};
 use crate::store::{attachments, Result, StoreError};
 use crate::usage::Usage;
 
@@ -21,10 +22,12 @@ pub enum Ask {
     /// A new message from the person, with what waits in the chat's composer (its draft
     /// attachments).
     Send { text: String },
-    /// Answer the last question again (also "Retry" after an error or an interruption).
+    /// Answer the last question again, beside the answer it had (also "Retry" after an error
+    /// or an interruption).
     Regenerate,
-    /// Replace one of the person's messages, drop what followed, answer again. The message
-    /// keeps those of its attachments listed in `attachments` (by id).
+    /// A new version of one of the person's messages, answered; the message and what followed
+    /// it are kept as the earlier version. The new one carries those of its attachments listed
+    /// in `attachments` (by id).
     Edit {
         message_id: String,
         text: String,
@@ -54,6 +57,9 @@ pub struct Begun {
     /// answer goes on in place.
     pub question_id: Option<String>,
     pub message_id: String,
+    /// Where the question and the answer stand among their versions, when they have others.
+    pub question_versions: Option<Versions>,
+    pub answer_versions: Option<Versions>,
     pub request: Request,
     /// Set when an answer is continued.
     pub resume: Option<Resume>,
@@ -89,10 +95,15 @@ pub fn begin(
         Err(overflow) => return Ok(Err(overflow)),
     };
     let message_id = answers::add_answer(&tx, conversation_id, begun.answer_seq, model)?;
+    let question = rows::get(&tx, conversation_id, &begun.question_id)?;
+    let question_versions = versions::of_message(&tx, conversation_id, &question.id, question.parent_id.as_deref())?;
+    let answer_versions = versions::of_message(&tx, conversation_id, &message_id, Some(&question.id))?;
     tx.commit()?;
     Ok(Ok(Begun {
         question_id: Some(begun.question_id),
         message_id,
+        question_versions,
+        answer_versions,
         request: Request {
             parameters: conversation.parameters,
             ..prompt::request(
@@ -253,11 +264,17 @@ fn send(tx: &Transaction<'_>, conversation: &Conversation, text: &str) -> Result
     })
 }
 
+/// A new answer to the last question, beside the one it had (kept as a version). An error row
+/// only says why an answer could not start: it is replaced, not kept.
 fn regenerate(tx: &Transaction<'_>, conversation: &Conversation) -> Result<Place> {
     let seq = rows::last_question_seq(tx, &conversation.id)?
         .ok_or(StoreError::Invalid("There is no question to answer again."))?;
     let question = rows::at_seq(tx, &conversation.id, seq)?;
-    rows::delete_after(tx, &conversation.id, seq)?;
+    if rows::error_at(tx, &conversation.id, seq + 1)? {
+        rows::delete_after(tx, &conversation.id, seq)?;
+    } else {
+        versions::shelve_from(tx, &conversation.id, seq + 1)?;
+    }
     Ok(Place {
         question_id: question,
         answer_seq: seq + 1,
@@ -275,13 +292,18 @@ fn edit(
     if question.role != Author::User {
         return Err(StoreError::Invalid("Only your own messages can be edited."));
     }
-    attachments::keep_only(tx, message_id, keep)?;
-    let text = question_text(text, attachments::has_any(tx, message_id)?)?;
-    rows::set_text(tx, message_id, text)?;
-    rows::delete_after(tx, &conversation.id, question.seq)?;
-    name_after_first_question(tx, conversation, message_id, text, question.seq)?;
+    if question.seq < 1 {
+        return Err(StoreError::Invalid(
+            "This message is in another version; open that version first.",
+        ));
+    }
+    // The question and what followed it stay as a version; the edit goes beside it.
+    versions::shelve_from(tx, &conversation.id, question.seq)?;
+    let id = answers::add_edited_question(tx, &conversation.id, question.seq, text.trim_end(), message_id, keep)?;
+    question_text(text, attachments::has_any(tx, &id)?)?;
+    name_after_first_question(tx, conversation, &id, text.trim_end(), question.seq)?;
     Ok(Place {
-        question_id: question.id,
+        question_id: id,
         answer_seq: question.seq + 1,
     })
 }
@@ -322,6 +344,8 @@ fn continue_answer(
     Ok(Ok(Begun {
         question_id: None,
         message_id: m.id,
+        question_versions: None,
+        answer_versions: None,
         request,
         resume: Some(Resume {
             text: m.text,

@@ -6,6 +6,7 @@ use super::tools::CallRecord;
 use crate::attach::Prepared;
 use crate::render::RenderUpdate;
 use crate::store::rows::{Author, ErrorView, MessageStatus, StopReason};
+use crate::store::versions::Versions;
 use crate::usage::Usage;
 
 /// What the window hears about one answer, in order.
@@ -18,12 +19,15 @@ use crate::usage::Usage;
 )]
 pub enum AnswerEvent {
     /// The question and the answer's row are saved. `question_id`: the question the answer
-    /// follows — every message after it was replaced by this answer (a regenerate, an edit);
-    /// `None` when an answer goes on in place (Continue).
+    /// follows — what followed it before is now another version (a regenerate, an edit);
+    /// `None` when an answer goes on in place (Continue). Where the question and the answer
+    /// stand among their versions, when they have others.
     Started {
         conversation_id: String,
         question_id: Option<String>,
         message_id: String,
+        question_versions: Option<Versions>,
+        answer_versions: Option<Versions>,
     },
     Delta(RenderUpdate),
     /// The reasoning grew: `update` is applied like `Delta`, to the reasoning's own element.

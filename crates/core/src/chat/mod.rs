@@ -290,6 +290,8 @@ impl Chats {
             conversation_id: conversation_id.to_string(),
             question_id: begun.question_id.clone(),
             message_id: begun.message_id.clone(),
+            question_versions: begun.question_versions,
+            answer_versions: begun.answer_versions,
         });
         let mut saving = Saving {
             sink: &mut *sink,

@@ -10,6 +10,7 @@ use crate::store::attachments::AttachmentView;
 use crate::store::paging::{self, Page};
 use crate::store::rows::{self, Author, ErrorView, MessageRow, MessageStatus, Rendered, StopReason};
 use crate::store::tool_calls::{self, CallRecord};
+use crate::store::versions::{self, Versions};
 use crate::store::Result;
 use crate::usage::Usage;
 
@@ -44,6 +45,9 @@ pub struct Message {
     pub tool_calls: Vec<CallRecord>,
     /// Continue is offered on it, when it is the conversation's last message.
     pub continuable: bool,
+    /// Where it stands among its versions, when it has others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Versions>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,8 +63,12 @@ pub struct MessagePage {
 pub const PAGE_SIZE: usize = 40;
 
 /// One page of a conversation, oldest first. Answers whose HTML is not kept (imported,
-/// interrupted, rendered by an older version) are rendered once here and kept.
+/// interrupted, rendered by an older version) are rendered once here and kept. A page around a
+/// message of another version (a search result) opens that version first.
 pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) -> Result<MessagePage> {
+    if let Page::Around(id) = &page {
+        versions::open(db, conversation_id, id)?;
+    }
     let rows = paging::page(db, conversation_id, page, limit)?;
     let answers: Vec<i64> = rows
         .rows
@@ -70,16 +78,18 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
         .collect();
     let mut calls = tool_calls::of_messages(db, &answers)?;
     let mut fresh = Vec::new();
-    let messages = rows
-        .rows
-        .into_iter()
-        .map(|row| {
-            let tool_calls = calls.remove(&row.num).unwrap_or_default();
-            let (message, rendered) = message(row);
-            fresh.extend(rendered);
-            Message { tool_calls, ..message }
-        })
-        .collect();
+    let mut messages = Vec::with_capacity(rows.rows.len());
+    for row in rows.rows {
+        let tool_calls = calls.remove(&row.num).unwrap_or_default();
+        let versions = versions::of_message(db, conversation_id, &row.id, row.parent_id.as_deref())?;
+        let (message, rendered) = message(row);
+        fresh.extend(rendered);
+        messages.push(Message {
+            tool_calls,
+            versions,
+            ..message
+        });
+    }
     rows::cache_html(db, &fresh)?;
     Ok(MessagePage {
         messages,
@@ -151,6 +161,7 @@ fn message(row: MessageRow) -> (Message, Option<(i64, Rendered)>) {
         attachments: row.attachments,
         tool_calls: Vec::new(),
         continuable,
+        versions: None,
     };
     (message, fresh)
 }

@@ -34,6 +34,34 @@ pub(crate) fn add_question(db: &Connection, conversation_id: &str, seq: i64, tex
     Ok(id)
 }
 
+/// Adds an edited question at `seq`, in place of message `from` (kept as a version), with those
+/// of its attachments listed in `keep` (by id).
+pub(crate) fn add_edited_question(
+    db: &Connection,
+    conversation_id: &str,
+    seq: i64,
+    text: &str,
+    from: &str,
+    keep: &[String],
+) -> Result<String> {
+    let id = new_id();
+    rows::insert(
+        db,
+        &NewRow {
+            id: &id,
+            conversation_id,
+            seq,
+            role: Author::User,
+            text,
+            status: MessageStatus::Done,
+            model: None,
+            created_at: now_ms(),
+        },
+    )?;
+    attachments::copy_kept(db, from, &id, keep)?;
+    Ok(id)
+}
+
 /// Adds the answer's row at `seq` (`streaming`, empty): written by `model`, in the chat that is
 /// now the one reopened at start.
 pub(crate) fn add_answer(db: &Connection, conversation_id: &str, seq: i64, model: &str) -> Result<String> {
@@ -94,7 +122,7 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
     let mut attached = attachments::loaded_before(db, conversation_id, seq)?;
     let mut st = db.prepare_cached(
         "SELECT role, content, num, id FROM messages
-         WHERE conversation_id = ?1 AND seq < ?2 AND role <> 'error' AND status <> 'streaming'
+         WHERE conversation_id = ?1 AND seq > 0 AND seq < ?2 AND role <> 'error' AND status <> 'streaming'
            AND (content <> '' OR EXISTS (SELECT 1 FROM message_attachments WHERE message_num = messages.num))
          ORDER BY seq",
     )?;

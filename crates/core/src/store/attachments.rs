@@ -185,14 +185,17 @@ pub(crate) fn send_drafts(db: &Connection, conversation_id: &str, message_id: &s
     Ok(())
 }
 
-/// An edited question keeps the attachments in `keep` (by id) and loses the others.
-pub(crate) fn keep_only(db: &Connection, message_id: &str, keep: &[String]) -> Result<()> {
+/// An edited question (`to`) carries those of `from`'s attachments listed in `keep` (by id),
+/// in their order.
+pub(crate) fn copy_kept(db: &Connection, from: &str, to: &str, keep: &[String]) -> Result<()> {
     let ids = serde_json::to_string(keep).unwrap_or_else(|_| "[]".into());
     db.execute(
-        "DELETE FROM message_attachments
+        "INSERT INTO message_attachments (message_num, hash, name)
+         SELECT (SELECT num FROM messages WHERE id = ?2), hash, name FROM message_attachments
          WHERE message_num = (SELECT num FROM messages WHERE id = ?1)
-           AND hash NOT IN (SELECT value FROM json_each(?2))",
-        params![message_id, ids],
+           AND hash IN (SELECT value FROM json_each(?3))
+         ORDER BY num",
+        params![from, to, ids],
     )?;
     Ok(())
 }
@@ -246,7 +249,7 @@ pub(crate) fn loaded_before(db: &Connection, conversation_id: &str, seq: i64) ->
          FROM message_attachments ma
          JOIN messages m ON m.num = ma.message_num
          JOIN attachments a ON a.hash = ma.hash
-         WHERE m.conversation_id = ?1 AND m.seq < ?2
+         WHERE m.conversation_id = ?1 AND m.seq > 0 AND m.seq < ?2
          ORDER BY ma.num DESC",
     )?;
     let rows = st

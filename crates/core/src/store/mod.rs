@@ -24,6 +24,7 @@ pub mod paging;
 pub mod rows;
 pub mod search;
 pub mod tool_calls;
+pub mod versions;
 
 mod schema;
 

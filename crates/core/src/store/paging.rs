@@ -40,7 +40,7 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
         let mut rows = rows::query(
             db,
             &format!(
-                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > 0 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
             ),
             params![conversation_id, before, n as i64 + 1],
         )?;
@@ -53,7 +53,7 @@ pub fn page(db: &Connection, conversation_id: &str, page: Page, limit: usize) ->
         let mut rows = rows::query(
             db,
             &format!(
-                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3"
+                "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > max(?2, 0) ORDER BY seq ASC LIMIT ?3"
             ),
             params![conversation_id, after, n as i64 + 1],
         )?;

@@ -80,6 +80,8 @@ pub struct MessageRow {
     pub num: i64,
     pub id: String,
     pub seq: i64,
+    /// The message before it in its branch (`None` for a chat's first): its versions share it.
+    pub parent_id: Option<String>,
     pub role: Author,
     /// The markdown source.
     pub text: String,
@@ -119,7 +121,7 @@ pub(crate) const COLUMNS: &str = "num, id, seq, role, \
     html, html_version, \
     CASE WHEN status = 'streaming' THEN reasoning || coalesce((SELECT group_concat(g.reasoning, '' ORDER BY g.num) \
         FROM answer_growth AS g WHERE g.message_num = messages.num), '') ELSE reasoning END, \
-    reasoning_html, reasoning_ms, tokens_reasoning, stop_reason, refusal";
+    reasoning_html, reasoning_ms, tokens_reasoning, stop_reason, refusal, parent_id";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let role = Author::parse(&r.get::<_, String>(3)?)?;
@@ -169,6 +171,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         status,
         stop_reason,
         refusal: r.get(22)?,
+        parent_id: r.get(23)?,
         error,
         model: r.get(8)?,
         usage,
@@ -199,7 +202,7 @@ pub(crate) fn query(db: &Connection, sql: &str, params: impl rusqlite::Params) -
 /// The `seq` of the conversation's last message, 0 when it has none.
 pub(crate) fn last_seq(db: &Connection, conversation_id: &str) -> Result<i64> {
     Ok(db.query_row(
-        "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?1",
+        "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?1 AND seq > 0",
         [conversation_id],
         |r| r.get(0),
     )?)
@@ -208,7 +211,7 @@ pub(crate) fn last_seq(db: &Connection, conversation_id: &str) -> Result<i64> {
 /// The `seq` of the conversation's last question, if it has one.
 pub(crate) fn last_question_seq(db: &Connection, conversation_id: &str) -> Result<Option<i64>> {
     Ok(db.query_row(
-        "SELECT max(seq) FROM messages WHERE conversation_id = ?1 AND role = 'user'",
+        "SELECT max(seq) FROM messages WHERE conversation_id = ?1 AND role = 'user' AND seq > 0",
         [conversation_id],
         |r| r.get(0),
     )?)
@@ -228,7 +231,7 @@ pub(crate) fn at_seq(db: &Connection, conversation_id: &str, seq: i64) -> Result
 /// How many questions come before `seq`.
 pub(crate) fn questions_before(db: &Connection, conversation_id: &str, seq: i64) -> Result<i64> {
     Ok(db.query_row(
-        "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user' AND seq < ?2",
+        "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND role = 'user' AND seq > 0 AND seq < ?2",
         params![conversation_id, seq],
         |r| r.get(0),
     )?)
@@ -246,10 +249,11 @@ pub(crate) struct NewRow<'a> {
     pub created_at: i64,
 }
 
+/// Adds a row to the open branch, after the message at `seq - 1` (its parent).
 pub(crate) fn insert(db: &Connection, row: &NewRow<'_>) -> Result<()> {
     db.prepare_cached(
-        "INSERT INTO messages (id, conversation_id, seq, role, content, status, model, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (id, conversation_id, seq, role, content, status, model, created_at, parent_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT id FROM messages WHERE conversation_id = ?2 AND seq = ?3 - 1))",
     )?
     .execute(params![
         row.id,
@@ -264,13 +268,16 @@ pub(crate) fn insert(db: &Connection, row: &NewRow<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Replaces a message's text (an edited question).
-pub(crate) fn set_text(db: &Connection, id: &str, text: &str) -> Result<()> {
-    db.execute("UPDATE messages SET content = ?2 WHERE id = ?1", params![id, text])?;
-    Ok(())
+/// Whether the open branch's message at `seq` is an error row.
+pub(crate) fn error_at(db: &Connection, conversation_id: &str, seq: i64) -> Result<bool> {
+    Ok(db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND seq = ?2 AND role = 'error')",
+        params![conversation_id, seq],
+        |r| r.get(0),
+    )?)
 }
 
-/// Deletes every message of the conversation after `seq` (what a regenerate or an edit replaces).
+/// Deletes every message of the open branch after `seq` (an error row a regenerate replaces).
 pub(crate) fn delete_after(db: &Connection, conversation_id: &str, seq: i64) -> Result<()> {
     db.execute(
         "DELETE FROM messages WHERE conversation_id = ?1 AND seq > ?2",

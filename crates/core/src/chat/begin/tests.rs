@@ -105,7 +105,8 @@ fn regenerate_edit_and_errors() {
             });
             assert_eq!(view::page(db, &c, Page::Latest, 50)?.messages[3].role, Author::Error);
 
-            // Editing the first question drops what followed and renames the chat.
+            // Editing the first question forks a new version of it (the old one and what
+            // followed it kept off the open branch) and renames the chat.
             let q1 = first.question_id.unwrap();
             let edited = begin(
                 db,
@@ -127,8 +128,26 @@ fn regenerate_edit_and_errors() {
                     .collect::<Vec<_>>(),
                 ["Q1 again"]
             );
-            assert_eq!(edited.question_id.as_deref(), Some(q1.as_str()));
+            let q1_again = edited.question_id.clone().unwrap();
+            assert_ne!(q1_again, q1);
+            assert_eq!(texts(db, &c), ["Q1 again", ""]);
             assert_eq!(conversations::get(db, &c)?.title, "Q1 again");
+            assert!(matches!(
+                begin(
+                    db,
+                    &c,
+                    "m",
+                    &Ask::Edit {
+                        message_id: q1.clone(),
+                        text: "x".into(),
+                        attachments: vec![],
+                    },
+                    false,
+                ),
+                Err(StoreError::Invalid(
+                    "This message is in another version; open that version first."
+                ))
+            ));
             assert!(matches!(
                 begin(
                     db,
@@ -164,7 +183,7 @@ fn regenerate_edit_and_errors() {
                 &c,
                 "m",
                 &Ask::Edit {
-                    message_id: q1,
+                    message_id: q1_again,
                     text: "Q1 third".into(),
                     attachments: vec![],
                 },

@@ -17,8 +17,8 @@ use crate::store::rows::{self, COLUMNS};
 use crate::store::tool_calls::{self, CallRecord};
 use crate::store::{attachments, now_ms, Result, StoreError};
 
-/// Calls `each` with every message of the conversation, oldest first, read through a cursor;
-/// with their files' bytes when `with_files`.
+/// Calls `each` with every message of the conversation, read through a cursor: the open branch
+/// oldest first, then the versions off it; with their files' bytes when `with_files`.
 pub(super) fn for_each_message(
     db: &Connection,
     conversation_id: &str,
@@ -26,7 +26,7 @@ pub(super) fn for_each_message(
     mut each: impl FnMut(ArchivedMessage) -> Result<()>,
 ) -> Result<()> {
     let mut st = db.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
+        "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq < 0, abs(seq)"
     ))?;
     let mut cursor = st.query([conversation_id])?;
     while let Some(row) = cursor.next()? {
@@ -48,6 +48,8 @@ pub(super) fn for_each_message(
             .unwrap_or_default();
         each(ArchivedMessage {
             id: m.id,
+            parent_id: m.parent_id,
+            off_branch: m.seq < 0,
             role: m.role,
             content: m.text,
             reasoning: m.reasoning,
@@ -116,12 +118,15 @@ pub(super) fn write_json(db: &Connection, only: Option<&str>, out: impl Write, m
     json.into_inner().flush().map_err(write_error)
 }
 
-/// One conversation as Markdown (its files named, not carried).
+/// One conversation's open branch as Markdown (its files named, not carried).
 pub(super) fn write_markdown(db: &Connection, conversation_id: &str, mut out: impl Write) -> Result<()> {
     let c = conversations::get(db, conversation_id)?;
     out.write_all(markdown::head(&c.title, &c.model, &c.system_prompt).as_bytes())
         .map_err(write_error)?;
     for_each_message(db, &c.id, false, |m| {
+        if m.off_branch {
+            return Ok(());
+        }
         out.write_all(markdown::message(&m).as_bytes()).map_err(write_error)
     })?;
     out.flush().map_err(write_error)

@@ -157,8 +157,9 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// Adds message `m` as the conversation's `seq`th; `false` when its id is used elsewhere
-    /// (it would be a second copy: it is left out).
+    /// Adds message `m` at `seq` (after the open branch's `seq - 1`, or off it below 0 under
+    /// its own parent); `false` when its id is used elsewhere (it would be a second copy: it
+    /// is left out).
     fn add_message(&self, conversation_id: &str, seq: i64, m: ArchivedMessage) -> Result<bool> {
         let tx = self.tx;
         let taken = tx
@@ -192,6 +193,13 @@ impl Importer<'_> {
                 created_at: m.created_at,
             },
         )?;
+        if seq < 0 {
+            // A version off the open branch: under its own parent, in the file's order.
+            tx.execute(
+                "UPDATE messages SET parent_id = ?2, shown = ?3 WHERE id = ?1",
+                params![m.id, m.parent_id, -seq],
+            )?;
+        }
         if !m.reasoning.is_empty() || m.stop_reason.is_some() || m.refusal.is_some() {
             tx.execute(
                 "UPDATE messages SET reasoning = ?2, reasoning_ms = ?3, stop_reason = ?4, refusal = ?5 WHERE id = ?1",
@@ -430,7 +438,7 @@ impl<'de> Visitor<'de> for OneConversation<'_> {
         let (mut id, mut title, mut created, mut updated) = (false, false, false, false);
         // Whether it is new here; known once its messages begin.
         let mut imported = None;
-        let mut seq = 0;
+        let mut places = Places::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "id" => {
@@ -475,7 +483,7 @@ impl<'de> Visitor<'de> for OneConversation<'_> {
                         imp,
                         conversation_id: &head.id,
                         new,
-                        seq: &mut seq,
+                        places: &mut places,
                     })?;
                 }
                 _ => {
@@ -499,12 +507,20 @@ impl<'de> Visitor<'de> for OneConversation<'_> {
     }
 }
 
+/// Where a conversation's next imported messages go: the open branch at `seq` 1, 2, 3…, the
+/// versions off it at −1, −2… (in the file's order, which is the order they left the branch).
+#[derive(Default)]
+struct Places {
+    open: i64,
+    off: i64,
+}
+
 struct Messages<'a, 'b> {
     imp: &'a Importer<'a>,
     conversation_id: &'b str,
     /// `false`: the conversation is here already, its messages are only read.
     new: bool,
-    seq: &'b mut i64,
+    places: &'b mut Places,
 }
 
 impl<'de> DeserializeSeed<'de> for Messages<'_, '_> {
@@ -530,12 +546,20 @@ impl<'de> Visitor<'de> for Messages<'_, '_> {
                 return Ok(());
             };
             check_id(&m.id).map_err(|e| imp.fail(e))?;
-            if self.new
-                && imp
-                    .add_message(self.conversation_id, *self.seq + 1, m)
-                    .map_err(|e| imp.fail(e))?
-            {
-                *self.seq += 1;
+            if let Some(parent) = &m.parent_id {
+                check_id(parent).map_err(|e| imp.fail(e))?;
+            }
+            if !self.new {
+                continue;
+            }
+            let places = &mut *self.places;
+            let (seq, next) = if m.off_branch {
+                (places.off - 1, &mut places.off)
+            } else {
+                (places.open + 1, &mut places.open)
+            };
+            if imp.add_message(self.conversation_id, seq, m).map_err(|e| imp.fail(e))? {
+                *next = seq;
             }
         }
     }

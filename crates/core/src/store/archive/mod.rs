@@ -31,8 +31,9 @@ pub const FORMAT: &str = "glama-chat";
 /// stop reason and refusal, and reasoning tokens; version 3 the attachments of questions (all
 /// optional: older files read as they are); version 4 an answer's tool calls; version 5 the
 /// images those calls returned; version 6 the assistants, and a chat's window rule and
-/// assistant.
-pub const VERSION: u32 = 6;
+/// assistant; version 7 the versions of messages (the open branch first, then the others,
+/// each with its parent).
+pub const VERSION: u32 = 7;
 /// The most bytes one message may take in an export, its files included: export refuses to
 /// write a larger one and import to read it, so what import holds at once is bounded. A
 /// message of the app holds at most ten files of 20 MB (a third larger in base64) and its
@@ -99,6 +100,13 @@ fn is_default(p: &Parameters) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct ArchivedMessage {
     pub id: String,
+    /// The message before it in its branch (absent for a chat's first, and in files written
+    /// before versions: each message follows the one before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// A version off the branch open in the chat (written after the open branch).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub off_branch: bool,
     pub role: Author,
     pub content: String,
     /// The model's reasoning (markdown), when it showed some.
@@ -692,7 +700,7 @@ pub(crate) mod tests {
             })
             .unwrap();
         let archive = from.call(|db| exported(db)).unwrap();
-        assert_eq!(archive.version, 6);
+        assert_eq!(archive.version, VERSION);
         assert_eq!(archive.assistants.len(), 1);
         let to = Store::in_memory();
         let report = import(&to, &serde_json::to_vec(&archive).unwrap()).unwrap();
