@@ -10,7 +10,7 @@ cd "$ROOT"
 
 # Every icon the page uses, by Lucide's name (ui/icons.js and ui/index.html name them too).
 ICONS=(
-  arrow-down arrow-up boxes brain check chevron-down chevrons-right circle-alert copy database
+  arrow-down arrow-up boxes brain check chevron-down chevron-left chevron-right chevrons-right circle-alert copy database
   download eye file-text info keyboard monitor moon palette panel-left paperclip pencil
   refresh-cw rotate-ccw search settings sliders-horizontal square square-pen sun trash-2
   upload user wrap-text wrench x

@@ -44,6 +44,7 @@ fn main() {
             "set_chat_tools",
             "set_chat_parameters",
             "set_chat_fit",
+            "show_version",
             "measure_context",
             "continue_in_new_chat",
             "tools_state",

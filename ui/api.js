@@ -235,6 +235,12 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
  * @property {AttachmentView[]} [attachments]  absent when none
  * @property {ToolCall[]} [toolCalls]  an answer's tool calls, in order; absent when none
  * @property {boolean} continuable  Continue is offered on it, when it is the conversation's last
+ * @property {Versions} [versions]  where it stands among its versions; absent when it has none
+ */
+
+/**
+ * Where a message stands among its versions (`store::versions::Versions`): `index` from 1.
+ * @typedef {{index: number, count: number}} Versions
  */
 
 /**
@@ -297,6 +303,9 @@ export const listChats = () => invoke('list_chats');
 export const openChat = (conversationId) => invoke('open_chat', { conversationId });
 /** @type {(conversationId: string, page: Page) => Promise<MessagePage>} */
 export const chatMessages = (conversationId, page) => invoke('chat_messages', { conversationId, page });
+/** Opens the version `step` away from a message (−1 the one before, 1 the one after); its id. */
+/** @type {(conversationId: string, messageId: string, step: number) => Promise<string>} */
+export const showVersion = (conversationId, messageId, step) => invoke('show_version', { conversationId, messageId, step });
 /** @type {(conversationId: string, title: string) => Promise<Conversation>} */
 export const renameChat = (conversationId, title) => invoke('rename_chat', { conversationId, title });
 /** @type {(conversationId: string) => Promise<void>} */
@@ -371,9 +380,11 @@ export const importChats = () => invoke('import_chats');
 
 /**
  * One event of an answer's life (`chat::AnswerEvent`).
- * `started`: `questionId` is the question the answer follows (everything after it was
- * replaced), `null` when an answer goes on in place.
- * @typedef {{event: 'started', data: {conversationId: string, questionId: string | null, messageId: string}}
+ * `started`: `questionId` is the question the answer follows (what followed it before is now
+ * another version), `null` when an answer goes on in place; where the question and the answer
+ * stand among their versions, when they have others.
+ * @typedef {{event: 'started', data: {conversationId: string, questionId: string | null, messageId: string,
+ *   questionVersions: Versions | null, answerVersions: Versions | null}}
  *   | {event: 'delta', data: RenderUpdate}
  *   | {event: 'reasoning', data: {update: RenderUpdate, live: boolean}}
  *   | {event: 'thought', data: {ms: number}}

@@ -22,9 +22,11 @@ import { initSettingsChoices, initSettingsDialog, openSettings } from './compone
 import { initSidebar, showSidebar, toggleSidebar } from './components/sidebar.js';
 import { showError } from './components/toasts.js';
 import { initTooltip } from './components/tooltip.js';
+import { initVersions } from './components/versions.js';
 import { conversationDeleted, initConversation, newChat, openConversation } from './conversation.js';
 import { currentSettings, loadSettings } from './settings.js';
 import { initShortcuts } from './shortcuts.js';
+import * as state from './state.js';
 
 async function openAtStart() {
   let start;
@@ -63,6 +65,7 @@ async function boot() {
     },
   });
   initEmptyState();
+  initVersions((id) => openConversation(/** @type {string} */ (state.openId()), { around: id, mark: false }));
   initMessageList({
     edit: (node) => startEdit(node, (request, edited) => ask(request, { edited })),
     continue: (node) => ask({ kind: 'continue', messageId: node.dataset.messageId }, { continued: node }),

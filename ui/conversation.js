@@ -15,11 +15,12 @@ import { showError, showNotice } from './components/toasts.js';
 import * as state from './state.js';
 
 /**
- * Opens a chat at its end, or `around` one message (a search result).
+ * Opens a chat at its end, or `around` one message: a search result (marked as found), or a
+ * version just opened (`mark: false`).
  * @param {string} id
- * @param {{around?: string | null}} [options]
+ * @param {{around?: string | null, mark?: boolean}} [options]
  */
-export async function openConversation(id, { around = null } = {}) {
+export async function openConversation(id, { around = null, mark = true } = {}) {
   if (state.isStreaming() && id !== state.openId()) {
     showNotice('An answer is still being written; stop it before switching chats.', 'busy');
     return;
@@ -47,7 +48,7 @@ export async function openConversation(id, { around = null } = {}) {
   messageList.showFirstPage(page);
   chatList.setActive(id);
   chatOpened();
-  if (around) messageList.showFound(around);
+  if (around) messageList.showFound(around, mark);
   else messageList.scrollToEnd(true);
   await messageList.fillViewport();
   measure();

@@ -7,7 +7,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 /**
  * The names of the sprite's icons that the page's scripts draw.
- * @typedef {'arrow-down' | 'brain' | 'check' | 'chevrons-right' | 'circle-alert' | 'copy' | 'eye'
+ * @typedef {'arrow-down' | 'brain' | 'check' | 'chevron-left' | 'chevron-right' | 'chevrons-right' | 'circle-alert' | 'copy' | 'eye'
  *   | 'file-text' | 'info' | 'pencil' | 'refresh-cw' | 'rotate-ccw' | 'trash-2'
  *   | 'wrap-text' | 'wrench' | 'x'} IconName
  */

@@ -143,6 +143,7 @@ pub fn run() {
             commands::chats::set_chat_tools,
             commands::chats::set_chat_parameters,
             commands::chats::set_chat_fit,
+            commands::chats::show_version,
             commands::chats::save_draft,
             commands::chats::search_chats,
             commands::archive::export_chats,

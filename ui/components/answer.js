@@ -10,6 +10,7 @@ import {
 } from './message.js';
 import { showNotice } from './toasts.js';
 import { showCalls } from './tool-calls.js';
+import { showVersions } from './versions.js';
 
 /** @import { AnswerEvent, AnswerFinished } from '../api.js' */
 
@@ -39,8 +40,8 @@ function announce(block) {
  */
 
 /**
- * An answer shown in `node` as its events come; `userNode` is the question just sent, which
- * learns its id.
+ * An answer shown in `node` as its events come; `userNode` is the question just sent (or the
+ * new version of one edited), which learns its id.
  * @param {HTMLElement} node
  * @param {HTMLElement | null} userNode
  * @param {AnswerHooks} on
@@ -77,7 +78,11 @@ export function answerView(node, userNode, on) {
       case 'started':
         started = true;
         node.dataset.messageId = e.data.messageId;
-        if (userNode && e.data.questionId != null) userNode.dataset.messageId = e.data.questionId;
+        if (userNode && e.data.questionId != null) {
+          userNode.dataset.messageId = e.data.questionId;
+          showVersions(userNode, e.data.questionVersions);
+        }
+        showVersions(node, e.data.answerVersions);
         on.started(e.data.questionId);
         break;
       case 'delta': {

@@ -43,14 +43,15 @@ export function showFirstPage(page) {
 }
 
 /**
- * Marks message `id` (a search result) and brings it into view.
+ * Brings message `id` into view, marked as found when `mark` (a search result).
  * @param {string} id
+ * @param {boolean} mark
  */
-export function showFound(id) {
+export function showFound(id, mark) {
   const target = /** @type {HTMLElement | null} */ (list.querySelector(`.message[data-message-id="${CSS.escape(id)}"]`));
   list.querySelectorAll('.message.found').forEach((m) => m.classList.remove('found'));
   if (target) {
-    target.classList.add('found');
+    if (mark) target.classList.add('found');
     follow(false);
     target.scrollIntoView({ block: 'center' });
   }
@@ -128,8 +129,10 @@ export function showAsked(request, { edited = null, continued = null, attached =
     list.appendChild(userNode);
   } else if (request.kind === 'continue') {
     reopen(continued);
-  } else if (request.kind === 'edit') {
+  } else if (request.kind === 'edit' && edited) {
+    // The edit is a new version of the question: the node shows it and learns its id.
     bodyOf(edited).textContent = request.text;
+    userNode = edited;
   }
   const node = continued ?? messageNode('assistant', 'streaming');
   if (!continued) list.appendChild(node);

@@ -6,6 +6,7 @@
 import { chipRow } from './attachment-chips.js';
 import { decorate } from './decorate.js';
 import { showCalls } from './tool-calls.js';
+import { showVersions } from './versions.js';
 
 /** @import { Author, AttachmentView, ErrorView, Message, MessageStatus, StopReason, Usage } from '../api.js' */
 
@@ -78,6 +79,7 @@ export function storedMessageNode(m) {
     finishNode(node, m);
     if (m.usage) showUsage(node, m.usage);
   }
+  showVersions(node, m.versions);
   return node;
 }
 

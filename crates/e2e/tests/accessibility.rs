@@ -32,7 +32,8 @@ async fn press_escape(app: &App) {
 }
 
 /// The states the issue names, each in light and in dark: the disconnected start, a chat with a
-/// rich answer (the fake gateway's `/demo`: code, a table, a list, a quote), the model picker
+/// rich answer (the fake gateway's `/demo`: code, a table, a list, a quote; regenerated, so it
+/// has versions), the model picker
 /// open, the Settings dialog, search results.
 #[tokio::test]
 async fn axe_finds_nothing_serious_or_critical_in_either_theme() {
@@ -59,6 +60,13 @@ async fn axe_finds_nothing_serious_or_critical_in_either_theme() {
     for part in ["<pre class=\"code\"", "<table", "<ul", "<blockquote"] {
         assert!(html.contains(part), "the rich answer has {part}: {html}");
     }
+    // Answered twice, so the audit sees a message's versions (‹ 2/2 ›) too.
+    app.click("regenerate-button").await;
+    app.wait_js(
+        "the second version",
+        "const l = document.querySelector('[data-testid=version-label]'); return !!l && l.textContent === '2/2' && [...document.querySelectorAll('[data-testid=message]')].pop().dataset.status === 'done'",
+    )
+    .await;
     for theme in ["light", "dark"] {
         app.set_theme(theme).await;
         audit(&app, &format!("{theme}, a rich answer"), &mut found).await;

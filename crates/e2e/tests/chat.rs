@@ -1217,3 +1217,168 @@ async fn an_assistant_starts_chats_with_its_prompt_model_and_parameters() {
     );
     app.quit().await;
 }
+
+/// The open chat's last answer's text and the version label on it, once they are `text` and
+/// `label` (a label of `""`: none).
+async fn wait_last_version(app: &e2e::App, text: &str, label: &str) {
+    app.wait_js(
+        &format!("the answer {text:?} as version {label:?}"),
+        &format!(
+            "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+             const l = m && m.querySelector('[data-testid=version-label]'); \
+             return !!m && m.dataset.status !== 'streaming' && \
+               (m.querySelector('.content') || m.querySelector('.body')).innerText.trim() === {text:?} && \
+               (l ? l.textContent : '') === {label:?}"
+        ),
+    )
+    .await;
+}
+
+fn replying(text: &str) -> ChatScenario {
+    ChatScenario {
+        reply: Some(text.into()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn regenerating_twice_gives_three_versions_to_page_through_and_the_open_one_is_kept() {
+    let (session, app) = Session::connected().await;
+    session.gateway.script_chat(replying("The first answer."));
+    app.send("which version?").await;
+    wait_last_version(&app, "The first answer.", "").await;
+    session.gateway.script_chat(replying("The second answer."));
+    app.click("regenerate-button").await;
+    wait_last_version(&app, "The second answer.", "2/2").await;
+    session.gateway.script_chat(replying("The third answer."));
+    app.click("regenerate-button").await;
+    wait_last_version(&app, "The third answer.", "3/3").await;
+    assert_eq!(app.messages().await.len(), 2, "versions page in place, they do not pile up");
+
+    app.click("version-prev").await;
+    wait_last_version(&app, "The second answer.", "2/3").await;
+    app.click("version-prev").await;
+    wait_last_version(&app, "The first answer.", "1/3").await;
+    let ends = app
+        .js(
+            "return ['version-prev', 'version-next'].map(t => document.querySelector(`[data-testid=${t}]`).disabled)",
+            vec![],
+        )
+        .await;
+    assert_eq!(ends, json!([true, false]), "no version before the first");
+    assert_eq!(session.gateway.stats().chat_requests, 3, "paging asks the gateway nothing");
+    app.quit().await;
+
+    // The chat reopens on the version that was open.
+    let app = session.launch(&[]).await;
+    wait_last_version(&app, "The first answer.", "1/3").await;
+    app.click("version-next").await;
+    wait_last_version(&app, "The second answer.", "2/3").await;
+    // What is shown is what is sent.
+    session.gateway.script_chat(noted());
+    app.send("and then?").await;
+    wait_last_version(&app, "Noted.", "").await;
+    let sent: Vec<String> = session
+        .gateway
+        .stats()
+        .last_chat_messages
+        .iter()
+        .map(|(_, text)| text.clone())
+        .collect();
+    assert_eq!(sent, ["which version?", "The second answer.", "and then?"]);
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_failed_regenerate_leaves_the_earlier_answer_one_click_away() {
+    let (session, app) = Session::connected().await;
+    session.gateway.script_chat(replying("A good answer."));
+    app.send("keep this").await;
+    wait_last_version(&app, "A good answer.", "").await;
+    session.gateway.script_chat(ChatScenario {
+        status: Some(402),
+        ..Default::default()
+    });
+    app.click("regenerate-button").await;
+    app.wait_js(
+        "an error row as the second version",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+         return m.dataset.role === 'error' && m.querySelector('[data-testid=version-label]')?.textContent === '2/2'",
+    )
+    .await;
+    app.click("version-prev").await;
+    wait_last_version(&app, "A good answer.", "1/2").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn an_edit_forks_the_chat_and_the_gateway_gets_only_the_open_branch() {
+    let (session, app) = Session::connected().await;
+    session.gateway.script_chat(replying("First answer."));
+    app.send("first question").await;
+    wait_last_version(&app, "First answer.", "").await;
+    session.gateway.script_chat(replying("Second answer."));
+    app.send("second question").await;
+    wait_last_version(&app, "Second answer.", "").await;
+
+    app.js("document.querySelectorAll('[data-testid=edit-button]')[0].click()", vec![])
+        .await;
+    let editor = app.by_testid("edit-input").await;
+    editor.clear().await.unwrap();
+    editor.send_keys("first question, edited").await.unwrap();
+    session.gateway.script_chat(replying("Answer to the edit."));
+    app.click("edit-save").await;
+    wait_last_version(&app, "Answer to the edit.", "").await;
+    let sent: Vec<String> = session
+        .gateway
+        .stats()
+        .last_chat_messages
+        .iter()
+        .map(|(_, text)| text.clone())
+        .collect();
+    assert_eq!(sent, ["first question, edited"]);
+    let shown = app
+        .wait_js(
+            "the edited question as its second version",
+            "const m = document.querySelectorAll('[data-testid=message]'); \
+             return m.length === 2 && m[0].querySelector('[data-testid=version-label]')?.textContent === '2/2' && m[0].innerText",
+        )
+        .await;
+    assert!(shown.as_str().unwrap().contains("first question, edited"), "{shown}");
+
+    // The first version comes back with everything that followed it.
+    app.click("version-prev").await;
+    let texts = app
+        .wait_js(
+            "the first branch",
+            "const m = [...document.querySelectorAll('[data-testid=message]')]; \
+             return m.length === 4 && m[0].querySelector('[data-testid=version-label]')?.textContent === '1/2' && \
+               m.map(x => (x.querySelector('.content') || x.querySelector('.body')).innerText.trim())",
+        )
+        .await;
+    assert_eq!(
+        texts,
+        json!(["first question", "First answer.", "second question", "Second answer."])
+    );
+
+    // Search finds the version that is not open, and opens it.
+    app.click("search-input").await;
+    app.by_testid("search-input").await.send_keys("edited").await.unwrap();
+    app.wait_js(
+        "the edit found",
+        "const r = document.querySelectorAll('[data-testid=search-result]'); return r.length > 0",
+    )
+    .await;
+    app.js(
+        "[...document.querySelectorAll('[data-testid=search-result]')].find(r => r.innerText.includes('edited')).querySelector('button').click()",
+        vec![],
+    )
+    .await;
+    app.wait_js(
+        "the edited branch open",
+        "const m = document.querySelectorAll('[data-testid=message]'); \
+         return m.length === 2 && m[0].querySelector('[data-testid=version-label]')?.textContent === '2/2'",
+    )
+    .await;
+    app.quit().await;
+}

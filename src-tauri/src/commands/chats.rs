@@ -157,6 +157,24 @@ pub async fn set_chat_fit(
     Ok(())
 }
 
+/// Opens the version `step` versions from message `message_id` (−1 the one before, 1 the one
+/// after), with the branch below it; returns its id.
+#[tauri::command]
+pub async fn show_version(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    message_id: String,
+    step: i64,
+) -> Result<String, AppError> {
+    let shown = state
+        .store
+        .step_version(conversation_id.clone(), message_id, step)
+        .await?;
+    changed(&state, &window, &conversation_id);
+    Ok(shown)
+}
+
 /// A chat's parameters (temperature, top-p, maximum answer length, reasoning effort), all at
 /// once; an unset one is absent and never sent.
 #[tauri::command]

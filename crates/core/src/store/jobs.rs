@@ -9,6 +9,7 @@ use super::assistants::{self, Assistant, Start};
 use super::attachments::{self, AttachmentView};
 use super::conversations::{self, Conversation};
 use super::search::{self, SearchHit};
+use super::versions;
 use super::{Result, Store};
 use crate::attach::Prepared;
 
@@ -106,6 +107,12 @@ impl Store {
     pub async fn set_parameters(&self, id: String, parameters: conversations::Parameters) -> Result<()> {
         self.run(move |db| conversations::set_parameters(db, &id, &parameters))
             .await
+    }
+
+    /// Opens the version `step` versions from message `id` (−1 the one before, 1 the one after)
+    /// and returns its id.
+    pub async fn step_version(&self, conversation_id: String, id: String, step: i64) -> Result<String> {
+        self.run(move |db| versions::step(db, &conversation_id, &id, step)).await
     }
 
     pub async fn save_draft(&self, id: String, draft: String) -> Result<()> {
