@@ -45,6 +45,8 @@ fn main() {
             "set_chat_parameters",
             "set_chat_fit",
             "show_version",
+            "delete_version",
+            "undo_delete_version",
             "measure_context",
             "continue_in_new_chat",
             "tools_state",

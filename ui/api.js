@@ -306,6 +306,11 @@ export const chatMessages = (conversationId, page) => invoke('chat_messages', { 
 /** Opens the version `step` away from a message (−1 the one before, 1 the one after); its id. */
 /** @type {(conversationId: string, messageId: string, step: number) => Promise<string>} */
 export const showVersion = (conversationId, messageId, step) => invoke('show_version', { conversationId, messageId, step });
+/** Deletes a version and what followed it (until Undo); the id of the version shown instead. */
+/** @type {(conversationId: string, messageId: string) => Promise<string>} */
+export const deleteVersion = (conversationId, messageId) => invoke('delete_version', { conversationId, messageId });
+/** @type {(conversationId: string, messageId: string) => Promise<void>} */
+export const undoDeleteVersion = (conversationId, messageId) => invoke('undo_delete_version', { conversationId, messageId });
 /** @type {(conversationId: string, title: string) => Promise<Conversation>} */
 export const renameChat = (conversationId, title) => invoke('rename_chat', { conversationId, title });
 /** @type {(conversationId: string) => Promise<void>} */

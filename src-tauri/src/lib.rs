@@ -144,6 +144,8 @@ pub fn run() {
             commands::chats::set_chat_parameters,
             commands::chats::set_chat_fit,
             commands::chats::show_version,
+            commands::chats::delete_version,
+            commands::chats::undo_delete_version,
             commands::chats::save_draft,
             commands::chats::search_chats,
             commands::archive::export_chats,

@@ -3,7 +3,7 @@
 // days, Older), newest first; renamed in place; deleted with an Undo.
 import * as api from '../api.js';
 import { iconButton } from '../icons.js';
-import { showError, showNotice } from './toasts.js';
+import { showError, showNotice, UNDO_MS } from './toasts.js';
 
 /** @import { Conversation } from '../api.js' */
 
@@ -17,7 +17,6 @@ import { showError, showNotice } from './toasts.js';
 
 const listEl = document.getElementById('conversations');
 
-const UNDO_MS = 8000;
 /** @type {Conversation[]} */
 let conversations = [];
 /** @type {string | null} */

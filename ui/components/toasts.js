@@ -12,6 +12,9 @@ const stack = document.getElementById('toasts');
 const polite = document.getElementById('announce-polite');
 const assertive = document.getElementById('announce-alert');
 const NEWS_MS = 7000;
+/** How long an Undo is offered. */
+export const UNDO_MS = 8000;
+
 /** The most shown at once; the oldest go first. */
 const MOST = 4;
 

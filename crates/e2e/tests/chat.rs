@@ -1253,7 +1253,11 @@ async fn regenerating_twice_gives_three_versions_to_page_through_and_the_open_on
     session.gateway.script_chat(replying("The third answer."));
     app.click("regenerate-button").await;
     wait_last_version(&app, "The third answer.", "3/3").await;
-    assert_eq!(app.messages().await.len(), 2, "versions page in place, they do not pile up");
+    assert_eq!(
+        app.messages().await.len(),
+        2,
+        "versions page in place, they do not pile up"
+    );
 
     app.click("version-prev").await;
     wait_last_version(&app, "The second answer.", "2/3").await;
@@ -1266,7 +1270,11 @@ async fn regenerating_twice_gives_three_versions_to_page_through_and_the_open_on
         )
         .await;
     assert_eq!(ends, json!([true, false]), "no version before the first");
-    assert_eq!(session.gateway.stats().chat_requests, 3, "paging asks the gateway nothing");
+    assert_eq!(
+        session.gateway.stats().chat_requests,
+        3,
+        "paging asks the gateway nothing"
+    );
     app.quit().await;
 
     // The chat reopens on the version that was open.
@@ -1321,8 +1329,11 @@ async fn an_edit_forks_the_chat_and_the_gateway_gets_only_the_open_branch() {
     app.send("second question").await;
     wait_last_version(&app, "Second answer.", "").await;
 
-    app.js("document.querySelectorAll('[data-testid=edit-button]')[0].click()", vec![])
-        .await;
+    app.js(
+        "document.querySelectorAll('[data-testid=edit-button]')[0].click()",
+        vec![],
+    )
+    .await;
     let editor = app.by_testid("edit-input").await;
     editor.clear().await.unwrap();
     editor.send_keys("first question, edited").await.unwrap();
@@ -1380,5 +1391,36 @@ async fn an_edit_forks_the_chat_and_the_gateway_gets_only_the_open_branch() {
          return m.length === 2 && m[0].querySelector('[data-testid=version-label]')?.textContent === '2/2'",
     )
     .await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_version_is_deleted_with_an_undo_and_gone_at_the_next_start() {
+    let (session, app) = Session::connected().await;
+    session.gateway.script_chat(replying("Keep this answer."));
+    app.send("answer me twice").await;
+    wait_last_version(&app, "Keep this answer.", "").await;
+    session.gateway.script_chat(replying("Drop this answer."));
+    app.click("regenerate-button").await;
+    wait_last_version(&app, "Drop this answer.", "2/2").await;
+
+    app.click("version-delete").await;
+    wait_last_version(&app, "Keep this answer.", "").await;
+    app.click("undo-button").await;
+    wait_last_version(&app, "Drop this answer.", "2/2").await;
+
+    app.click("version-delete").await;
+    wait_last_version(&app, "Keep this answer.", "").await;
+    app.quit().await;
+    let app = session.launch(&[]).await;
+    wait_last_version(&app, "Keep this answer.", "").await;
+    let found = app
+        .js(
+            "const search = (query) => window.__TAURI_INTERNALS__.invoke('search_chats', {query}).then(r => r.length); \
+             return Promise.all([search('Keep'), search('Drop')])",
+            vec![],
+        )
+        .await;
+    assert_eq!(found, json!([1, 0]), "nothing of the deleted version is found");
     app.quit().await;
 }

@@ -175,6 +175,35 @@ pub async fn show_version(
     Ok(shown)
 }
 
+/// Deletes version `message_id` and what followed it (until Undo, or the next start); the
+/// version shown in its place is returned.
+#[tauri::command]
+pub async fn delete_version(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    message_id: String,
+) -> Result<String, AppError> {
+    let shown = state.store.delete_version(conversation_id.clone(), message_id).await?;
+    changed(&state, &window, &conversation_id);
+    Ok(shown)
+}
+
+#[tauri::command]
+pub async fn undo_delete_version(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    conversation_id: String,
+    message_id: String,
+) -> Result<(), AppError> {
+    state
+        .store
+        .undo_delete_version(conversation_id.clone(), message_id)
+        .await?;
+    changed(&state, &window, &conversation_id);
+    Ok(())
+}
+
 /// A chat's parameters (temperature, top-p, maximum answer length, reasoning effort), all at
 /// once; an unset one is absent and never sent.
 #[tauri::command]

@@ -112,7 +112,20 @@ impl Store {
     /// Opens the version `step` versions from message `id` (−1 the one before, 1 the one after)
     /// and returns its id.
     pub async fn step_version(&self, conversation_id: String, id: String, step: i64) -> Result<String> {
-        self.run(move |db| versions::step(db, &conversation_id, &id, step)).await
+        self.run(move |db| versions::step(db, &conversation_id, &id, step))
+            .await
+    }
+
+    /// Deletes version `id` and what followed it, so that
+    /// [`undo_delete_version`](Self::undo_delete_version) can bring them back; returns the
+    /// version shown in its place.
+    pub async fn delete_version(&self, conversation_id: String, id: String) -> Result<String> {
+        self.run(move |db| versions::delete(db, &conversation_id, &id)).await
+    }
+
+    pub async fn undo_delete_version(&self, conversation_id: String, id: String) -> Result<()> {
+        self.run(move |db| versions::undo_delete(db, &conversation_id, &id))
+            .await
     }
 
     pub async fn save_draft(&self, id: String, draft: String) -> Result<()> {

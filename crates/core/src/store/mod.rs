@@ -276,7 +276,7 @@ impl Store {
 
 /// Opens the file, sets it up and brings its schema up to date; then repairs what a crash
 /// left (answers cut mid-stream and their waiting or running tool calls become `interrupted`)
-/// and purges deleted chats.
+/// and purges deleted chats and versions.
 fn open_file(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     // Short while starting: a file held by another program should not freeze the window.
@@ -286,6 +286,7 @@ fn open_file(path: &Path) -> Result<Connection> {
     answers::mark_interrupted(&conn)?;
     tool_calls::mark_interrupted(&conn)?;
     conversations::purge_deleted(&conn, now_ms())?;
+    versions::purge_deleted(&conn, now_ms())?;
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)
 }

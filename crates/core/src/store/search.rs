@@ -272,7 +272,7 @@ pub fn search(db: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHi
          FROM best f
          JOIN messages m ON m.num = f.rowid
          JOIN conversations c ON c.id = m.conversation_id
-         WHERE c.deleted_at IS NULL
+         WHERE c.deleted_at IS NULL AND m.deleted_at IS NULL
          ORDER BY f.rank, m.created_at DESC
          LIMIT ?2",
     )?;

@@ -8,7 +8,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{Result, StoreError};
+use super::{now_ms, Result, StoreError};
 
 /// Where a message stands among its versions (the messages with the same parent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,22 +27,25 @@ struct Node {
 }
 
 fn node(db: &Connection, conversation_id: &str, id: &str) -> Result<Node> {
-    db.prepare_cached("SELECT seq, parent_id FROM messages WHERE id = ?1 AND conversation_id = ?2")?
-        .query_row(params![id, conversation_id], |r| {
-            Ok(Node {
-                seq: r.get(0)?,
-                parent_id: r.get(1)?,
-            })
+    db.prepare_cached(
+        "SELECT seq, parent_id FROM messages WHERE id = ?1 AND conversation_id = ?2 AND deleted_at IS NULL",
+    )?
+    .query_row(params![id, conversation_id], |r| {
+        Ok(Node {
+            seq: r.get(0)?,
+            parent_id: r.get(1)?,
         })
-        .optional()?
-        .ok_or(StoreError::NoSuchMessage)
+    })
+    .optional()?
+    .ok_or(StoreError::NoSuchMessage)
 }
 
 /// The ids of the versions under `parent_id`, oldest first (by time: an import adds a chat's
 /// open branch before the versions off it).
 fn siblings(db: &Connection, conversation_id: &str, parent_id: Option<&str>) -> Result<Vec<String>> {
     let mut st = db.prepare_cached(
-        "SELECT id FROM messages WHERE conversation_id = ?1 AND parent_id IS ?2 ORDER BY created_at, num",
+        "SELECT id FROM messages WHERE conversation_id = ?1 AND parent_id IS ?2 AND deleted_at IS NULL
+         ORDER BY created_at, num",
     )?;
     let ids = st
         .query_map(params![conversation_id, parent_id], |r| r.get(0))?
@@ -61,7 +64,7 @@ pub(crate) fn of_message(
     let (count, index): (u32, u32) = db
         .prepare_cached(
             "SELECT count(*), coalesce(sum((created_at, num) <= (SELECT created_at, num FROM messages WHERE id = ?3)), 0)
-             FROM messages WHERE conversation_id = ?1 AND parent_id IS ?2",
+             FROM messages WHERE conversation_id = ?1 AND parent_id IS ?2 AND deleted_at IS NULL",
         )?
         .query_row(params![conversation_id, parent_id, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok((count > 1).then_some(Versions { index, count }))
@@ -101,33 +104,31 @@ pub fn step(db: &Connection, conversation_id: &str, id: &str, step: i64) -> Resu
 /// version's nearest open ancestor is kept off it, the path down to the version takes its
 /// place, and below the version the versions shown last. One transaction.
 pub fn open(db: &Connection, conversation_id: &str, id: &str) -> Result<()> {
-    let target = node(db, conversation_id, id)?;
+    let tx = db.unchecked_transaction()?;
+    open_in(&tx, conversation_id, id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// [`open`], in the caller's transaction.
+fn open_in(tx: &Connection, conversation_id: &str, id: &str) -> Result<()> {
+    let target = node(tx, conversation_id, id)?;
     if target.seq > 0 {
         return Ok(());
     }
-    let streaming: bool = db.query_row(
-        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND status = 'streaming')",
-        [conversation_id],
-        |r| r.get(0),
-    )?;
-    if streaming {
-        return Err(StoreError::Invalid(
-            "An answer is still being written in this chat; stop it or let it finish, then switch versions.",
-        ));
-    }
-    let total: i64 = db.query_row(
+    not_streaming(tx, conversation_id)?;
+    let total: i64 = tx.query_row(
         "SELECT count(*) FROM messages WHERE conversation_id = ?1",
         [conversation_id],
         |r| r.get(0),
     )?;
-    let tx = db.unchecked_transaction()?;
     // The path from the version up to the open branch (an imported file could hold a loop:
     // no path is longer than the chat).
     let mut path = vec![id.to_string()];
     let mut parent = target.parent_id;
     let start = loop {
         let Some(p) = parent else { break 1 };
-        let up = node(&tx, conversation_id, &p)?;
+        let up = node(tx, conversation_id, &p)?;
         if up.seq > 0 {
             break up.seq + 1;
         }
@@ -139,7 +140,7 @@ pub fn open(db: &Connection, conversation_id: &str, id: &str) -> Result<()> {
         path.push(p);
         parent = up.parent_id;
     };
-    shelve_from(&tx, conversation_id, start)?;
+    shelve_from(tx, conversation_id, start)?;
     let mut place = tx.prepare_cached("UPDATE messages SET seq = ?2 WHERE id = ?1")?;
     let mut seq = start;
     for id in path.iter().rev() {
@@ -147,7 +148,7 @@ pub fn open(db: &Connection, conversation_id: &str, id: &str) -> Result<()> {
         seq += 1;
     }
     let mut shown_last = tx.prepare_cached(
-        "SELECT id FROM messages WHERE conversation_id = ?1 AND parent_id = ?2 AND seq < 0
+        "SELECT id FROM messages WHERE conversation_id = ?1 AND parent_id = ?2 AND seq < 0 AND deleted_at IS NULL
          ORDER BY shown DESC, num DESC LIMIT 1",
     )?;
     let mut below = id.to_string();
@@ -162,8 +163,79 @@ pub fn open(db: &Connection, conversation_id: &str, id: &str) -> Result<()> {
         seq += 1;
         below = child;
     }
-    drop((place, shown_last));
+    Ok(())
+}
+
+/// Versions change only while no answer is being written in the chat.
+fn not_streaming(db: &Connection, conversation_id: &str) -> Result<()> {
+    let streaming: bool = db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND status = 'streaming')",
+        [conversation_id],
+        |r| r.get(0),
+    )?;
+    if streaming {
+        return Err(StoreError::Invalid(
+            "An answer is still being written in this chat; stop it or let it finish, then change versions.",
+        ));
+    }
+    Ok(())
+}
+
+/// Message `id` and everything after it in every branch below it.
+const BELOW: &str = "WITH RECURSIVE below(id) AS (
+        SELECT ?1 UNION SELECT m.id FROM messages AS m JOIN below ON m.parent_id = below.id WHERE m.conversation_id = ?2
+    )";
+
+/// Deletes version `id` and everything after it, so that [`undo_delete`] can bring them back
+/// until the next start; the version before it (or else after it) is shown in its place.
+/// Returns that version's id. A message with no other version is not deleted this way.
+pub fn delete(db: &Connection, conversation_id: &str, id: &str) -> Result<String> {
+    let target = node(db, conversation_id, id)?;
+    let siblings = siblings(db, conversation_id, target.parent_id.as_deref())?;
+    let at = siblings.iter().position(|s| s == id).unwrap_or(0);
+    let Some(shown) = at
+        .checked_sub(1)
+        .or((siblings.len() > 1).then_some(1))
+        .and_then(|i| siblings.get(i))
+    else {
+        return Err(StoreError::Invalid(
+            "This message has no other version to show in its place.",
+        ));
+    };
+    not_streaming(db, conversation_id)?;
+    let tx = db.unchecked_transaction()?;
+    if target.seq > 0 {
+        open_in(&tx, conversation_id, shown)?;
+    }
+    tx.execute(
+        &format!("{BELOW} UPDATE messages SET deleted_at = ?3 WHERE id IN below"),
+        params![id, conversation_id, now_ms()],
+    )?;
     tx.commit()?;
+    Ok(shown.clone())
+}
+
+/// Brings back version `id` deleted by [`delete`], with what was deleted with it, and shows it.
+pub fn undo_delete(db: &Connection, conversation_id: &str, id: &str) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    let restored = tx.execute(
+        &format!(
+            "{BELOW} UPDATE messages SET deleted_at = NULL WHERE id IN below
+             AND deleted_at = (SELECT deleted_at FROM messages WHERE id = ?1 AND conversation_id = ?2)"
+        ),
+        params![id, conversation_id],
+    )?;
+    if restored == 0 {
+        return Err(StoreError::NoSuchMessage);
+    }
+    open_in(&tx, conversation_id, id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Removes for good the versions deleted before `before`.
+pub fn purge_deleted(db: &Connection, before: i64) -> Result<()> {
+    db.execute("DELETE FROM messages WHERE deleted_at < ?1", [before])?;
     Ok(())
 }
 

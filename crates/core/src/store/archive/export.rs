@@ -26,7 +26,7 @@ pub(super) fn for_each_message(
     mut each: impl FnMut(ArchivedMessage) -> Result<()>,
 ) -> Result<()> {
     let mut st = db.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq < 0, abs(seq)"
+        "SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 AND deleted_at IS NULL ORDER BY seq < 0, abs(seq)"
     ))?;
     let mut cursor = st.query([conversation_id])?;
     while let Some(row) = cursor.next()? {

@@ -6,6 +6,9 @@ ALTER TABLE messages ADD COLUMN parent_id TEXT;
 -- Raised each time a row leaves the open branch: opening a version again brings back, below
 -- it, the versions that were open last.
 ALTER TABLE messages ADD COLUMN shown INTEGER NOT NULL DEFAULT 0;
+-- Set by deleting a version (on the version and everything after it); cleared by Undo; such
+-- rows are purged at the next start, as deleted chats are.
+ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
 
 -- Today's chats become single branches: each message's parent is the one before it.
 UPDATE messages SET parent_id = (

@@ -9,7 +9,7 @@ use crate::store::archive::tests::{exported, import, json};
 use crate::store::archive::write_markdown;
 use crate::store::paging::Page;
 use crate::store::rows::{self, Author, ErrorView, MessageStatus};
-use crate::store::{conversations, schema, search, Store};
+use crate::store::{conversations, now_ms, schema, search, Store};
 
 fn ask(db: &mut Connection, c: &str, ask: Ask) -> Begun {
     begin(db, c, "m", &ask, &Fit::default())
@@ -276,6 +276,60 @@ fn a_backup_carries_every_branch_and_markdown_the_open_one() {
         Ok(())
     })
     .unwrap();
+}
+
+#[test]
+fn a_deleted_version_goes_with_what_followed_it_until_undone_or_the_next_start() {
+    Store::in_memory()
+        .call(|db| {
+            let c = conversations::create(db, "m")?.id;
+            said(db, &c, "q", "about kiwis");
+            let second = regenerated(db, &c, "about mangos");
+            said(db, &c, "and figs?", "figs too");
+            regenerated(db, &c, "about plums");
+
+            // The second answer goes, and the follow-up under it: the first is shown.
+            let shown_now = delete(db, &c, &second.message_id)?;
+            assert_eq!(shown(db, &c), branch(&[("q", None), ("about kiwis", None)]));
+            assert_eq!(rows::get(db, &c, &shown_now)?.text, "about kiwis");
+            assert!(search::search(db, "plums", 10)?.is_empty(), "search leaves it out");
+            let exported = exported(db)?;
+            assert!(
+                exported.conversations[0]
+                    .messages
+                    .iter()
+                    .all(|m| !m.content.contains("mangos")),
+                "so does a backup"
+            );
+            assert!(
+                matches!(delete(db, &c, &shown_now), Err(StoreError::Invalid(_))),
+                "the only version left is not deleted this way"
+            );
+
+            undo_delete(db, &c, &second.message_id)?;
+            assert_eq!(
+                shown(db, &c),
+                branch(&[
+                    ("q", None),
+                    ("about mangos", Some((2, 2))),
+                    ("and figs?", None),
+                    ("about plums", Some((2, 2)))
+                ])
+            );
+
+            delete(db, &c, &second.message_id)?;
+            purge_deleted(db, now_ms() + 1)?;
+            assert!(matches!(
+                undo_delete(db, &c, &second.message_id),
+                Err(StoreError::NoSuchMessage)
+            ));
+            let kept: i64 = db.query_row("SELECT count(*) FROM messages WHERE conversation_id = ?1", [&c], |r| {
+                r.get(0)
+            })?;
+            assert_eq!(kept, 2, "the version and the three messages after it are gone");
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]
