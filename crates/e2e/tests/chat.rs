@@ -1416,8 +1416,9 @@ async fn a_version_is_deleted_with_an_undo_and_gone_at_the_next_start() {
     wait_last_version(&app, "Keep this answer.", "").await;
     let found = app
         .js(
+            // One after the other: a search overtaken by a newer one from the same window is dropped.
             "const search = (query) => window.__TAURI_INTERNALS__.invoke('search_chats', {query}).then(r => r.length); \
-             return Promise.all([search('Keep'), search('Drop')])",
+             return search('Keep').then(keep => search('Drop').then(drop => [keep, drop]))",
             vec![],
         )
         .await;
