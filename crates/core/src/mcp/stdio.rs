@@ -264,14 +264,42 @@ fn usual_bin_folders(home: Option<&Path>) -> Vec<PathBuf> {
             ".bun/bin",
             ".deno/bin",
             ".local/share/pnpm",
+            // fnm's default Node, asdf's and mise's shims: their shell hooks put these in PATH,
+            // and a desktop launch runs no shell.
+            ".local/share/fnm/aliases/default/bin",
+            ".fnm/aliases/default/bin",
+            ".asdf/shims",
+            ".local/share/mise/shims",
         ] {
             folders.push(home.join(sub));
         }
+        folders.extend(newest_nvm_bin(home));
     }
     for dir in ["/usr/local/bin", "/opt/homebrew/bin", "/usr/bin", "/bin", "/snap/bin"] {
         folders.push(PathBuf::from(dir));
     }
     folders
+}
+
+/// The bin folder of the newest Node nvm installed: nvm picks its version in a shell's rc file,
+/// which a desktop launch never reads, so the newest is the best guess at what a terminal runs.
+fn newest_nvm_bin(home: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(home.join(".nvm/versions/node"))
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let version = node_version(entry.file_name().to_str()?)?;
+            let bin = entry.path().join("bin");
+            bin.is_dir().then_some((version, bin))
+        })
+        .max_by(|(a, _), (b, _)| a.cmp(b))
+        .map(|(_, bin)| bin)
+}
+
+/// A folder name such as `v18.10.1` as its numbers, so 18.10 sorts after 18.2 and 18 after 9.
+fn node_version(name: &str) -> Option<Vec<u64>> {
+    let digits = name.strip_prefix('v').unwrap_or(name);
+    digits.split('.').map(|part| part.parse().ok()).collect()
 }
 
 /// The PATH a server runs with: the app's own, then the usual folders it lacks (that exist).
@@ -325,6 +353,45 @@ mod tests {
             folders.iter().filter(|f| f.as_path() == Path::new("/usr/bin")).count(),
             1
         );
+    }
+
+    #[test]
+    fn node_managers_folders_are_added_with_the_newest_nvm_version_by_number() {
+        let home = tempfile::tempdir().unwrap();
+        let nvm = home.path().join(".nvm/versions/node");
+        for version in ["v9.1.0", "v18.2.0", "v18.10.1"] {
+            std::fs::create_dir_all(nvm.join(version).join("bin")).unwrap();
+        }
+        // Newer but without a bin folder (a broken install), and a name that is no version.
+        std::fs::create_dir_all(nvm.join("v20.0.0")).unwrap();
+        std::fs::create_dir_all(nvm.join("system/bin")).unwrap();
+        let managers = [
+            ".local/share/fnm/aliases/default/bin",
+            ".fnm/aliases/default/bin",
+            ".asdf/shims",
+            ".local/share/mise/shims",
+        ];
+        for sub in managers {
+            std::fs::create_dir_all(home.path().join(sub)).unwrap();
+        }
+        let path = launch_path(Some("/custom".into()), Some(home.path().to_path_buf()));
+        let folders: Vec<PathBuf> = std::env::split_paths(&path).collect();
+        for sub in managers {
+            assert!(
+                folders.contains(&home.path().join(sub)),
+                "{sub} missing from {folders:?}"
+            );
+        }
+        let nvm_folders: Vec<&PathBuf> = folders.iter().filter(|f| f.starts_with(&nvm)).collect();
+        assert_eq!(nvm_folders, [&nvm.join("v18.10.1/bin")]);
+    }
+
+    #[test]
+    fn without_nvm_no_node_folder_is_guessed() {
+        let home = tempfile::tempdir().unwrap();
+        assert_eq!(newest_nvm_bin(home.path()), None);
+        assert_eq!(node_version("v18.10.1"), Some(vec![18, 10, 1]));
+        assert_eq!(node_version("lts-hydrogen"), None);
     }
 
     #[test]
