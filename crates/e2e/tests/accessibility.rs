@@ -263,3 +263,94 @@ async fn the_streaming_answer_is_announced_politely() {
     );
     app.quit().await;
 }
+
+/// The page's controls in the order of the document, and how each is named in a failure.
+const CONTROLS: &str = r#"
+const all = [...document.querySelectorAll('button, a[href], input, textarea, select, summary, [tabindex]')];
+const name = (e) => e.dataset.testid || e.getAttribute('aria-label') || e.id || e.tagName.toLowerCase();
+"#;
+
+/// What the keyboard should reach, by place in [`CONTROLS`]: every visible, enabled control
+/// outside a closed dialog or popover (message actions count: they are drawn when focused).
+const REACHABLE: &str = r#"
+const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' && !e.closest('[inert], dialog:not([open]), [hidden]');
+return all.flatMap((e, i) => shown(e) && !e.disabled && e.tabIndex >= 0 ? [[i, name(e)]] : []);
+"#;
+
+/// The focused control: its place in [`CONTROLS`], name, region, and whether its focus is drawn.
+const FOCUSED: &str = r#"
+const e = document.activeElement;
+if (!e || e === document.body) return null;
+const region = e.closest('#sidebar') ? 0 : e.closest('.chat-header') ? 1 : e.closest('#messages') ? 2 : e.closest('#composer') ? 3 : 4;
+// The composer's box stands for its text field, and draws its focus.
+const s = getComputedStyle(e.matches('.composer textarea') ? e.closest('.composer') : e);
+const drawn = e.matches(':focus-visible') && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+return {at: all.indexOf(e), name: name(e), region, drawn};
+"#;
+
+async fn press_tab(app: &App) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let tab = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: '\u{E004}' })
+        .then(KeyAction::Up { value: '\u{E004}' });
+    app.client().perform_actions(tab).await.unwrap();
+}
+
+/// Tab alone goes round a chat with an answer (code, table, versions): from the top, the
+/// sidebar, the chat's header, the conversation, then the composer; every control on screen is
+/// reached on the way, and each draws its focus.
+#[tokio::test]
+async fn tab_reaches_every_control_in_reading_order_with_its_focus_drawn() {
+    let (_session, app) = Session::connected().await;
+    app.send("/demo").await;
+    app.wait_last_answer("done").await;
+    app.click("regenerate-button").await;
+    app.wait_js(
+        "the second version",
+        "const l = document.querySelector('[data-testid=version-label]'); return !!l && l.textContent === '2/2' && [...document.querySelectorAll('[data-testid=message]')].pop().dataset.status === 'done'",
+    )
+    .await;
+    let expected: Vec<(i64, String)> =
+        serde_json::from_value(app.js(&format!("{CONTROLS}{REACHABLE}"), vec![]).await).unwrap();
+    assert!(expected.len() > 15, "a chat with an answer has controls: {expected:?}");
+
+    // Round once, from wherever focus is, until a control comes back.
+    let focused = format!("{CONTROLS}{FOCUSED}");
+    let mut round: Vec<Value> = Vec::new();
+    for _ in 0..2 * expected.len() + 10 {
+        press_tab(&app).await;
+        let now = app.js(&focused, vec![]).await;
+        if now.is_null() {
+            continue;
+        }
+        if round.iter().any(|seen| seen["at"] == now["at"]) {
+            break;
+        }
+        round.push(now);
+    }
+    // From the top of the page: the round turned to start at the document's first control.
+    let first = (0..round.len()).min_by_key(|&i| round[i]["at"].as_i64()).unwrap_or(0);
+    round.rotate_left(first);
+
+    let regions: Vec<i64> = round.iter().map(|v| v["region"].as_i64().unwrap()).collect();
+    assert!(
+        regions.windows(2).all(|w| w[0] <= w[1]),
+        "sidebar, header, conversation, composer in that order: {round:?}"
+    );
+    for region in 0..4 {
+        assert!(regions.contains(&region), "region {region} is reached: {round:?}");
+    }
+    let reached: Vec<i64> = round.iter().map(|v| v["at"].as_i64().unwrap()).collect();
+    let missed: Vec<&String> = expected
+        .iter()
+        .filter(|(at, _)| !reached.contains(at))
+        .map(|(_, n)| n)
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "not reached by Tab: {missed:?}\nthe round: {round:?}"
+    );
+    let undrawn: Vec<&Value> = round.iter().filter(|v| v["drawn"] != json!(true)).collect();
+    assert!(undrawn.is_empty(), "focus not drawn on: {undrawn:?}");
+    app.quit().await;
+}
