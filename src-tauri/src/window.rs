@@ -129,6 +129,54 @@ mod tests {
         assert!(is_ours(MAIN) && is_ours(QUICK_ASK) && !is_ours("other"));
     }
 
+    /// The modules `app.js` imports, at any depth (not those imported on demand), as paths
+    /// from `ui/`.
+    fn start_modules(ui: &std::path::Path, module: &str, found: &mut Vec<String>) {
+        let text = std::fs::read_to_string(ui.join(module)).expect("a module the page imports");
+        let folder = std::path::Path::new(module).parent().unwrap();
+        // `import … from './x.js';` on one line, or its last line `} from './x.js';`.
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("import ") || l.starts_with("} from "))
+        {
+            let Some(quoted) = line.rsplit(['"', '\'']).nth(1) else {
+                continue;
+            };
+            let mut path = folder.to_path_buf();
+            for part in quoted.split('/') {
+                match part {
+                    "." => {}
+                    ".." => drop(path.pop()),
+                    part => path.push(part),
+                }
+            }
+            let path = path.to_string_lossy().into_owned();
+            if !found.contains(&path) {
+                found.push(path.clone());
+                start_modules(ui, &path, found);
+            }
+        }
+    }
+
+    /// The page asks for every module it starts with at once (`modulepreload`), not level by
+    /// level as imports are found: a module missing from the list costs the start a round.
+    #[test]
+    fn the_page_preloads_every_module_it_starts_with() {
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+        let mut imported = Vec::new();
+        start_modules(&ui, "app.js", &mut imported);
+        let page = std::fs::read_to_string(ui.join("index.html")).unwrap();
+        let mut preloaded: Vec<String> = page
+            .split("<link rel=\"modulepreload\" href=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect();
+        imported.sort();
+        preloaded.sort();
+        assert!(imported.len() > 30, "the walk found the imports: {imported:?}");
+        assert_eq!(imported, preloaded);
+    }
+
     #[test]
     fn only_app_pages_are_navigable() {
         let windows_only = ["http://tauri.localhost/", "https://tauri.localhost/x"];
