@@ -135,6 +135,33 @@ async fn a_command_that_does_not_exist_fails_in_words_and_gives_up_after_five_tr
 }
 
 #[tokio::test]
+async fn a_server_that_crashes_each_time_it_is_ready_gives_up_after_five_in_a_row() {
+    let (_dir, manager) = start(json!({"flaky": test_server_entry(&["--crash-when-listed"])}));
+    let started = Instant::now();
+    // It does get ready, so these are crashes after a start, not failed starts.
+    ready(&manager, "flaky").await;
+    let failed = wait_for(&manager, "flaky", Duration::from_secs(10), |s| {
+        s.status == Status::Failed
+    })
+    .await;
+    assert!(failed.retrying);
+    // 1 + 2 + 4 + 8 seconds between the five starts, then it stays failed with why.
+    let gave_up = wait_for(&manager, "flaky", Duration::from_secs(60), |s| {
+        s.status == Status::Failed && !s.retrying
+    })
+    .await;
+    assert!(started.elapsed() >= Duration::from_secs(14), "{:?}", started.elapsed());
+    let reason = gave_up.reason.unwrap();
+    assert!(reason.contains("exited with status 3"), "{reason}");
+    assert!(gave_up.stderr.unwrap().contains("crashing on purpose"));
+    // Given up for good: no sixth start comes.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let still = wait_for(&manager, "flaky", Duration::ZERO, |_| true).await;
+    assert_eq!((still.status, still.retrying), (Status::Failed, false));
+    manager.stop_all().await;
+}
+
+#[tokio::test]
 async fn garbage_on_stdout_fails_in_words_with_the_stderr_tail() {
     let (_dir, manager) = start(json!({"noisy": test_server_entry(&["--garbage"])}));
     let failed = wait_for(&manager, "noisy", Duration::from_secs(10), |s| {

@@ -1,5 +1,6 @@
 //! A server's life: started, listed, watched; restarted after a crash with backoff, left
-//! `failed` after five failed starts in a row; stopped with its process group.
+//! `failed` after five failures in a row (failed starts, or crashes soon after it was ready);
+//! stopped with its process group.
 //!
 //! Each enabled server has one task that owns its connection. What the rest of the app sees is
 //! [`Live`], behind a lock, updated by that task; a change is announced on a watch channel.
@@ -197,7 +198,7 @@ impl Life {
                         None => return,
                         Some(failure) => {
                             let next = backoff.connection_ended(ready_at.elapsed());
-                            self.fail(failure, true);
+                            self.fail(failure, next != Next::GiveUp);
                             next
                         }
                     }
@@ -210,7 +211,7 @@ impl Life {
                     }
                 }
                 Next::GiveUp => {
-                    tracing::info!(server = %self.config.name, "gave up after failed starts");
+                    tracing::info!(server = %self.config.name, "gave up after five failures in a row");
                     return;
                 }
             }

@@ -2,18 +2,22 @@
 called MCPServer since mcp 2).
 
     test_server.py [--http PORT] [--page-size N] [--protocol VERSION] [--garbage] [--hang]
+                   [--crash-when-listed]
 
 Tools: echo, add, slow, image, fail, big, header, grow (adds a tool and says the list changed),
 spawn_child (starts a sleeping grandchild, for the process-group test), pid.
 --page-size lists the tools that many at a time; --garbage prints a line that is not JSON on
 stdout before speaking MCP; --hang never answers at all; --protocol makes the handshake answer
-with that version whatever the client asks (an older server, or one from the future).
+with that version whatever the client asks (an older server, or one from the future);
+--crash-when-listed exits with status 3 half a second after listing its tools (a server that
+is ready, then crashes, every time).
 """
 
 import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import anyio
@@ -32,14 +36,23 @@ class PagedServer(MCPServer):
     """Lists its tools `page_size` at a time, the cursor being the next index."""
 
     page_size = 0
+    crash_when_listed = False
 
     async def _handle_list_tools(self, ctx, params):
         tools = await self.list_tools()
+        if self.crash_when_listed:
+            # Later, so the list reaches the client and the server counts as ready first.
+            threading.Timer(0.5, crash).start()
         if not self.page_size:
             return ListToolsResult(tools=tools)
         start = int(params.cursor) if params is not None and params.cursor else 0
         end = start + self.page_size
         return ListToolsResult(tools=tools[start:end], next_cursor=str(end) if end < len(tools) else None)
+
+
+def crash() -> None:
+    print("crashing on purpose", file=sys.stderr, flush=True)
+    os._exit(3)
 
 
 server = PagedServer("glama-test")
@@ -122,6 +135,7 @@ def main() -> None:
     parser.add_argument("--garbage", action="store_true")
     parser.add_argument("--hang", action="store_true")
     parser.add_argument("--protocol")
+    parser.add_argument("--crash-when-listed", action="store_true")
     args = parser.parse_args()
     print(f"test server {os.getpid()} starting", file=sys.stderr, flush=True)
     if args.hang:
@@ -136,6 +150,7 @@ def main() -> None:
         runner.HANDSHAKE_PROTOCOL_VERSIONS = (args.protocol,)
         runner.LATEST_HANDSHAKE_VERSION = args.protocol
     server.page_size = args.page_size
+    server.crash_when_listed = args.crash_when_listed
     if args.http:
         server.run("streamable-http", host="127.0.0.1", port=args.http)
     else:
