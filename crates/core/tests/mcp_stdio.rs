@@ -90,7 +90,7 @@ async fn every_page_of_tools_is_listed() {
     let (_dir, manager) = start(json!({"paged": test_server_entry(&["--page-size", "2"])}));
     let server = ready(&manager, "paged").await;
     let names: Vec<&str> = server.tools.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names.len(), 10, "{names:?}");
+    assert_eq!(names.len(), 11, "{names:?}");
     assert!(names.contains(&"echo") && names.contains(&"grow"), "{names:?}");
     manager.stop_all().await;
 }
@@ -234,6 +234,8 @@ async fn a_call_past_its_time_limit_is_stopped_and_the_server_goes_on() {
         .unwrap_err()
         .to_string()
         .contains("did not finish within 1 seconds"));
+    // The server was told to stop it too.
+    assert_eq!(cancellations_after(&manager, Duration::from_secs(5)).await, 1);
     assert_eq!(
         call(&manager, "test__echo", json!({"text": "still here"}))
             .await
@@ -253,6 +255,9 @@ async fn stop_cancels_a_running_call() {
     let result = manager.call("test__slow", json!({"seconds": 20}), &cancel).await;
     assert_eq!(result, Err(McpError::Cancelled));
     assert!(started.elapsed() < Duration::from_secs(2));
+    // The server heard it (notifications/cancelled interrupts the tool), which it tells after
+    // a moment: the notification travels on its own.
+    assert_eq!(cancellations_after(&manager, Duration::from_secs(5)).await, 1);
     assert_eq!(
         call(&manager, "test__echo", json!({"text": "after"}))
             .await
@@ -261,6 +266,23 @@ async fn stop_cancels_a_running_call() {
         "after"
     );
     manager.stop_all().await;
+}
+
+/// How many calls of `slow` the test server saw cancelled, once it says some (or `within` ends).
+async fn cancellations_after(manager: &McpManager, within: Duration) -> u32 {
+    let deadline = Instant::now() + within;
+    loop {
+        let count: u32 = call(manager, "test__cancellations", json!({}))
+            .await
+            .unwrap()
+            .text
+            .parse()
+            .unwrap();
+        if count > 0 || Instant::now() > deadline {
+            return count;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

@@ -4,8 +4,9 @@ called MCPServer since mcp 2).
     test_server.py [--http PORT] [--page-size N] [--protocol VERSION] [--garbage] [--hang]
                    [--crash-when-listed]
 
-Tools: echo, add, slow, image, fail, big, header, grow (adds a tool and says the list changed),
-spawn_child (starts a sleeping grandchild, for the process-group test), pid.
+Tools: echo, add, slow, cancellations (how many calls of slow were cancelled), image, fail, big,
+header, grow (adds a tool and says the list changed), spawn_child (starts a sleeping grandchild,
+for the process-group test), pid.
 --page-size lists the tools that many at a time; --garbage prints a line that is not JSON on
 stdout before speaking MCP; --hang never answers at all; --protocol makes the handshake answer
 with that version whatever the client asks (an older server, or one from the future);
@@ -70,11 +71,27 @@ def add(a: int, b: int) -> str:
     return str(a + b)
 
 
+cancelled_calls = 0
+
+
 @server.tool()
 async def slow(seconds: float) -> str:
     """Waits, then says done."""
-    await anyio.sleep(seconds)
+    global cancelled_calls
+    try:
+        await anyio.sleep(seconds)
+    except anyio.get_cancelled_exc_class():
+        # The SDK interrupts the call when the client sends notifications/cancelled for it:
+        # counted, so a test can tell that Stop reached the server.
+        cancelled_calls += 1
+        raise
     return f"slept {seconds}"
+
+
+@server.tool()
+def cancellations() -> str:
+    """How many calls of slow were cancelled."""
+    return str(cancelled_calls)
 
 
 @server.tool()
