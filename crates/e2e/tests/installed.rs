@@ -172,7 +172,11 @@ async fn the_deb_installs_receives_sign_in_links_through_the_desktop_and_uninsta
     // What people install has no test hook: a release build is compiled without them, so the
     // names the end-to-end tests set are not even in its binary.
     let binary = std::fs::read(BINARY).unwrap();
-    for hook in ["GLAMA_CHAT_TEST_FILE_DIALOG", "GLAMA_CHAT_TEST_QUICK_ASK"] {
+    for hook in [
+        "GLAMA_CHAT_TEST_FILE_DIALOG",
+        "GLAMA_CHAT_TEST_QUICK_ASK",
+        "GLAMA_CHAT_TEST_CONFIRM",
+    ] {
         assert!(
             !binary.windows(hook.len()).any(|w| w == hook.as_bytes()),
             "the installed binary has the test hook {hook}"

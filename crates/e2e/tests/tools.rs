@@ -749,6 +749,67 @@ async fn a_model_that_refuses_tools_is_told_and_can_be_asked_without_them() {
     app.quit().await;
 }
 
+/// Sets the open chat's tools switch in its settings popover and waits until Rust holds it.
+async fn switch_chat_tools(app: &App, on: bool) {
+    app.click("chat-settings-button").await;
+    app.js(
+        "const s = document.querySelector('[data-testid=chat-tools-switch]'); \
+         if (s.checked !== arguments[0]) s.click()",
+        vec![json!(on)],
+    )
+    .await;
+    app.wait_js(
+        "the switch saved",
+        &format!("return window.__TAURI_INTERNALS__.invoke('list_chats').then(c => c[0].tools === {on})"),
+    )
+    .await;
+    app.click("chat-settings-button").await;
+}
+
+/// The chat's own switch: off, its requests carry no tools while the server stays ready, and
+/// it stays off across a relaunch; on again, they carry them.
+#[tokio::test]
+async fn a_chat_with_its_tools_switched_off_asks_without_them() {
+    let session = Session::start().await;
+    write_mcp(&session, json!({"test": test_entry()}));
+    let app = session.launch_connected().await;
+    let echo = call_name(&app, "test", "echo").await;
+    switch_chat_tools(&app, false).await;
+    let question = "what time is it";
+    app.send(question).await;
+    let answer = app.wait_last_answer("done").await;
+    assert_eq!(
+        answer["text"].as_str().unwrap().trim(),
+        fake_gateway::reply_for(question)
+    );
+    let requests = session.gateway.stats().chat_requests;
+    assert!(
+        session.gateway.stats().last_chat_tools.is_empty(),
+        "the switch off: no tools offered"
+    );
+    app.quit().await;
+
+    let app = session.launch(&[]).await;
+    call_name(&app, "test", "echo").await;
+    // Kept off across the relaunch (the chat opens once the window is up).
+    app.wait_js(
+        "the chat's switch shown off",
+        "return document.querySelector('[data-testid=message]') !== null && \
+         !document.querySelector('[data-testid=chat-tools-switch]').checked",
+    )
+    .await;
+    switch_chat_tools(&app, true).await;
+    let question = "and now";
+    app.send(question).await;
+    app.wait_last_answer("done").await;
+    assert_eq!(session.gateway.stats().chat_requests, requests + 1);
+    assert!(
+        session.gateway.stats().last_chat_tools.contains(&echo),
+        "on again: the tools offered"
+    );
+    app.quit().await;
+}
+
 /// Declining the native confirmation adds nothing: mcp.json unchanged, an error toast says so.
 #[tokio::test]
 async fn a_declined_confirmation_adds_nothing() {
