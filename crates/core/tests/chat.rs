@@ -890,14 +890,15 @@ fn full_speed() -> ChatScenario {
 
 const SMALL: &str = "fake/small-window";
 
-/// Chats that know the models' windows, and a chat with fake/small-window (2,000 tokens) and a
-/// system prompt.
-async fn small_window_chat() -> (fake_gateway::FakeGateway, Gateway, ApiKey, Arc<Store>, Chats, String) {
+/// Chats that know the models' windows, and a chat with `model` (fake/small-window or
+/// fake/dense-tokens: 2,000 tokens) and a system prompt.
+async fn small_window_chat(model: &str) -> (fake_gateway::FakeGateway, Gateway, ApiKey, Arc<Store>, Chats, String) {
     let (fake, gateway, key) = setup().await;
     let store = Arc::new(Store::in_memory());
     let chats = Chats::new(store.clone(), fast_policy());
     chats.models_listed(&gateway.models(&key).await.unwrap());
-    let c = store.call(|db| conversations::create(db, SMALL)).unwrap().id;
+    let m = model.to_string();
+    let c = store.call(move |db| conversations::create(db, &m)).unwrap().id;
     let id = c.clone();
     store
         .call(move |db| conversations::set_system_prompt(db, &id, "You answer in plain English."))
@@ -912,7 +913,7 @@ async fn small_window_chat() -> (fake_gateway::FakeGateway, Gateway, ApiKey, Arc
 #[tokio::test]
 async fn a_chat_that_outgrows_the_models_window_is_told_first_then_sends_its_newest_turns() {
     use glama_core::chat::context;
-    let (fake, gateway, key, store, chats, c) = small_window_chat().await;
+    let (fake, gateway, key, store, chats, c) = small_window_chat(SMALL).await;
     let model = glama(&gateway, &key);
     // English prose, about 380 tokens a question; the echo doubles each turn.
     let question = |i: usize| {
@@ -1023,6 +1024,57 @@ async fn a_chat_that_outgrows_the_models_window_is_told_first_then_sends_its_new
     }
 }
 
+/// A provider that counts twice the tokens the estimate says (fake/dense-tokens): from the
+/// second request on, the estimate starts from what the gateway counted of the last one, so it
+/// follows the provider's count and the window is told full before the gateway would refuse.
+#[tokio::test]
+async fn the_estimate_follows_what_the_gateway_counted() {
+    const DENSE: &str = "fake/dense-tokens";
+    let (fake, gateway, key, _store, chats, c) = small_window_chat(DENSE).await;
+    let model = glama(&gateway, &key);
+    let question = |i: usize| {
+        format!(
+            "Question {i}: {}",
+            "Why is the sea salty but rivers are not? ".repeat(12)
+        )
+    };
+    let mut i = 0;
+    let overflow = loop {
+        i += 1;
+        assert!(i < 20, "the window never filled");
+        let estimated = chats.measure(&c, DENSE, question(i), &[]).await.unwrap().used;
+        fake.script_chat(full_speed());
+        match chats
+            .ask(&model, &c, DENSE, Ask::Send { text: question(i) }, &mut Vec::new())
+            .await
+        {
+            Ok(answered) => {
+                assert_eq!(answered.status, MessageStatus::Done, "turn {i}");
+                let page = chats.page(c.clone(), Page::Latest).await.unwrap();
+                let counted = page
+                    .messages
+                    .last()
+                    .unwrap()
+                    .usage
+                    .as_ref()
+                    .and_then(|u| u.prompt_tokens);
+                let counted = counted.expect("the gateway's count") as f64;
+                let off = (estimated as f64 - counted).abs() / counted;
+                if i == 1 {
+                    // Nothing counted yet: the estimate is the app's own, half the provider's.
+                    assert!(off > 0.3, "turn 1: estimated {estimated}, counted {counted}");
+                } else {
+                    assert!(off <= 0.15, "turn {i}: estimated {estimated}, counted {counted}");
+                }
+            }
+            Err(ChatError::Overflow(o)) => break o,
+            Err(e) => panic!("turn {i}: {e}"),
+        }
+    };
+    assert!(i > 2, "the window filled at turn {i}: {overflow:?}");
+    assert_eq!(fake.stats().context_refusals, 0, "told before the gateway refused");
+}
+
 /// Glama's own "maximum context length" refusal is said in the same words as the guard's.
 #[tokio::test]
 async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {
@@ -1062,7 +1114,7 @@ async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {
 /// settings, the summary after its system prompt, and the question waiting in its composer.
 #[tokio::test]
 async fn a_full_chat_goes_on_in_a_new_chat_from_the_models_summary() {
-    let (fake, gateway, key, store, chats, c) = small_window_chat().await;
+    let (fake, gateway, key, store, chats, c) = small_window_chat(SMALL).await;
     {
         let c = c.clone();
         store

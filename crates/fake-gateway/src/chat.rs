@@ -39,7 +39,13 @@ const MODELS: &[(&str, &str, &str, &[&str], u64)] = &[
     ("mistral/ministral-8b", "0.0000001", "0.0000001", &[], 128_000),
     // A window a test can fill.
     ("fake/small-window", "0.0000001", "0.0000001", &[], 2_000),
+    // The same, with a tokenizer that counts twice as many tokens (see `DENSE`).
+    (DENSE, "0.0000001", "0.0000001", &[], 2_000),
 ];
+
+/// A model whose provider counts more tokens than the app estimates, as another vocabulary
+/// does: a token per two characters.
+const DENSE: &str = "fake/dense-tokens";
 
 /// A message's text: the string, or its text parts joined by blank lines.
 pub(crate) fn content_text(content: &Value) -> String {
@@ -328,7 +334,8 @@ pub async fn completions(AxState(state): AxState<Arc<State>>, headers: HeaderMap
         .iter()
         .map(|m| content_text(&m["content"]).chars().count())
         .sum();
-    let prompt_tokens = (prompt_chars as u64).div_ceil(4).max(1);
+    let chars_per_token = if model == DENSE { 2 } else { 4 };
+    let prompt_tokens = (prompt_chars as u64).div_ceil(chars_per_token).max(1);
     // As OpenAI does: a request longer than the model's window is refused, in its words.
     if prompt_tokens > window {
         state.lock().stats.context_refusals += 1;

@@ -145,6 +145,7 @@ pub fn measure(db: &Connection, conversation_id: &str, model: &str, draft: &str,
             attachments: attached,
             calls: Vec::new(),
             call_images: Default::default(),
+            counted: None,
         });
     }
     let (used, from) = match fitted(&conversation, &said, model, Prompt::Answer, fit) {
@@ -218,6 +219,10 @@ fn fitted<'s>(
     // The system prompt, what the prompt adds (an answer being continued) and the tools.
     let fixed = context::tokens(&prompt::request(model, &conversation.system_prompt, &[], prompt, false).messages)
         .saturating_add(fit.reserved);
+    // Counted as the gateway counts.
+    let scale = context::Scale::from_counted(said, &sizes, fixed, model);
+    let sizes: Vec<u64> = sizes.into_iter().map(|n| scale.apply(n)).collect();
+    let fixed = scale.apply(fixed);
     let needed = fixed.saturating_add(sizes.iter().sum());
     let all = Fitted {
         said,

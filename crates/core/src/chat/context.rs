@@ -3,6 +3,8 @@
 //! chat, to send only its newest turns that fit).
 
 use crate::gateway::types::{ChatMessage, Content, Part};
+use crate::store::answers::Said;
+use crate::store::rows::Author;
 
 /// What a request is checked against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,6 +25,55 @@ pub struct Overflow {
     pub window: u64,
     /// Even the newest turn alone (with the system prompt) would not fit.
     pub last_turn_alone: bool,
+}
+
+/// How the gateway's count of a chat's requests compares with the estimate: the newest
+/// answer `model` wrote that the gateway counted, its request's `prompt_tokens` against the
+/// estimate of what that request held (what came before the answer, and its tool rounds). A
+/// provider's tokenizer may count more than the estimate (other scripts, other vocabularies):
+/// the next request is then scaled up as much. Never down (a request that sent only the newest
+/// turns was counted less than everything before it), and at most [`Scale::MAX`] (a count is
+/// trusted, not without bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    counted: u64,
+    estimated: u64,
+}
+
+impl Scale {
+    const MAX: u64 = 3;
+    const NONE: Scale = Scale {
+        counted: 1,
+        estimated: 1,
+    };
+
+    /// From `said` (oldest first) with each message's estimated `sizes` and the request's
+    /// `fixed` part (system prompt, tools).
+    pub fn from_counted(said: &[Said], sizes: &[u64], fixed: u64, model: &str) -> Scale {
+        let Some((k, counted)) = said.iter().enumerate().rev().find_map(|(k, s)| {
+            s.counted
+                .as_ref()
+                .filter(|c| c.model == model && s.author == Author::Assistant)
+                .map(|c| (k, c.prompt_tokens))
+        }) else {
+            return Scale::NONE;
+        };
+        // The answer's own text came after its last request; its tool rounds were in it.
+        let rounds = sizes[k].saturating_sub(text_tokens(&said[k].text));
+        let estimated = sizes[..k]
+            .iter()
+            .fold(fixed.saturating_add(rounds), |sum, &n| sum.saturating_add(n))
+            .max(1);
+        Scale {
+            counted: counted.clamp(estimated, estimated.saturating_mul(Self::MAX)),
+            estimated,
+        }
+    }
+
+    pub fn apply(self, tokens: u64) -> u64 {
+        let scaled = u128::from(tokens) * u128::from(self.counted) / u128::from(self.estimated);
+        u64::try_from(scaled).unwrap_or(u64::MAX)
+    }
 }
 
 /// Tokens per image: what OpenAI's models count for a 512-pixel tile and its base, rounded
@@ -212,6 +263,39 @@ mod tests {
         );
         // The image's bytes are not its cost: a picture is a few hundred tokens.
         assert_eq!(message_tokens(&image), MESSAGE_TOKENS + 1 + IMAGE_TOKENS);
+    }
+
+    #[test]
+    fn the_scale_follows_the_newest_count_of_the_same_model_within_bounds() {
+        use crate::store::answers::Counted;
+        let said = |author, text: &str, counted: Option<(&str, u64)>| Said {
+            id: String::new(),
+            author,
+            text: text.into(),
+            attachments: vec![],
+            calls: vec![],
+            call_images: Default::default(),
+            counted: counted.map(|(model, prompt_tokens)| Counted {
+                model: model.into(),
+                prompt_tokens,
+            }),
+        };
+        // The answer's text is 2 tokens: its request held the question (10) and the fixed 10.
+        let chat = |counted| {
+            vec![
+                said(Author::User, "q", None),
+                said(Author::Assistant, "abcdefgh", counted),
+                said(Author::User, "q2", None),
+            ]
+        };
+        let sizes = [10, 2, 10];
+        let scale = |counted| Scale::from_counted(&chat(counted), &sizes, 10, "m");
+        assert_eq!(scale(None).apply(100), 100, "nothing counted");
+        assert_eq!(scale(Some(("m", 30))).apply(100), 150, "counted 30 of an estimated 20");
+        assert_eq!(scale(Some(("other", 30))).apply(100), 100, "another model's tokenizer");
+        assert_eq!(scale(Some(("m", 5))).apply(100), 100, "never scaled down");
+        assert_eq!(scale(Some(("m", 1_000_000))).apply(100), 300, "at most three times");
+        assert_eq!(scale(Some(("m", 40))).apply(u64::MAX), u64::MAX);
     }
 
     #[test]

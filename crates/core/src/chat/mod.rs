@@ -375,12 +375,23 @@ impl Chats {
         let Some(usage) = ending.settle_usage(model, &self.policy).await else {
             return;
         };
+        let request_tokens = usage.prompt_tokens;
         let usage = match begun.resume.as_ref().and_then(|r| r.usage.as_ref()) {
             Some(before) => before.plus(&usage),
             None => usage,
         };
         let (id, u) = (begun.message_id.clone(), usage.clone());
-        if let Err(e) = self.store.run(move |db| answers::set_usage(db, &id, &u)).await {
+        let saved = self
+            .store
+            .run(move |db| {
+                answers::set_usage(db, &id, &u)?;
+                match request_tokens {
+                    Some(n) => answers::set_request_tokens(db, &id, n),
+                    None => Ok(()),
+                }
+            })
+            .await;
+        if let Err(e) = saved {
             tracing::warn!(error = %e, "could not save an answer's usage");
         }
         sink.event(AnswerEvent::Usage(usage));

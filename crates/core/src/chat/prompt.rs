@@ -233,6 +233,7 @@ mod tests {
             attachments: vec![],
             calls: vec![],
             call_images: Default::default(),
+            counted: None,
         }
     }
 

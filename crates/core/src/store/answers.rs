@@ -113,6 +113,16 @@ pub struct Said {
     pub calls: Vec<CallRecord>,
     /// The images of those calls with their bytes (what a model that can see is sent), by call.
     pub call_images: HashMap<String, Vec<Loaded>>,
+    /// An answer's last request as the gateway counted it, when it said.
+    pub counted: Option<Counted>,
+}
+
+/// What the gateway counted of the request that wrote an answer's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    /// The model that answered (tokenizers differ between models).
+    pub model: String,
+    pub prompt_tokens: u64,
 }
 
 /// What came before the message at `seq`, oldest first: the person's messages and the answers
@@ -121,7 +131,7 @@ pub struct Said {
 pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result<Vec<Said>> {
     let mut attached = attachments::loaded_before(db, conversation_id, seq)?;
     let mut st = db.prepare_cached(
-        "SELECT role, content, num, id FROM messages
+        "SELECT role, content, num, id, model, request_tokens FROM messages
          WHERE conversation_id = ?1 AND seq > 0 AND seq < ?2 AND role <> 'error' AND status <> 'streaming'
            AND (content <> '' OR EXISTS (SELECT 1 FROM message_attachments WHERE message_num = messages.num))
          ORDER BY seq",
@@ -132,13 +142,19 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
             r.get::<_, String>(1)?,
             r.get::<_, i64>(2)?,
             r.get::<_, String>(3)?,
+            match (r.get::<_, Option<String>>(4)?, r.get::<_, Option<i64>>(5)?) {
+                (Some(model), Some(tokens)) => u64::try_from(tokens)
+                    .ok()
+                    .map(|prompt_tokens| Counted { model, prompt_tokens }),
+                _ => None,
+            },
         ))
     })?;
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     let answers: Vec<i64> = rows
         .iter()
         .filter(|(user, ..)| !user)
-        .map(|(_, _, num, _)| *num)
+        .map(|(_, _, num, ..)| *num)
         .collect();
     let mut calls = tool_calls::of_messages(db, &answers)?;
     // The newest images get the budget first, as the questions' attachments do.
@@ -151,13 +167,14 @@ pub(crate) fn before(db: &Connection, conversation_id: &str, seq: i64) -> Result
     }
     Ok(rows
         .into_iter()
-        .map(|(user, text, num, id)| Said {
+        .map(|(user, text, num, id, counted)| Said {
             id,
             author: if user { Author::User } else { Author::Assistant },
             text,
             attachments: attached.remove(&num).unwrap_or_default(),
             calls: calls.remove(&num).unwrap_or_default(),
             call_images: call_images.remove(&num).unwrap_or_default(),
+            counted,
         })
         .collect())
 }
@@ -249,6 +266,16 @@ pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Resu
         params![message_id, now_ms()],
     )?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Keeps what the gateway counted of the one request that wrote the answer's end (`usage` may
+/// be the bill of several).
+pub fn set_request_tokens(db: &Connection, message_id: &str, prompt_tokens: u64) -> Result<()> {
+    db.execute(
+        "UPDATE messages SET request_tokens = ?2 WHERE id = ?1",
+        params![message_id, stored_count(prompt_tokens)],
+    )?;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_context_fit.sql"),
     include_str!("migrations/0011_assistants.sql"),
     include_str!("migrations/0012_versions.sql"),
+    include_str!("migrations/0013_request_tokens.sql"),
 ];
 
 pub(crate) fn version(conn: &Connection) -> Result<u32> {
