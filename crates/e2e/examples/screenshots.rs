@@ -79,7 +79,11 @@ async fn new_chat(app: &App) {
 async fn save(app: &App, dir: &std::path::Path, name: &str) {
     // Let transitions settle.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = app.client().screenshot().await.expect("a screenshot");
+    // WebKitWebDriver has been seen to hang on a screenshot: said, not waited on forever.
+    let png = tokio::time::timeout(Duration::from_secs(60), app.client().screenshot())
+        .await
+        .expect("the screenshot within a minute")
+        .expect("a screenshot");
     let path = dir.join(format!("{name}.png"));
     std::fs::write(&path, png).expect("write the screenshot");
     println!("{}", path.display());
@@ -112,7 +116,16 @@ async fn main() {
         whole_events: true,
         ..Default::default()
     };
-    ask(&session, &app, QUESTION, scenario).await;
+    ask(&session, &app, QUESTION, scenario.clone()).await;
+    // Regenerated once: the answer shows its versions' pager (‹ 2/2 ›).
+    session.gateway.script_chat(scenario);
+    app.click("regenerate-button").await;
+    app.wait_js(
+        "the second version",
+        "const m = [...document.querySelectorAll('[data-testid=message]')].pop(); \
+         return m.dataset.status === 'done' && m.querySelector('[data-testid=version-label]')?.textContent.includes('2')",
+    )
+    .await;
     // The question at the top, the answer under it: both kinds of message in the picture.
     app.js(
         "const m = document.querySelectorAll('[data-testid=message]'); m[m.length - 2].scrollIntoView({ block: 'start' })",
@@ -130,6 +143,12 @@ async fn main() {
         app.wait_js(
             "the model picker",
             "return !document.getElementById('model-popover').hidden",
+        )
+        .await;
+        // The fake gateway's test models (fake/…) are no one's choice: not in the picture.
+        app.js(
+            "document.querySelectorAll('[data-testid=model-option][data-value^=\"fake/\"]').forEach(o => o.hidden = true)",
+            vec![],
         )
         .await;
         save(&app, &dir, &format!("models-{theme}")).await;
