@@ -1075,6 +1075,65 @@ async fn the_estimate_follows_what_the_gateway_counted() {
     assert_eq!(fake.stats().context_refusals, 0, "told before the gateway refused");
 }
 
+/// A continued answer keeps the count of the request that began it: the request that continued
+/// it held the answer's first part too, which would make the next estimate over three times the
+/// gateway's count, and the window "full" long before it is.
+#[tokio::test]
+async fn a_continued_answer_does_not_inflate_the_estimate() {
+    const DENSE: &str = "fake/dense-tokens";
+    let (fake, gateway, key, _store, chats, c) = small_window_chat(DENSE).await;
+    let model = glama(&gateway, &key);
+    // Long enough for the gateway's count to outweigh what the estimate adds per message.
+    let question = "Why does the tide rise twice a day, and not once? ".repeat(8);
+    let first_part = "The tide rises twice a day because the moon pulls the near and far sides. ".repeat(8);
+    fake.script_chat(ChatScenario {
+        reply: Some(first_part),
+        finish_reason: Some("length".into()),
+        ..full_speed()
+    });
+    let cut = chats
+        .ask(&model, &c, DENSE, Ask::Send { text: question }, &mut Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(cut.status, MessageStatus::Done);
+    let id = chats
+        .page(c.clone(), Page::Latest)
+        .await
+        .unwrap()
+        .messages
+        .last()
+        .unwrap()
+        .id
+        .clone();
+    fake.script_chat(ChatScenario {
+        reply: Some(" And that is all.".into()),
+        ..full_speed()
+    });
+    chats
+        .ask(&model, &c, DENSE, Ask::Continue { message_id: id }, &mut Vec::new())
+        .await
+        .unwrap();
+
+    let next = "And the sun?";
+    let estimated = chats.measure(&c, DENSE, next.into(), &[]).await.unwrap().used;
+    fake.script_chat(full_speed());
+    chats
+        .ask(&model, &c, DENSE, Ask::Send { text: next.into() }, &mut Vec::new())
+        .await
+        .unwrap();
+    let page = chats.page(c.clone(), Page::Latest).await.unwrap();
+    let counted = page
+        .messages
+        .last()
+        .unwrap()
+        .usage
+        .as_ref()
+        .and_then(|u| u.prompt_tokens);
+    let counted = counted.expect("the gateway's count") as f64;
+    let off = (estimated as f64 - counted).abs() / counted;
+    assert!(off <= 0.15, "estimated {estimated}, counted {counted}");
+}
+
 /// Glama's own "maximum context length" refusal is said in the same words as the guard's.
 #[tokio::test]
 async fn the_gateways_context_length_refusal_is_said_as_a_full_window() {

@@ -375,7 +375,9 @@ impl Chats {
         let Some(usage) = ending.settle_usage(model, &self.policy).await else {
             return;
         };
-        let request_tokens = usage.prompt_tokens;
+        // The first request's count stands for a continued answer: the request that continued it
+        // also held the answer's first part, which the estimate counts as the answer's own.
+        let request_tokens = usage.prompt_tokens.filter(|_| begun.resume.is_none());
         let usage = match begun.resume.as_ref().and_then(|r| r.usage.as_ref()) {
             Some(before) => before.plus(&usage),
             None => usage,
