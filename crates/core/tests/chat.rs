@@ -889,6 +889,21 @@ fn full_speed() -> ChatScenario {
 }
 
 const SMALL: &str = "fake/small-window";
+/// The same window, at a provider that counts twice the tokens the estimate says.
+const DENSE: &str = "fake/dense-tokens";
+
+/// How far `estimated` is from what the gateway counted of the chat's last request (a
+/// fraction of the count), and the count.
+async fn off_from_counted(chats: &Chats, c: &str, estimated: u64) -> (f64, u64) {
+    let page = chats.page(c.to_string(), Page::Latest).await.unwrap();
+    let last = page.messages.last().unwrap();
+    let counted = last
+        .usage
+        .as_ref()
+        .and_then(|u| u.prompt_tokens)
+        .expect("the gateway's count");
+    ((estimated as f64 - counted as f64).abs() / counted as f64, counted)
+}
 
 /// Chats that know the models' windows, and a chat with `model` (fake/small-window or
 /// fake/dense-tokens: 2,000 tokens) and a system prompt.
@@ -942,16 +957,7 @@ async fn a_chat_that_outgrows_the_models_window_is_told_first_then_sends_its_new
                         .map(|(_, text)| ChatMessage::new(Role::User, text.as_str()))
                         .collect::<Vec<_>>(),
                 );
-                let page = chats.page(c.clone(), Page::Latest).await.unwrap();
-                let counted = page
-                    .messages
-                    .last()
-                    .unwrap()
-                    .usage
-                    .as_ref()
-                    .and_then(|u| u.prompt_tokens);
-                let counted = counted.expect("the gateway's count") as f64;
-                let off = (estimated as f64 - counted).abs() / counted;
+                let (off, counted) = off_from_counted(&chats, &c, estimated).await;
                 assert!(off <= 0.15, "turn {i}: estimated {estimated}, counted {counted}");
             }
             Err(ChatError::Overflow(o)) => break o,
@@ -1029,7 +1035,6 @@ async fn a_chat_that_outgrows_the_models_window_is_told_first_then_sends_its_new
 /// follows the provider's count and the window is told full before the gateway would refuse.
 #[tokio::test]
 async fn the_estimate_follows_what_the_gateway_counted() {
-    const DENSE: &str = "fake/dense-tokens";
     let (fake, gateway, key, _store, chats, c) = small_window_chat(DENSE).await;
     let model = glama(&gateway, &key);
     let question = |i: usize| {
@@ -1050,16 +1055,7 @@ async fn the_estimate_follows_what_the_gateway_counted() {
         {
             Ok(answered) => {
                 assert_eq!(answered.status, MessageStatus::Done, "turn {i}");
-                let page = chats.page(c.clone(), Page::Latest).await.unwrap();
-                let counted = page
-                    .messages
-                    .last()
-                    .unwrap()
-                    .usage
-                    .as_ref()
-                    .and_then(|u| u.prompt_tokens);
-                let counted = counted.expect("the gateway's count") as f64;
-                let off = (estimated as f64 - counted).abs() / counted;
+                let (off, counted) = off_from_counted(&chats, &c, estimated).await;
                 if i == 1 {
                     // Nothing counted yet: the estimate is the app's own, half the provider's.
                     assert!(off > 0.3, "turn 1: estimated {estimated}, counted {counted}");
@@ -1080,7 +1076,6 @@ async fn the_estimate_follows_what_the_gateway_counted() {
 /// gateway's count, and the window "full" long before it is.
 #[tokio::test]
 async fn a_continued_answer_does_not_inflate_the_estimate() {
-    const DENSE: &str = "fake/dense-tokens";
     let (fake, gateway, key, _store, chats, c) = small_window_chat(DENSE).await;
     let model = glama(&gateway, &key);
     // Long enough for the gateway's count to outweigh what the estimate adds per message.
@@ -1121,16 +1116,7 @@ async fn a_continued_answer_does_not_inflate_the_estimate() {
         .ask(&model, &c, DENSE, Ask::Send { text: next.into() }, &mut Vec::new())
         .await
         .unwrap();
-    let page = chats.page(c.clone(), Page::Latest).await.unwrap();
-    let counted = page
-        .messages
-        .last()
-        .unwrap()
-        .usage
-        .as_ref()
-        .and_then(|u| u.prompt_tokens);
-    let counted = counted.expect("the gateway's count") as f64;
-    let off = (estimated as f64 - counted).abs() / counted;
+    let (off, counted) = off_from_counted(&chats, &c, estimated).await;
     assert!(off <= 0.15, "estimated {estimated}, counted {counted}");
 }
 

@@ -269,16 +269,11 @@ mod tests {
     fn the_scale_follows_the_newest_count_of_the_same_model_within_bounds() {
         use crate::store::answers::Counted;
         let said = |author, text: &str, counted: Option<(&str, u64)>| Said {
-            id: String::new(),
-            author,
-            text: text.into(),
-            attachments: vec![],
-            calls: vec![],
-            call_images: Default::default(),
             counted: counted.map(|(model, prompt_tokens)| Counted {
                 model: model.into(),
                 prompt_tokens,
             }),
+            ..Said::text(author, text)
         };
         // The answer's text is 2 tokens: its request held the question (10) and the fixed 10.
         let chat = |counted| {

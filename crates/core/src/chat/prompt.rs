@@ -225,18 +225,6 @@ pub(super) fn result_for_model(call: &CallRecord) -> String {
 mod tests {
     use super::*;
 
-    fn said(author: Author, text: &str) -> Said {
-        Said {
-            id: String::new(),
-            author,
-            text: text.into(),
-            attachments: vec![],
-            calls: vec![],
-            call_images: Default::default(),
-            counted: None,
-        }
-    }
-
     fn call(id: &str, round: u32, text_at: usize, status: CallStatus, result: &str) -> CallRecord {
         CallRecord {
             id: id.into(),
@@ -255,9 +243,9 @@ mod tests {
     fn without_tools_the_rounds_are_sent_as_words() {
         let answer = Said {
             calls: vec![call("a", 0, 5, CallStatus::Done, "1")],
-            ..said(Author::Assistant, "Look. Done.")
+            ..Said::text(Author::Assistant, "Look. Done.")
         };
-        let history = [said(Author::User, "q"), answer, said(Author::User, "q2")];
+        let history = [Said::text(Author::User, "q"), answer, Said::text(Author::User, "q2")];
         let r = request("m", "", &history, Prompt::Answer, false);
         let sent: Vec<(Role, String, usize)> = calls_as_words(r.messages)
             .iter()
@@ -286,9 +274,9 @@ mod tests {
                 call("c", 1, 5, CallStatus::Denied, ""),
                 call("d", 2, 11, CallStatus::Interrupted, ""),
             ],
-            ..said(Author::Assistant, "Look. Again. Done.")
+            ..Said::text(Author::Assistant, "Look. Again. Done.")
         };
-        let r = request("m", "", &[said(Author::User, "q"), answer], Prompt::Answer, false);
+        let r = request("m", "", &[Said::text(Author::User, "q"), answer], Prompt::Answer, false);
         let sent: Vec<(Role, &str, usize, Option<&str>)> = r
             .messages
             .iter()
@@ -324,7 +312,7 @@ mod tests {
 
     #[test]
     fn a_continued_answer_is_sent_as_it_stands_then_asked_to_go_on() {
-        let history = [said(Author::User, "q1"), said(Author::Assistant, "a1")];
+        let history = [Said::text(Author::User, "q1"), Said::text(Author::Assistant, "a1")];
         let r = request("m", "Be long.", &history, Prompt::Continue { so_far: "a2 cut" }, false);
         let sent: Vec<(Role, &str)> = r.messages.iter().map(|m| (m.role, m.content.as_str())).collect();
         assert_eq!(
@@ -342,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_blank_system_prompt_is_not_sent() {
-        let r = request("m", " \n", &[said(Author::User, "hi")], Prompt::Answer, false);
+        let r = request("m", " \n", &[Said::text(Author::User, "hi")], Prompt::Answer, false);
         assert_eq!(r.messages.len(), 1);
         assert_eq!(r.messages[0].role, Role::User);
     }

@@ -113,11 +113,27 @@ pub struct Said {
     pub calls: Vec<CallRecord>,
     /// The images of those calls with their bytes (what a model that can see is sent), by call.
     pub call_images: HashMap<String, Vec<Loaded>>,
-    /// An answer's last request as the gateway counted it, when it said.
+    /// What the gateway counted of the request behind an answer, when it said.
     pub counted: Option<Counted>,
 }
 
-/// What the gateway counted of the request that wrote an answer's end.
+#[cfg(test)]
+impl Said {
+    /// A message of `text` alone, with no id.
+    pub(crate) fn text(author: Author, text: &str) -> Said {
+        Said {
+            id: String::new(),
+            author,
+            text: text.into(),
+            attachments: Vec::new(),
+            calls: Vec::new(),
+            call_images: HashMap::new(),
+            counted: None,
+        }
+    }
+}
+
+/// What the gateway counted of the prompt of the request behind an answer (migration 0013).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counted {
     /// The model that answered (tokenizers differ between models).
@@ -269,8 +285,8 @@ pub fn finish_answer(db: &Connection, message_id: &str, finish: &Finish) -> Resu
     Ok(())
 }
 
-/// Keeps what the gateway counted of the one request that wrote the answer's end (`usage` may
-/// be the bill of several).
+/// Keeps what the gateway counted of the prompt of the one request behind an answer (`usage`
+/// may be the bill of several).
 pub fn set_request_tokens(db: &Connection, message_id: &str, prompt_tokens: u64) -> Result<()> {
     db.execute(
         "UPDATE messages SET request_tokens = ?2 WHERE id = ?1",
