@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
+use fantoccini::error::ErrorStatus;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -213,10 +214,31 @@ impl App {
             &format!("const e = document.querySelector('[data-testid=\"{testid}\"]'); return !!e && !e.hidden && !e.disabled && e.offsetParent !== null"),
         )
         .await;
-        bounded(self.by_testid(testid).await.click())
-            .await
-            .unwrap_or_else(|| panic!("click {testid}: no answer from WebDriver within {COMMAND:?}"))
-            .unwrap_or_else(|e| panic!("click {testid}: {e}"));
+        // WebDriver clicks at the element's centre as laid out when it looked. A section
+        // above it that fills in meanwhile (Settings fills Tools when it opens) moves it:
+        // WebKitWebDriver then refuses the click without dispatching it, so it is tried again.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let clicked = bounded(self.by_testid(testid).await.click())
+                .await
+                .unwrap_or_else(|| panic!("click {testid}: no answer from WebDriver within {COMMAND:?}"));
+            match clicked {
+                Ok(_) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if Instant::now() < deadline
+                        && matches!(
+                            e.error,
+                            ErrorStatus::ElementClickIntercepted
+                                | ErrorStatus::ElementNotInteractable
+                                | ErrorStatus::StaleElementReference
+                        ) =>
+                {
+                    eprintln!("click {testid}: {:?}, trying again", e.error);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {testid}: {e:?}"),
+            }
+        }
     }
 }
 
