@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Writes the page's icons, Lucide's, as one sprite of <symbol>s into ui/index.html (between the
-# `icons` markers; the page draws each with <svg><use href="#icon-name"/></svg>), from the pinned
+# Writes the pages' icons, Lucide's, as one sprite of <symbol>s into ui/index.html and
+# ui/quick-ask.html (between the `icons` markers; the page draws each with <svg><use href="#icon-name"/></svg>), from the pinned
 # lucide-static package, and Lucide's licence as ui/icons.LICENSE. The sprite is in the page
 # rather than in a file of its own: WebKit loads an SVG file that <use> points to as a document
 # of its own, about 5 MB of the window's memory. Run this only after changing the list.
@@ -16,7 +16,8 @@ ICONS=(
   upload user wrap-text wrench x
 )
 
-node - "$ROOT/.tools/node_modules/lucide-static" ui/index.html "${ICONS[@]}" <<'JS'
+for page in ui/index.html ui/quick-ask.html; do
+node - "$ROOT/.tools/node_modules/lucide-static" "$page" "${ICONS[@]}" <<'JS'
 const fs = require('fs');
 const [pkg, page, ...names] = process.argv.slice(2);
 const { version } = JSON.parse(fs.readFileSync(`${pkg}/package.json`, 'utf8'));
@@ -41,5 +42,6 @@ ${symbols.join('\n')}
 `;
 fs.writeFileSync(page, html.slice(0, from) + sprite + html.slice(to));
 JS
+done
 cp .tools/node_modules/lucide-static/LICENSE ui/icons.LICENSE
-say "ui/index.html: ${#ICONS[@]} icons"
+say "ui/index.html, ui/quick-ask.html: ${#ICONS[@]} icons"

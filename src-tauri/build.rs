@@ -66,6 +66,8 @@ fn main() {
             "rename_assistant",
             "delete_assistant",
             "set_default_assistant",
+            "open_in_main",
+            "hide_quick_ask",
         ]));
     tauri_build::try_build(attributes).expect("tauri build step");
 }

@@ -71,8 +71,14 @@ export function errorText(e) {
 /**
  * What Rust tells the window (`events::WindowEvent`).
  * `toolsChanged`: a tool server's status or tools, or `mcp.json`, changed.
+ * `conversationChanged`: a chat changed (`null`: many), by window `by` (`null`: by none).
+ * `openConversation`: the main window opens this chat (quick ask's Open in Glama Chat).
+ * `quickAskShown`: quick ask was shown again.
  * @typedef {{event: 'connection', data: Status} | {event: 'notice', data: Notice}
- *   | {event: 'toolsChanged'}} WindowEvent
+ *   | {event: 'toolsChanged'}
+ *   | {event: 'conversationChanged', data: {conversationId: string | null, by: string | null}}
+ *   | {event: 'openConversation', data: {conversationId: string}}
+ *   | {event: 'quickAskShown'}} WindowEvent
  */
 
 /**
@@ -526,6 +532,24 @@ export const stopAnswer = (conversationId) => invoke('stop_answer', { conversati
 
 /** The page's event for a `toolsChanged` from Rust (dispatched on `document`). */
 export const TOOLS_CHANGED = 'glama:tools-changed';
+
+/** The page's event for an `openConversation` from Rust (a `CustomEvent` whose `detail` is the id). */
+export const OPEN_CONVERSATION = 'glama:open-conversation';
+
+/** The page's event for a chat another window changed (`conversationChanged`). */
+export const CHANGED_ELSEWHERE = 'glama:changed-elsewhere';
+
+/** The label of this page's window (`main` or `quick-ask`). */
+export const WINDOW_LABEL = /** @type {string} */ (/** @type {any} */ (window).__TAURI_INTERNALS__.metadata.currentWindow.label);
+
+/**
+ * Quick ask's "Open in Glama Chat": the main window shows the chat, quick ask hides.
+ * @type {(conversationId: string) => Promise<void>}
+ */
+export const openInMain = (conversationId) => invoke('open_in_main', { conversationId });
+
+/** Hides quick ask (Esc). @returns {Promise<void>} */
+export const hideQuickAsk = () => invoke('hide_quick_ask');
 
 /** @returns {Promise<ToolsView>} */
 export const toolsState = () => invoke('tools_state');

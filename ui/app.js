@@ -83,6 +83,12 @@ async function boot() {
     settings: () => openSettings(),
     shortcuts: () => openSettings('settings-shortcuts'),
   }, document.getElementById('shortcut-list'));
+  // What quick ask wrote: the chat list shows it, and Open in Glama Chat opens it here.
+  document.addEventListener(api.CHANGED_ELSEWHERE, () => refresh());
+  document.addEventListener(api.OPEN_CONVERSATION, async (e) => {
+    await refresh();
+    await openConversation(/** @type {CustomEvent<string>} */ (e).detail);
+  });
   // Side by side: each waits on IPC round trips, and the status is what the window shows first.
   // The assistants too: a first New chat starts from the default one.
   await Promise.all([initChoices(), initConnection(), loadAssistants()]);

@@ -39,6 +39,12 @@ pub enum WindowEvent {
     },
     /// A tool server's status or tools, or `mcp.json`, changed: the Tools panel reads them again.
     ToolsChanged,
+    /// The main window opens this chat (quick ask's "Open in Glama Chat").
+    OpenConversation {
+        conversation_id: String,
+    },
+    /// Quick ask was shown again: its page puts the cursor in its input.
+    QuickAskShown,
 }
 
 /// What every window is told: status changes, notices and changes to conversations.
@@ -94,6 +100,14 @@ impl WindowEvents {
         }
         for inbox in windows.inboxes.values() {
             inbox.mailbox.push(event.clone());
+        }
+    }
+
+    /// Tells window `label`, if its page reads: one that has not loaded yet shows the same
+    /// when it does (what the main window opens, where quick ask's cursor is).
+    pub fn tell(&self, label: &str, event: WindowEvent) {
+        if let Some(inbox) = self.windows().inboxes.get(label) {
+            inbox.mailbox.push(event);
         }
     }
 
@@ -262,6 +276,8 @@ mod tests {
     use super::*;
     use glama_core::error_code::ErrorCode;
 
+    const QUICK: &str = "quick-ask";
+
     /// A notice told apart by its words.
     fn notice(words: &str) -> Notice {
         Notice::new(ErrorCode::Unknown, words)
@@ -279,6 +295,26 @@ mod tests {
                     .to_string(),
             })
             .collect()
+    }
+
+    #[test]
+    fn told_to_one_window_only_that_window_hears_it() {
+        let events = WindowEvents::new();
+        // Before quick ask's page has read, what is told to it is dropped (it focuses on load).
+        events.tell(QUICK, WindowEvent::QuickAskShown);
+        let main = events.new_reader("main");
+        let quick = events.new_reader(QUICK);
+        assert!(kinds(&quick).is_empty());
+        events.tell(
+            "main",
+            WindowEvent::OpenConversation {
+                conversation_id: "7".into(),
+            },
+        );
+        events.tell(QUICK, WindowEvent::QuickAskShown);
+        assert_eq!(kinds(&events.new_reader("main")), ["openConversation"]);
+        assert_eq!(kinds(&events.new_reader(QUICK)), ["quickAskShown"]);
+        let _ = (main, quick);
     }
 
     #[tokio::test]

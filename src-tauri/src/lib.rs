@@ -12,6 +12,7 @@ mod files;
 mod links;
 mod logging;
 mod mailbox;
+mod quick_ask;
 mod rendering;
 mod state;
 mod tools;
@@ -79,18 +80,31 @@ pub fn run() {
     };
     use_one_async_thread();
     let builder = tauri::Builder::default()
-        // First, so a second launch (a callback URL from the browser) is handed to the running
-        // app before any other plugin starts. The arguments come as text (lossy), and only
-        // `callbacks::from_args` reads them: one path for every link on Linux and Windows.
+        // First, so a second launch (a callback URL from the browser, `--quick-ask` from a
+        // desktop's shortcut) is handed to the running app before any other plugin starts. The
+        // arguments come as text (lossy); `callbacks::from_args` reads every link: one path for
+        // every link on Linux and Windows.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            window::bring_to_front(app);
-            callbacks::from_args(app, argv.into_iter().skip(1));
+            let args = argv.into_iter().skip(1).collect::<Vec<_>>();
+            if quick_ask::asked_in(&args) {
+                quick_ask::show(app);
+            } else {
+                window::bring_to_front(app);
+            }
+            callbacks::from_args(app, args);
         }));
     let builder = callbacks::with_deep_link_plugin(builder);
     builder
         .plugin(tauri_plugin_dialog::init())
         .register_asynchronous_uri_scheme_protocol(THUMBNAIL_SCHEME, attachments::protocol)
         .on_window_event(|window, event| {
+            // Quick ask is hidden, never closed: its page is made once (`quick_ask`).
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == window::QUICK_ASK {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
             // A closed window's page reads nothing more: its news and its answers' events
             // stop being kept (the answers go on and are saved).
             if let tauri::WindowEvent::Destroyed = event {
@@ -115,9 +129,10 @@ pub fn run() {
             window::create_main(&handle, after_first_load)?;
             let state = state::AppState::new(&handle, gateway.clone())?;
             app.manage(state);
-            #[cfg(debug_assertions)]
-            window::open_quick_ask_for_tests(&handle)?;
             callbacks::init(&handle);
+            if quick_ask::asked_in(std::env::args_os().skip(1)) {
+                quick_ask::show(&handle);
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -179,6 +194,8 @@ pub fn run() {
             attachments::remove_attachment,
             data::about,
             data::delete_all_data,
+            commands::quick_ask::open_in_main,
+            commands::quick_ask::hide_quick_ask,
         ])
         .build(tauri::generate_context!())
         .expect("Glama Chat failed to start")

@@ -3,15 +3,14 @@
 //! person clicks goes to the system browser instead (`links`).
 
 use tauri::webview::PageLoadEvent;
-use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 use crate::links;
 
 pub const MAIN: &str = "main";
 
-/// The quick-ask window of issue 28: a second window on the same page, with its own
-/// capability (`capabilities/quick-ask.json`). Until that issue gives it a way to open, only a
-/// debug build's test hook opens it ([`open_quick_ask_for_tests`]).
+/// The quick-ask window (`quick_ask`): its own small page and its own capability
+/// (`capabilities/quick-ask.json`).
 pub const QUICK_ASK: &str = "quick-ask";
 
 /// A window of ours: the ones that may be served thumbnails.
@@ -19,11 +18,11 @@ pub fn is_ours(label: &str) -> bool {
     matches!(label, MAIN | QUICK_ASK)
 }
 
-/// A window showing the app's page, kept to the app's own pages; links open in the browser
+/// A window showing `page` of the app, kept to the app's own pages; links open in the browser
 /// on a person's click (`links`).
-fn app_window<'a>(app: &'a AppHandle, label: &str) -> WebviewWindowBuilder<'a, tauri::Wry, AppHandle> {
+fn app_window<'a>(app: &'a AppHandle, label: &str, page: &str) -> WebviewWindowBuilder<'a, tauri::Wry, AppHandle> {
     let handle = app.clone();
-    WebviewWindowBuilder::new(app, label, WebviewUrl::App("index.html".into()))
+    WebviewWindowBuilder::new(app, label, WebviewUrl::App(page.into()))
         .on_navigation(is_app_url)
         .on_new_window(move |url, _| links::on_new_window(&handle, url))
         // The page handles drops itself (HTML5 events carry the files' bytes, never their paths).
@@ -33,7 +32,7 @@ fn app_window<'a>(app: &'a AppHandle, label: &str) -> WebviewWindowBuilder<'a, t
 /// Creates the main window; `loaded` runs once, when its page has first loaded.
 pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()> {
     let once = std::sync::Once::new();
-    let window = app_window(app, MAIN)
+    let window = app_window(app, MAIN, "index.html")
         .title("Glama Chat")
         .inner_size(1040.0, 760.0)
         .min_inner_size(520.0, 420.0)
@@ -46,21 +45,20 @@ pub fn create_main(app: &AppHandle, loaded: fn(&AppHandle)) -> tauri::Result<()>
     links::watch(&window)
 }
 
-/// Set by the end-to-end tests: a debug build then opens the quick-ask window at start, so a
-/// second page can be driven before issue 28 adds its shortcut. Release builds have no such hook.
-#[cfg(debug_assertions)]
-const TEST_QUICK_ASK: &str = "GLAMA_CHAT_TEST_QUICK_ASK";
-
-#[cfg(debug_assertions)]
-pub fn open_quick_ask_for_tests(app: &AppHandle) -> tauri::Result<()> {
-    if std::env::var_os(TEST_QUICK_ASK).is_some() {
-        let window = app_window(app, QUICK_ASK)
-            .title("Glama Chat — Quick ask")
-            .inner_size(640.0, 480.0)
-            .build()?;
-        links::watch(&window)?;
-    }
-    Ok(())
+/// Creates quick ask, hidden: small, without the desktop's frame, over every other window and
+/// out of the taskbar (it is the app's, not a window of its own).
+pub fn create_quick_ask(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    let window = app_window(app, QUICK_ASK, "quick-ask.html")
+        .title("Glama Chat — Quick ask")
+        .inner_size(640.0, 440.0)
+        .min_inner_size(360.0, 200.0)
+        .decorations(false)
+        .always_on_top(true)
+        .skip_taskbar(true)
+        .visible(false)
+        .build()?;
+    links::watch(&window)?;
+    Ok(window)
 }
 
 /// `tauri://localhost/…` on Linux and macOS, `http(s)://tauri.localhost/…` on Windows.
@@ -113,6 +111,8 @@ mod tests {
                 "allow-ask",
                 "allow-answer-events",
                 "allow-stop-answer",
+                "allow-open-in-main",
+                "allow-hide-quick-ask",
             ]
         );
         let main = capability("default.json");
@@ -158,23 +158,29 @@ mod tests {
         }
     }
 
-    /// The page asks for every module it starts with at once (`modulepreload`), not level by
+    /// Each page asks for every module it starts with at once (`modulepreload`), not level by
     /// level as imports are found: a module missing from the list costs the start a round.
     #[test]
-    fn the_page_preloads_every_module_it_starts_with() {
+    fn each_page_preloads_every_module_it_starts_with() {
         let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
-        let mut imported = Vec::new();
-        start_modules(&ui, "app.js", &mut imported);
-        let page = std::fs::read_to_string(ui.join("index.html")).unwrap();
-        let mut preloaded: Vec<String> = page
-            .split("<link rel=\"modulepreload\" href=\"")
-            .skip(1)
-            .map(|rest| rest.split('"').next().unwrap().to_string())
-            .collect();
-        imported.sort();
-        preloaded.sort();
-        assert!(imported.len() > 30, "the walk found the imports: {imported:?}");
-        assert_eq!(imported, preloaded);
+        for (page, entry, at_least) in [("index.html", "app.js", 30), ("quick-ask.html", "quick-ask.js", 10)] {
+            let mut imported = Vec::new();
+            start_modules(&ui, entry, &mut imported);
+            let html = std::fs::read_to_string(ui.join(page)).unwrap();
+            let mut preloaded: Vec<String> = html
+                .split("<link rel=\"modulepreload\" href=\"")
+                .skip(1)
+                .map(|rest| rest.split('"').next().unwrap().to_string())
+                .collect();
+            imported.sort();
+            preloaded.sort();
+            assert!(
+                imported.len() > at_least,
+                "the walk found {page}'s imports: {imported:?}"
+            );
+            assert_eq!(imported, preloaded, "{page}");
+            assert!(html.contains(&format!("<script type=\"module\" src=\"{entry}\">")));
+        }
     }
 
     #[test]

@@ -162,6 +162,11 @@ async function follow(reader) {
       else if (e.event === 'notice') showNotice(e.data.message, e.data.kind);
       // For the Tools panel, loaded only once Settings opens (settings-dialog.js).
       else if (e.event === 'toolsChanged') document.dispatchEvent(new Event(api.TOOLS_CHANGED));
+      else if (e.event === 'openConversation') {
+        document.dispatchEvent(new CustomEvent(api.OPEN_CONVERSATION, { detail: e.data.conversationId }));
+      } else if (e.event === 'conversationChanged' && e.data.by !== null && e.data.by !== api.WINDOW_LABEL) {
+        document.dispatchEvent(new Event(api.CHANGED_ELSEWHERE));
+      }
     }
   }
 }

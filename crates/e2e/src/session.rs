@@ -11,7 +11,7 @@ use fantoccini::ClientBuilder;
 use serde_json::json;
 
 use crate::processes::{adopt_orphans, free_port, kill_group, need, tauri_driver};
-use crate::{app_binary, App, APP_ID};
+use crate::{app_binary, App, APP_ID, WAIT};
 
 /// Options for a session.
 #[derive(Debug, Clone)]
@@ -255,13 +255,31 @@ impl Session {
     /// Opens `url` the way the OS hands a link to the app: a launch of the binary with the URL
     /// (a running instance receives it through single-instance, and the launch exits).
     pub fn open_with_app(&self, url: &str) {
-        let status = Command::new(self.app())
-            .arg(url)
+        self.launch_again(&[url]);
+    }
+
+    /// A second launch with `args`, as a desktop's shortcut or the OS starts it: it hands them
+    /// to the running app (single-instance) and must exit, successfully, within [`WAIT`].
+    pub fn launch_again(&self, args: &[&str]) {
+        let mut second = Command::new(self.app())
+            .args(args)
             .envs(self.base_env())
             .env("GLAMA_GATEWAY_URL", self.gateway.url())
-            .status()
-            .expect("launch the app with a URL");
-        assert!(status.success(), "the second launch failed: {status}");
+            .spawn()
+            .expect("launch the app again");
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = second.try_wait().expect("the second launch's status") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = second.kill();
+                let _ = second.wait();
+                panic!("the second launch with {args:?} was still running after {WAIT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "the second launch with {args:?} failed: {status}");
     }
 
     /// The app's config folder (settings.json, mcp.json).

@@ -172,11 +172,7 @@ async fn the_deb_installs_receives_sign_in_links_through_the_desktop_and_uninsta
     // What people install has no test hook: a release build is compiled without them, so the
     // names the end-to-end tests set are not even in its binary.
     let binary = std::fs::read(BINARY).unwrap();
-    for hook in [
-        "GLAMA_CHAT_TEST_FILE_DIALOG",
-        "GLAMA_CHAT_TEST_QUICK_ASK",
-        "GLAMA_CHAT_TEST_CONFIRM",
-    ] {
+    for hook in ["GLAMA_CHAT_TEST_FILE_DIALOG", "GLAMA_CHAT_TEST_CONFIRM"] {
         assert!(
             !binary.windows(hook.len()).any(|w| w == hook.as_bytes()),
             "the installed binary has the test hook {hook}"
@@ -188,6 +184,10 @@ async fn the_deb_installs_receives_sign_in_links_through_the_desktop_and_uninsta
         "Exec=glama-chat %u",
         "Icon=glama-chat",
         "MimeType=x-scheme-handler/ai.glama.chat;",
+        // Quick ask from the launcher's menu, and a command to bind to a key where the app
+        // cannot hold a global shortcut (Wayland).
+        "Actions=quick-ask;",
+        "Exec=glama-chat --quick-ask",
     ] {
         assert!(
             entry.lines().any(|l| l == line),

@@ -1,5 +1,5 @@
-//! Two windows of one app: the main window and issue 28's quick-ask window (opened at start by
-//! a debug build's test hook, `GLAMA_CHAT_TEST_QUICK_ASK`), each a reader of Rust's news.
+//! Two windows of one app: the main window and quick ask (opened at start by `--quick-ask`),
+//! each a reader of Rust's news.
 
 use std::time::Duration;
 
@@ -27,9 +27,8 @@ invoke('window_events', { reader: null }).then(async (first) => {
 /// streaming forever on screen.
 #[tokio::test]
 async fn a_second_page_reads_events_while_the_first_streams_an_answer() {
-    let mut session = Session::start().await;
-    session.app_env.push(("GLAMA_CHAT_TEST_QUICK_ASK".into(), "1".into()));
-    let app = session.launch(&[]).await;
+    let session = Session::start().await;
+    let app = session.launch(&["--quick-ask"]).await;
     app.switch_to_window("main").await;
     app.connect().await;
     app.wait_models().await;
@@ -53,7 +52,11 @@ async fn a_second_page_reads_events_while_the_first_streams_an_answer() {
 
     app.switch_to_window("quick-ask").await;
     // The status reaches every window: this page saw the main window connect.
-    app.wait_connection("connected").await;
+    app.wait_js(
+        "quick ask to see the connection",
+        "return document.querySelector('[data-testid=quick-ask]').dataset.connection === 'connected'",
+    )
+    .await;
     app.js(READ_NEWS, vec![]).await;
     app.wait_js(
         "the second page's first read",

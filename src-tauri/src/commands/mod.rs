@@ -7,6 +7,7 @@
 //! - `answers`: the models, asking for an answer, its events, Stop;
 //! - `assistants`: saved sets of a chat's settings that new chats start from;
 //! - `archive`: export and import;
+//! - `quick_ask`: hiding quick ask, and opening its chat in the main window;
 //! - `settings`: the person's choices;
 //! - `tools`: the MCP servers (the Tools panel) and the person's decisions on tool calls.
 //!
@@ -19,5 +20,6 @@ pub mod assistants;
 pub mod chats;
 pub mod connection;
 pub mod news;
+pub mod quick_ask;
 pub mod settings;
 pub mod tools;
