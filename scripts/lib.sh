@@ -9,8 +9,9 @@ BUILD_PACKAGES="build-essential pkg-config libwebkit2gtk-4.1-dev"
 # What running needs: scheme registration and opening the browser (xdg-utils, desktop-file-utils),
 # and a session bus (single-instance needs one).
 RUN_PACKAGES="xdg-utils desktop-file-utils dbus dbus-bin"
-# What testing needs: a virtual display, the WebDriver for WebKitGTK, a real keyring, secret-tool.
-TEST_PACKAGES="xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon libglib2.0-bin"
+# What testing needs: a virtual display, the WebDriver for WebKitGTK, a real keyring, secret-tool,
+# xdotool (presses keys anywhere on the display, as a global shortcut hears them).
+TEST_PACKAGES="xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon libglib2.0-bin xdotool"
 # What packaging needs beyond building: the Tauri CLI (on Node.js) writes the .deb and the .rpm
 # itself (no rpmbuild); `rpm` lists what the .rpm holds.
 PACKAGE_PACKAGES="rpm"

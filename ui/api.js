@@ -23,7 +23,7 @@
  *   | 'access_denied' | 'exchange_refused' | 'loopback_failed' | 'nothing_to_keep'
  *   | 'superseded' | 'expired' | 'key_unchecked' | 'keyring_unavailable' | 'keyring_failed'
  *   | 'scheme_taken' | 'scheme_not_registered' | 'settings' | 'settings_reset' | 'unsafe_link'
- *   | 'browser' | 'tools_refused' | 'parameter_refused' | 'mcp' | 'mcp_not_confirmed' | 'unknown')} ErrorCode
+ *   | 'browser' | 'shortcut_taken' | 'tools_refused' | 'parameter_refused' | 'mcp' | 'mcp_not_confirmed' | 'unknown')} ErrorCode
  */
 
 /**

@@ -6,10 +6,12 @@ const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 
 /**
  * Keys as people read them: `mod+b` is Ctrl+B (Cmd+B on a Mac).
- * @param {string} keys  `+`-separated, lower case: `mod`, `shift`, `enter`, `escape`, a key
+ * @param {string} keys  `+`-separated, lower case: `mod`, `ctrl`, `alt`, `shift`, `space`, `enter`, `escape`, a key
  */
 export function keyLabel(keys) {
-  const names = { mod: MAC ? 'Cmd' : 'Ctrl', shift: 'Shift', enter: 'Enter', escape: 'Esc' };
+  const names = {
+    mod: MAC ? 'Cmd' : 'Ctrl', ctrl: 'Ctrl', alt: 'Alt', shift: 'Shift', space: 'Space', enter: 'Enter', escape: 'Esc',
+  };
   return keys.split('+').map((k) => names[/** @type {keyof typeof names} */ (k)] ?? k.toUpperCase()).join('+');
 }
 
@@ -44,6 +46,8 @@ function list(on) {
     { keys: 'enter', does: 'Send the message' },
     { keys: 'shift+enter', does: 'A new line in the message' },
     { keys: 'escape', does: 'Stop the answer being written; close a popover or dialog' },
+    // Held by Rust (src-tauri/src/quick_ask.rs), from any app; Wayland lets no app hold one.
+    { keys: 'ctrl+alt+space', does: 'Quick ask, from any app (on Wayland: bind glama-chat --quick-ask to a key)' },
   ];
   return all;
 }

@@ -45,13 +45,15 @@ fn use_one_async_thread() {
 /// for the CPU. Warming the renderer (syntect's definitions) and registering the link scheme
 /// (`xdg-mime`, several programs) take a few hundred milliseconds of CPU; Connect waits for
 /// the registration, and the first answer for the renderer, either way. The tool servers are
-/// programs of their own (often Node.js or Python starting up).
+/// programs of their own (often Node.js or Python starting up). Holding quick ask's shortcut
+/// waits on the X server.
 fn after_first_load(app: &tauri::AppHandle) {
     std::thread::spawn(glama_core::render::warm_up);
     callbacks::register_in_background(app);
     if let Some(state) = app.try_state::<state::AppState>() {
         state.tools.start(state.window_events.clone());
     }
+    quick_ask::hold_shortcut(app);
 }
 
 /// Quitting stops the tool servers and waits (a moment) until their processes are gone.
@@ -96,6 +98,7 @@ pub fn run() {
     let builder = callbacks::with_deep_link_plugin(builder);
     builder
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .register_asynchronous_uri_scheme_protocol(THUMBNAIL_SCHEME, attachments::protocol)
         .on_window_event(|window, event| {
             // Quick ask is hidden, never closed: its page is made once (`quick_ask`).

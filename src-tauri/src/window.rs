@@ -56,6 +56,13 @@ pub fn create_quick_ask(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .always_on_top(true)
         .skip_taskbar(true)
         .visible(false)
+        // Shown at once after it is made, its focus can come before the window is on screen
+        // and be lost: it is given again once the page is there.
+        .on_page_load(|window, payload| {
+            if payload.event() == PageLoadEvent::Finished && window.is_visible().unwrap_or(false) {
+                let _ = window.set_focus();
+            }
+        })
         .build()?;
     links::watch(&window)?;
     Ok(window)

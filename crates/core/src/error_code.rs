@@ -130,6 +130,8 @@ error_codes! {
     /// Only web links are opened.
     UnsafeLink = "unsafe_link",
     Browser = "browser",
+    /// Quick ask's global shortcut could not be held (another program holds it).
+    ShortcutTaken = "shortcut_taken",
 
     // Tools.
     /// A tool server, its configuration or a call (the message says which, in words).

@@ -282,6 +282,16 @@ impl Session {
         assert!(status.success(), "the second launch with {args:?} failed: {status}");
     }
 
+    /// Presses `keys` (xdotool's names: `ctrl+alt+space`) on the X display, as a person would
+    /// with any window focused: what a global shortcut hears.
+    pub fn press_keys(&self, keys: &str) {
+        let status = Command::new(need("xdotool"))
+            .args(["key", keys])
+            .status()
+            .expect("xdotool");
+        assert!(status.success(), "xdotool key {keys}: {status}");
+    }
+
     /// The app's config folder (settings.json, mcp.json).
     pub fn config_dir(&self) -> PathBuf {
         self.dir.join("config").join(APP_ID)

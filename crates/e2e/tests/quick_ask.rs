@@ -153,3 +153,45 @@ async fn quick_ask_before_connecting_says_so_and_keeps_the_question() {
     app.switch_to_window("main").await;
     app.quit().await;
 }
+
+/// Ctrl+Alt+Space, pressed anywhere on the display (xdotool, X11), shows quick ask with its
+/// input focused, and hides it again.
+#[tokio::test]
+async fn the_shortcut_shows_and_hides_quick_ask() {
+    let session = Session::start().await;
+    let app = session.launch_connected().await;
+    // Held since the page loaded (off the start's path), well before Connect was done.
+    session.press_keys("ctrl+alt+space");
+    app.switch_to_window("quick-ask").await;
+    app.wait_js("the cursor in quick ask's input", FOCUSED).await;
+    assert!(visible(&app).await);
+    session.press_keys("ctrl+alt+space");
+    app.wait_js(
+        "the shortcut to hide quick ask",
+        "return document.visibilityState === 'hidden'",
+    )
+    .await;
+    session.press_keys("ctrl+alt+space");
+    app.wait_js("the shortcut to show it again", FOCUSED).await;
+    app.switch_to_window("main").await;
+    app.quit().await;
+}
+
+/// A shortcut another program holds is said in words (here: a second Glama Chat on the same
+/// display, with a session of its own, holds it first).
+#[tokio::test]
+async fn a_shortcut_another_program_holds_is_reported() {
+    let first = Session::start().await;
+    let holder = first.launch(&[]).await;
+    let second = Session::start().await;
+    let app = second.launch(&[]).await;
+    let banner = app.wait_banner("Ctrl+Alt+Space is taken by another program").await;
+    assert!(banner.contains("glama-chat --quick-ask"), "{banner}");
+    // The first one still holds it: its quick ask opens.
+    first.press_keys("ctrl+alt+space");
+    holder.switch_to_window("quick-ask").await;
+    holder.wait_js("the holder's quick ask", FOCUSED).await;
+    holder.switch_to_window("main").await;
+    app.quit().await;
+    holder.quit().await;
+}
