@@ -88,6 +88,8 @@ async function ask(text) {
       shown.hidden = shown.childElementCount === 0;
       input.value = text;
     }
+    // The chat was deleted in the main window meanwhile: the next question starts another.
+    if (e?.kind === 'no_such_conversation') chat = null;
     showError(e);
   } finally {
     answer?.close();
@@ -119,6 +121,12 @@ function showConnection(s) {
 function focusInput() {
   input.focus();
   input.select();
+  markFocused();
+}
+
+/** Shortcut → input focused, read by the quick-ask benchmark (crates/e2e/benches/app.rs). */
+function markFocused() {
+  if (document.hasFocus() && document.activeElement === input) performance.mark('glama:quick-ask-focused');
 }
 
 /**
@@ -156,7 +164,7 @@ async function boot() {
     }
   });
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') {
+    if (e.key === 'Escape' && !e.isComposing) {
       e.preventDefault();
       api.hideQuickAsk();
     }
@@ -177,6 +185,7 @@ async function boot() {
       showError(e);
     }
   });
+  window.addEventListener('focus', markFocused);
   focusInput();
   try {
     applyAppearance(await api.getSettings());

@@ -12,7 +12,9 @@
 //! - memory: PSS of the app and its WebKit processes, idle with a 200-message conversation
 //!   open, against the blank window's (each measured alone), and after streaming twenty
 //!   100 KB answers while switching conversations; and one conversation of ten 170 KB answers,
-//!   before and after switching to another chat and back.
+//!   before and after switching to another chat and back;
+//! - quick ask: its shortcut pressed (xdotool) → its input focused, and its memory over the
+//!   app's idle once made (hidden, kept for the next time).
 //!
 //! `bash scripts/bench.sh` runs it with `GLAMA_CHAT_BIN` (the packaged release binary) and
 //! `BLANK_WINDOW_BIN`. Prints one `BENCH<TAB>figure<TAB>measured<TAB>budget<TAB>pass|miss` row
@@ -78,6 +80,9 @@ async fn main() {
     }
     if run("conversation") {
         long_conversation().await;
+    }
+    if run("quick") {
+        quick_ask().await;
     }
 }
 
@@ -611,6 +616,15 @@ async fn memory(blank: &std::path::Path) {
 /// Seconds after launch at which idle memory is read.
 const IDLE: Duration = Duration::from_secs(10);
 
+/// A connected app with its models, once it has run for [`IDLE`]: what idle memory is read on.
+async fn idle_app() -> (Session, App) {
+    let session = Session::start().await;
+    let started = Instant::now();
+    let app = session.launch_connected().await;
+    tokio::time::sleep(IDLE.saturating_sub(started.elapsed())).await;
+    (session, app)
+}
+
 /// Quits `app` and waits until every process of it is gone, so that the next app measured
 /// does not share pages with it.
 async fn quit_and_wait(app: App) {
@@ -658,12 +672,7 @@ async fn long_conversation() {
     const ANSWERS: usize = 10;
     const BUDGET_MB: f64 = 80.0;
     const SWITCH_BUDGET_MB: f64 = 10.0;
-    let session = Session::start().await;
-    let started = Instant::now();
-    let app = session.launch(&[]).await;
-    app.connect().await;
-    app.wait_models().await;
-    tokio::time::sleep(IDLE.saturating_sub(started.elapsed())).await;
+    let (session, app) = idle_app().await;
     let idle_processes = pss_by_process(&app);
     let idle = total(&idle_processes);
     app.click("new-chat-button").await;
@@ -728,4 +737,51 @@ async fn long_conversation() {
             by_process(&back_processes)
         ),
     );
+}
+
+/// Quick ask's shortcut pressed with the app running (its window made by the first press, then
+/// hidden and shown) → the quick-ask input focused, as the page marks it; and what the window
+/// adds to the app's idle memory.
+async fn quick_ask() {
+    const RUNS: usize = 10;
+    const BUDGET_MS: f64 = 150.0;
+    const BUDGET_MB: f64 = 40.0;
+    let (session, app) = idle_app().await;
+    let before = pss_mb(&app);
+    let focused = "return document.hasFocus() && document.activeElement === document.querySelector('[data-testid=quick-ask-input]')";
+    let hidden = "return document.visibilityState === 'hidden'";
+    session.press_keys("ctrl+alt+space");
+    app.switch_to_window("quick-ask").await;
+    app.wait_js("quick ask focused", focused).await;
+    session.press_keys("ctrl+alt+space");
+    app.wait_js("quick ask hidden", hidden).await;
+    let mut ms = Vec::new();
+    for _ in 0..RUNS {
+        let pressed = epoch_ms(SystemTime::now());
+        session.press_keys("ctrl+alt+space");
+        app.wait_js("quick ask focused", focused).await;
+        ms.push(mark_at(&app, "glama:quick-ask-focused").await - pressed);
+        session.press_keys("ctrl+alt+space");
+        app.wait_js("quick ask hidden", hidden).await;
+    }
+    let all = ms.iter().map(|m| format!("{m:.0}")).collect::<Vec<_>>().join(", ");
+    let shown = median(ms);
+    row(
+        "quick ask, shortcut → its input focused, app running",
+        format!("{shown:.0} ms (median of {RUNS}: {all})"),
+        &format!("≤ {BUDGET_MS:.0} ms"),
+        shown <= BUDGET_MS,
+    );
+    let made = Instant::now();
+    tokio::time::sleep(IDLE.saturating_sub(made.elapsed())).await;
+    let after = pss_mb(&app);
+    let added = after - before;
+    row(
+        "quick ask, memory over the app's idle (made, hidden)",
+        format!("+{added:.0} MB PSS ({before:.0} → {after:.0})"),
+        &format!("≤ {BUDGET_MB:.0} MB"),
+        added <= BUDGET_MB,
+    );
+    app.switch_to_window("main").await;
+    app.quit().await;
 }
