@@ -676,6 +676,14 @@ async fn long_conversation() {
     let idle_processes = pss_by_process(&app);
     let idle = total(&idle_processes);
     app.click("new-chat-button").await;
+    // Ten 170 KB answers outgrow the model's window (128k tokens) by the fourth: the chat sends
+    // only its newest turns, as a person would choose when told, and keeps them all.
+    let chat = open_id(&app).await;
+    app.js(
+        "return window.__TAURI_INTERNALS__.invoke('set_chat_fit', {conversationId: arguments[0], newest: true})",
+        vec![serde_json::json!(chat)],
+    )
+    .await;
     let shapes = shapes::shapes();
     for i in 0..ANSWERS {
         let (shape, make) = shapes[i % shapes.len()];
